@@ -1,0 +1,315 @@
+/*
+ * hcr.h: hot code reloading for C on Linux.
+ *
+ * This header is the manual. Sections:
+ *   1. Quick start
+ *   2. Guest side (plugin mode)
+ *   3. Host side (plugin mode)
+ *   4. State
+ *   5. Crash protection
+ *   6. Errors and logging
+ *   7. Threads
+ *   8. Instances
+ *   9. Object mode
+ *
+ * ---------------------------------------------------------------------------
+ * 1. Quick start
+ *
+ *   guest.c, built with `cc -shared -fPIC -g guest.c -o guest.so`:
+ *
+ *       #include <hcr.h>
+ *       static int HCR_STATE frames;
+ *       HCR_EXPORT int hcr_main(struct hcr_plugin *ctx, enum hcr_op op) {
+ *           if (op == HCR_STEP) printf("frame %d\n", ++frames);
+ *           return 0;
+ *       }
+ *
+ *   host.c, built with `cc host.c $(pkg-config --cflags --libs hcr)`:
+ *
+ *       #include <hcr.h>
+ *       int main(void) {
+ *           struct hcr_plugin ctx = {0};
+ *           if (hcr_plugin_open(&ctx, "./guest.so") < 0) return 1;
+ *           while (hcr_plugin_update(&ctx) >= 0 || ctx.failure != HCR_NONE)
+ *               usleep(16000);
+ *           hcr_plugin_close(&ctx);
+ *       }
+ *
+ *   Rebuild guest.so while the host runs: the next hcr_plugin_update runs
+ *   the new code, `frames` keeps counting.
+ *
+ * ---------------------------------------------------------------------------
+ * 2. Guest side
+ *
+ *   A guest is a shared object that defines hcr_main with HCR_EXPORT. The
+ *   host calls it with:
+ *     HCR_LOAD    once after each version is loaded (also after a rollback),
+ *                 with the state of the previous version already in place;
+ *     HCR_STEP    on every hcr_plugin_update;
+ *     HCR_UNLOAD  before a newer version replaces this one;
+ *     HCR_CLOSE   once, from hcr_plugin_close.
+ *   A negative return means failure: the host rolls back to the last
+ *   working version and ctx->failure becomes HCR_USER.
+ *
+ * 3. Host side
+ *
+ *   struct hcr_plugin is zero-initialised by the caller, then opened with
+ *   hcr_plugin_open. The library owns every field but `userdata`, which it
+ *   never reads or writes. hcr_plugin_update costs no system call while
+ *   nothing changed: a background thread watches the plugin's directory
+ *   with inotify, and copies, validates and loads a new build before the
+ *   host's thread ever sees it. The update then only swaps versions.
+ *
+ *   Each version runs from a private snapshot copy of the build output in
+ *   a directory only this user can read (mode 0700), removed at close, so a
+ *   build tool rewriting the output in place never touches running code.
+ *
+ * 4. State
+ *
+ *   Every writable global and static of the guest (initialised or not,
+ *   file statics and function-local statics too) keeps its value across a
+ *   reload. Values are matched per variable, by source file, name and size:
+ *     - a new variable gets its initialiser; a removed one is dropped;
+ *     - a variable whose initialiser was edited takes the new initialiser;
+ *     - a variable whose size changed is re-initialised, and logged;
+ *     - a variable still holding its initial value (a pointer to a string
+ *       literal, say) takes the new version's initial value, so it points
+ *       into the new code, not the old.
+ *   HCR_STATE marks a variable that must always keep its value: initialiser
+ *   edits are ignored, and a change of its size fails the reload with
+ *   HCR_STATE_INVALIDATED and a rollback.
+ *   Pointers stored at run time into a version's code or constant data
+ *   (function pointers, string literals) stay valid while that version is
+ *   mapped: the running version and the one before it (kept for rollback).
+ *   A guest built without a symbol table falls back to copying whole
+ *   sections when their sizes match, and logs that once.
+ *
+ * 5. Crash protection
+ *
+ *   Every call into the guest runs under a per-thread guard. SIGSEGV,
+ *   SIGBUS, SIGILL, SIGFPE, SIGABRT and stack overflow inside the call set
+ *   ctx->failure and roll back to the last working version, with its state
+ *   as it was when that version was last unloaded. The host goes on. A
+ *   crash in a version that already ran a step successfully abandons that
+ *   step and keeps the version. A crash in the very first version reports
+ *   HCR_INITIAL_FAILURE; the next build is loaded when it appears.
+ *   A crash outside any guest call is the host's own: it goes to the
+ *   previous handler or the default action, as if hcr were not there.
+ *   Limits: a guest that corrupts the heap, or crashes while holding a
+ *   lock (inside malloc, say), leaves that damage behind; protection
+ *   recovers control flow, not memory.
+ *
+ * 6. Errors and logging
+ *
+ *   Functions return 0 or a negative HCR_E* code; hcr_strerror names it.
+ *   hcr_plugin_error(ctx) holds a message naming the file and the problem.
+ *   Events are logged through hcr_options.log if set; otherwise one line
+ *   per event goes to stderr. An error is reported once per new build.
+ *
+ * 7. Threads
+ *
+ *   One plugin may be updated from one thread at a time, any thread.
+ *   Different plugins may be updated from different threads at once; a
+ *   crash is charged to the plugin whose guest call was running on the
+ *   crashing thread. Guest code running on a thread outside any
+ *   hcr_plugin_update (a thread the guest started itself) is not guarded.
+ *
+ * 8. Instances
+ *
+ *   Every hcr_plugin_open gives an isolated instance with its own copy of
+ *   every global and static, even for the same path opened many times.
+ *   hcr_plugin_from_address maps a code address to its instance, and
+ *   HCR_CALLER() in a host callback names the instance that called it.
+ *   Build plugins with `pkg-config --variable=plugin_cflags hcr` so that
+ *   calls into the host are never tail calls (see README).
+ *
+ * 9. Object mode
+ *
+ *   Link the program with hcr and build its reloadable translation units
+ *   with `pkg-config --variable=reload_cflags hcr`. When a .c file changes,
+ *   compile it to an object and call hcr_object_reload("file.o"): every
+ *   function it defines runs the new code from then on, and every global
+ *   and static keeps its value. See the README for what the flags do.
+ */
+#ifndef HCR_H
+#define HCR_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Marks the library's own API; everything else in libhcr is hidden. */
+#if defined(HCR_BUILDING_LIBRARY)
+#define HCR_API __attribute__((visibility("default")))
+#else
+#define HCR_API
+#endif
+
+/* Guest side: export hcr_main from the plugin. */
+#ifdef __cplusplus
+#define HCR_EXPORT extern "C" __attribute__((visibility("default")))
+#else
+#define HCR_EXPORT __attribute__((visibility("default")))
+#endif
+
+/* Guest side: a variable that always keeps its value across reloads. */
+#define HCR_STATE __attribute__((section(".hcr_state"), used))
+
+/* Name of the section HCR_STATE variables live in. */
+#define HCR_STATE_SECTION ".hcr_state"
+
+/* ------------------------------------------------------------------------ */
+/* Errors. Codes equal -errno where one fits. One table: X(name, value, text) */
+
+#define HCR_ERROR_MAP(X)                                                        \
+    X(HCR_EPERM, -1, "operation not permitted")                                 \
+    X(HCR_ENOENT, -2, "no such file")                                           \
+    X(HCR_EIO, -5, "input/output error")                                        \
+    X(HCR_ENOEXEC, -8, "not an ELF file of the expected kind")                  \
+    X(HCR_ENOMEM, -12, "out of memory")                                         \
+    X(HCR_EACCES, -13, "permission denied")                                     \
+    X(HCR_EBUSY, -16, "busy")                                                   \
+    X(HCR_EISDIR, -21, "is a directory")                                        \
+    X(HCR_EINVAL, -22, "invalid argument")                                      \
+    X(HCR_ERANGE, -34, "value out of range")                                    \
+    X(HCR_ENOSYS, -38, "not supported on this system")                          \
+    X(HCR_ETRUNC, -4001, "file is truncated or incomplete")                     \
+    X(HCR_ECORRUPT, -4002, "file is corrupt")                                   \
+    X(HCR_EARCH, -4003, "wrong architecture")                                   \
+    X(HCR_ENOSYM, -4004, "symbol not found")                                    \
+    X(HCR_EDLOPEN, -4005, "the dynamic loader refused the file")               \
+    X(HCR_ERELOC, -4006, "unsupported or unresolvable relocation")              \
+    X(HCR_ESTATE, -4007, "state cannot be carried to the new version")          \
+    X(HCR_ECRASH, -4008, "the code crashed")                                    \
+    X(HCR_EFLAGS, -4009, "object was not built with hcr's reload flags")        \
+    X(HCR_EUSER, -4010, "the guest reported failure")                           \
+    X(HCR_ENOTSUP, -4011, "construct cannot be reloaded")
+
+enum hcr_error {
+#define HCR__ERROR_ENUM(name, value, text) name = value,
+    HCR_ERROR_MAP(HCR__ERROR_ENUM)
+#undef HCR__ERROR_ENUM
+};
+
+/* Text for a code from HCR_ERROR_MAP; "unknown error" otherwise. */
+HCR_API const char *hcr_strerror(int code);
+/* The symbolic name ("HCR_ENOENT") of a code. */
+HCR_API const char *hcr_error_name(int code);
+
+/* Logging. */
+enum hcr_log_level { HCR_LOG_DEBUG, HCR_LOG_INFO, HCR_LOG_WARN, HCR_LOG_ERROR };
+typedef void (*hcr_log_fn)(enum hcr_log_level level, const char *message, void *user);
+
+/* Process-wide log sink for everything that has no sink of its own
+   (object mode, and plugins opened without hcr_options.log). NULL restores
+   the default: one line per event on stderr. */
+HCR_API void hcr_set_log(hcr_log_fn fn, void *user);
+
+/* ------------------------------------------------------------------------ */
+/* Plugin mode */
+
+enum hcr_op { HCR_LOAD = 0, HCR_STEP = 1, HCR_UNLOAD = 2, HCR_CLOSE = 3 };
+
+enum hcr_failure {
+    HCR_NONE,
+    HCR_SEGFAULT,
+    HCR_ILLEGAL,
+    HCR_ABORT,
+    HCR_MISALIGN,
+    HCR_FPE,
+    HCR_STACKOVERFLOW,
+    HCR_STATE_INVALIDATED,
+    HCR_BAD_IMAGE,
+    HCR_INITIAL_FAILURE,
+    HCR_OTHER,
+    HCR_USER
+};
+
+enum hcr_safety {
+    HCR_SAFETY_GUARDED = 0, /* every guest call runs under crash protection */
+    HCR_SAFETY_NONE         /* no protection: a guest crash kills the process */
+};
+
+/* Options for hcr_plugin_open_with. Zero means default everywhere. */
+struct hcr_options {
+    const char *copy_dir;   /* parent of the private snapshot directory;
+                               default $XDG_RUNTIME_DIR, else $TMPDIR, else /tmp */
+    enum hcr_safety safety; /* default HCR_SAFETY_GUARDED */
+    hcr_log_fn log;         /* default: the process-wide sink (hcr_set_log) */
+    void *log_user;
+    int no_reload;          /* nonzero: load once and never watch for builds */
+};
+
+struct hcr__plugin; /* private */
+
+/* One plugin instance. Zero it, then hcr_plugin_open. */
+struct hcr_plugin {
+    void *userdata;                /* yours; hcr never touches it */
+    unsigned version;              /* version now running; 0 before the first */
+    unsigned next_version;         /* number the next build will get */
+    unsigned last_working_version; /* newest version that completed a step */
+    enum hcr_failure failure;      /* why the last update failed, or HCR_NONE */
+    struct hcr__plugin *p;         /* private */
+};
+
+/* Opens `path` and loads its first version. 0, or a negative HCR_E* code
+   with hcr_plugin_error(ctx) naming the file and the problem. A missing or
+   broken file still leaves ctx open and watching: the first good build is
+   loaded by a later hcr_plugin_update. Only HCR_EINVAL and HCR_ENOMEM
+   leave ctx closed. */
+HCR_API int hcr_plugin_open(struct hcr_plugin *ctx, const char *path);
+HCR_API int hcr_plugin_open_with(struct hcr_plugin *ctx, const char *path,
+                                 const struct hcr_options *options);
+
+/* Swaps in a new build if one is ready, then calls the guest with HCR_STEP.
+   Returns the guest's return value; -1 after a failure in STEP, -2 after a
+   failure during load or unload (ctx->failure says which). With no version
+   loaded yet it returns -2 and ctx->failure stays as the last failure. */
+HCR_API int hcr_plugin_update(struct hcr_plugin *ctx);
+
+/* Calls the guest with HCR_CLOSE, unloads every version and removes the
+   private copies. ctx is zeroed except userdata. */
+HCR_API void hcr_plugin_close(struct hcr_plugin *ctx);
+
+/* The message of the newest error or failure of this plugin, or "". */
+HCR_API const char *hcr_plugin_error(const struct hcr_plugin *ctx);
+
+/* The instance whose code contains `code_address` (any version still
+   mapped), or NULL. Async-signal-safe, O(log n) in the instances. */
+HCR_API struct hcr_plugin *hcr_plugin_from_address(const void *code_address);
+
+/* For host callbacks: the instance whose code called this function. Use it
+   as the first statement of a callback compiled without inlining into its
+   callers; see hcr_plugin_caller. */
+#define HCR_CALLER() hcr_plugin_caller(__builtin_extract_return_addr(__builtin_return_address(0)))
+
+/* The instance owning `return_address`; if none does, the instance whose
+   guest call is running on this thread; else NULL. */
+HCR_API struct hcr_plugin *hcr_plugin_caller(const void *return_address);
+
+/* ------------------------------------------------------------------------ */
+/* Object mode */
+
+/* Links a freshly compiled relocatable object of a translation unit that is
+   part of the running program into the process, and redirects every
+   function it defines to the new code. 0, or a negative HCR_E* code with
+   hcr_object_error() naming the object, the symbol and the problem; on
+   failure nothing changed. */
+HCR_API int hcr_object_reload(const char *object_path);
+
+/* The message of the newest failed object-mode call, or "". */
+HCR_API const char *hcr_object_error(void);
+
+/* Runs work(arg) under crash protection. A crash inside reloaded code
+   reverts the reload that introduced that code, logs it and returns
+   HCR_ECRASH; the program goes on with the previous code. Otherwise
+   returns 0. */
+HCR_API int hcr_object_protect(void (*work)(void *arg), void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HCR_H */

@@ -1,0 +1,88 @@
+/*
+ * elf_file.h: validating and indexing an ELF file held in memory.
+ *
+ * hcr__elf_open checks the whole file before anyone uses it: header,
+ * section and program header tables, every section's offset and size,
+ * string tables (NUL-terminated), symbol tables (names, section indexes),
+ * relocation sections (entry size, symbol indexes, target section), group
+ * sections (member indexes). After it succeeds, every accessor below is safe
+ * to call with any index the accessors themselves produced, and every
+ * pointer it returns lies inside the buffer. Nothing is trusted before that.
+ *
+ * The reader never copies or owns the bytes: the caller keeps `data` alive
+ * as long as the struct is used.
+ */
+#ifndef HCR_ELF_FILE_H
+#define HCR_ELF_FILE_H
+
+#include "internal.h"
+
+#include <elf.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct hcr__elf {
+    const char *name;              /* for messages: the file's path */
+    const unsigned char *data;
+    size_t size;
+    const Elf64_Ehdr *ehdr;
+    const Elf64_Shdr *shdrs;       /* NULL when the file has no section table */
+    size_t shnum;                  /* real count, also when e_shnum is 0 (extended) */
+    const char *shstrtab;          /* section names */
+    size_t shstrtab_size;
+    const Elf64_Phdr *phdrs;       /* NULL when none */
+    size_t phnum;
+    /* The static symbol table (.symtab), if any: */
+    const Elf64_Sym *syms;
+    size_t nsyms;
+    const char *strtab;
+    size_t strtab_size;
+    size_t symtab_shndx;           /* index of .symtab, 0 if none */
+    const Elf32_Word *symtab_xindex; /* SHT_SYMTAB_SHNDX contents, or NULL */
+    /* The dynamic symbol table (.dynsym), if any: */
+    const Elf64_Sym *dynsyms;
+    size_t ndynsyms;
+    const char *dynstr;
+    size_t dynstr_size;
+};
+
+/* Validates `data` as a 64-bit little-endian ELF file for `machine`
+   (EM_X86_64...; 0 accepts any) of type `type` (ET_REL, ET_DYN; 0 accepts
+   any). Returns 0, or a negative code with msg naming the file and the
+   problem:
+     HCR_ENOEXEC  not ELF, wrong class/endianness/type, empty file;
+     HCR_EARCH    another machine ("built for aarch64, this is x86-64");
+     HCR_ETRUNC   a header, table or section reaches past the end of data;
+     HCR_ECORRUPT anything else inconsistent (bad index, unterminated string
+                  table, bad entry size...). */
+int hcr__elf_open(struct hcr__elf *elf, const char *name, const void *data, size_t size,
+                  unsigned machine, unsigned type, struct hcr__message *msg);
+
+/* Section i's name ("" for a bad index). */
+const char *hcr__elf_section_name(const struct hcr__elf *elf, size_t i);
+
+/* First section called `name`, or 0 (the null section) if none. */
+size_t hcr__elf_find_section(const struct hcr__elf *elf, const char *name);
+
+/* Contents of section i (NULL for SHT_NOBITS or a bad index); *size gets
+   sh_size. */
+const void *hcr__elf_section_data(const struct hcr__elf *elf, size_t i, size_t *size);
+
+/* Name of a symbol of .symtab / .dynsym ("" if it has none). */
+const char *hcr__elf_sym_name(const struct hcr__elf *elf, const Elf64_Sym *sym);
+const char *hcr__elf_dynsym_name(const struct hcr__elf *elf, const Elf64_Sym *sym);
+
+/* The real section index of a .symtab symbol, resolving SHN_XINDEX. Returns
+   the special value (SHN_UNDEF, SHN_ABS, SHN_COMMON) unchanged. */
+size_t hcr__elf_sym_shndx(const struct hcr__elf *elf, size_t sym_index);
+
+/* For a SHT_RELA section i: its entries and count (validated: symbol index
+   < nsyms of its linked table, target section sh_info valid). NULL if i is
+   not SHT_RELA. */
+const Elf64_Rela *hcr__elf_rela(const struct hcr__elf *elf, size_t i, size_t *count);
+
+/* For symbol `sym_index` of .symtab: the name of the STT_FILE symbol that
+   precedes it (for locals), or NULL. */
+const char *hcr__elf_sym_file(const struct hcr__elf *elf, size_t sym_index);
+
+#endif

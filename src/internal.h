@@ -1,0 +1,38 @@
+/*
+ * internal.h: what every part of libhcr shares and users never see: the
+ * error-message buffer, logging, and small helpers. Internal names start
+ * with hcr__ (or are static).
+ */
+#ifndef HCR_INTERNAL_H
+#define HCR_INTERNAL_H
+
+#include "hcr.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#define HCR__MESSAGE_MAX 512
+
+/* A detail message: names the file, the symbol and the problem. */
+struct hcr__message {
+    char text[HCR__MESSAGE_MAX];
+};
+
+/* Formats into msg and returns code, so callers can `return hcr__fail(...)`. */
+int hcr__fail(struct hcr__message *msg, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int hcr__vfail(struct hcr__message *msg, int code, const char *fmt, va_list ap);
+
+/* A log sink: the plugin's own, else the process-wide one, else stderr. */
+struct hcr__log {
+    hcr_log_fn fn;
+    void *user;
+};
+
+/* Sends one line to `log` (NULL: the process-wide sink). */
+void hcr__log(const struct hcr__log *log, enum hcr_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#define HCR__ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif
