@@ -122,8 +122,8 @@ struct hcr__plugin;
    version with `error` set. Runs on the watch thread (or in open). */
 struct hcr__version *hcr__version_prepare(struct hcr__plugin *p, unsigned number);
 
-/* Unloads and frees a version, and deletes its copy. */
-void hcr__version_destroy(struct hcr__plugin *p, struct hcr__version *v);
+/* Unloads and frees a version, and deletes its copy. NULL is ignored. */
+void hcr__version_destroy(struct hcr__version *v);
 
 /* ---- address_map.c ---- */
 
@@ -152,8 +152,8 @@ struct hcr__plugin {
     struct hcr__file_id last_failed; /* the build whose error was already reported */
     int last_failed_error;
     int said_whole_sections;
-    uint64_t last_fingerprint;     /* content of the newest good build */
-    int has_fingerprint;
+    struct hcr__file_id last_prepared; /* the file the newest preparation read */
+    int modified;                  /* bytes written since that preparation */
 
     struct hcr__message message; /* what hcr_plugin_error returns */
     unsigned is_open;

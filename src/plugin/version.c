@@ -139,9 +139,8 @@ struct hcr__version *hcr__version_prepare(struct hcr__plugin *p, unsigned number
     return v;
 }
 
-void hcr__version_destroy(struct hcr__plugin *p, struct hcr__version *v)
+void hcr__version_destroy(struct hcr__version *v)
 {
-    (void)p;
     if (!v)
         return;
     if (v->handle) {
