@@ -321,7 +321,10 @@ TEST(extended_section_numbering)
     expect_reject(im, ET_REL, HCR_ETRUNC, "section header table (");
     shdr(im, 0)->sh_size = n;
     shdr(im, 0)->sh_link = (Elf64_Word)n;
-    expect_reject(im, ET_REL, HCR_ECORRUPT, "e_shstrndx");
+    expect_reject(im, ET_REL, HCR_ECORRUPT, "(section name table) is not a section");
+    shdr(im, 0)->sh_link = (Elf64_Word)names;
+    shdr(im, 0)->sh_size = 0;
+    expect_reject(im, ET_REL, HCR_ECORRUPT, "has 0 entries");
 }
 
 /* ---- not the expected kind of file ---------------------------------- */
@@ -366,6 +369,8 @@ TEST(wrong_class_endianness_version)
     im.data[EI_CLASS] = ELFCLASS64;
     im.data[EI_DATA] = ELFDATA2MSB;
     expect_reject(im, ET_REL, HCR_ENOEXEC, "big-endian");
+    im.data[EI_DATA] = 3;
+    expect_reject(im, ET_REL, HCR_ENOEXEC, "data encoding");
     im.data[EI_DATA] = ELFDATA2LSB;
     im.data[EI_VERSION] = 2;
     expect_reject(im, ET_REL, HCR_ENOEXEC, "version");
@@ -498,7 +503,7 @@ TEST(bad_shstrndx)
     size_t n = ehdr(im)->e_shnum;
 
     ehdr(im)->e_shstrndx = (Elf64_Half)n;
-    expect_reject(im, ET_REL, HCR_ECORRUPT, "e_shstrndx");
+    expect_reject(im, ET_REL, HCR_ECORRUPT, "(section name table) is not a section");
     ehdr(im)->e_shstrndx = (Elf64_Half)section_of(load("fix_a.o"), ".text");
     expect_reject(im, ET_REL, HCR_ECORRUPT, "not a string table");
     ehdr(im)->e_shstrndx = SHN_LORESERVE + 1;
@@ -659,6 +664,7 @@ TEST(rela_shape_and_links)
     sh->sh_flags &= ~(Elf64_Xword)SHF_INFO_LINK;
     expect_reject(im, ET_REL, HCR_ECORRUPT, "applies to section 0");
     sh->sh_info = ehdr(im)->e_shnum;
+    expect_reject(im, ET_REL, HCR_ECORRUPT, "sections"); /* "applies to section N, the file has N sections" */
     expect_reject(im, ET_REL, HCR_ECORRUPT, "applies to section");
 }
 
@@ -680,6 +686,12 @@ TEST(bad_group)
     w[1] = 1;
     shdr(im, group)->sh_info = (Elf64_Word)elf.nsyms;
     expect_reject(im, ET_REL, HCR_ECORRUPT, "signature symbol");
+    shdr(im, group)->sh_info = 1;
+    shdr(im, group)->sh_link = 0;
+    expect_reject(im, ET_REL, HCR_ECORRUPT, "not .symtab");
+    shdr(im, group)->sh_link = (Elf64_Word)elf.symtab_shndx;
+    shdr(im, group)->sh_size = 0;
+    expect_reject(im, ET_REL, HCR_ECORRUPT, "is empty");
 }
 
 TEST(bad_segments)
@@ -699,6 +711,65 @@ TEST(bad_segments)
     im = copy(load("libfix.so"));
     ehdr(im)->e_phoff = im.size - 16;
     expect_reject(im, ET_DYN, HCR_ETRUNC, "program header table");
+    ehdr(im)->e_phoff = 0;
+    expect_reject(im, ET_DYN, HCR_ECORRUPT, "program headers at offset 0");
+    ehdr(im)->e_phoff = sizeof(Elf64_Ehdr) + 4;
+    expect_reject(im, ET_DYN, HCR_ECORRUPT, "program header table at offset 0x44 is not 8-byte aligned");
+}
+
+/* More than PN_XNUM - 1 program headers: the count is in section 0. */
+TEST(extended_program_header_count)
+{
+    struct image im = copy(load("libfix.so"));
+    size_t n = ehdr(im)->e_phnum;
+    struct hcr__elf elf;
+
+    shdr(im, 0)->sh_info = (Elf64_Word)n;
+    ehdr(im)->e_phnum = PN_XNUM;
+    elf = open_ok(im, ET_DYN);
+    CHECK_EQ(elf.phnum, n);
+    shdr(im, 0)->sh_info = 100000;
+    expect_reject(im, ET_DYN, HCR_ETRUNC, "program header table (100000 entries)");
+    ehdr(im)->e_shoff = 0;
+    ehdr(im)->e_shnum = 0;
+    ehdr(im)->e_shstrndx = 0;
+    expect_reject(im, ET_DYN, HCR_ECORRUPT, "PN_XNUM");
+}
+
+TEST(section_table_fields_disagree)
+{
+    struct image im = copy(load("libfix.so"));
+    struct hcr__elf elf;
+
+    ehdr(im)->e_shoff = 0; /* a shared object may have no sections at all */
+    ehdr(im)->e_shnum = 0;
+    ehdr(im)->e_shstrndx = 0;
+    elf = open_ok(im, ET_DYN);
+    CHECK(elf.shdrs == NULL && elf.shnum == 0 && elf.syms == NULL && elf.phnum > 0);
+    CHECK(strcmp(hcr__elf_section_name(&elf, 1), "") == 0);
+    CHECK(hcr__elf_section_data(&elf, 1, NULL) == NULL);
+    ehdr(im)->e_shnum = 3;
+    expect_reject(im, ET_DYN, HCR_ECORRUPT, "e_shoff is 0");
+
+    im = copy(load("fix_a.o"));
+    ehdr(im)->e_shoff = 0;
+    ehdr(im)->e_shnum = 0;
+    ehdr(im)->e_shstrndx = 0;
+    expect_reject(im, ET_REL, HCR_ECORRUPT, "relocatable object without sections");
+
+    im = copy(load("fix_a.o"));
+    shdr(im, 0)->sh_type = SHT_PROGBITS;
+    expect_reject(im, ET_REL, HCR_ECORRUPT, "section 0 has type 1");
+}
+
+TEST(null_data_is_refused)
+{
+    struct hcr__elf elf;
+    struct hcr__message msg;
+
+    CHECK_EQ(hcr__elf_open(&elf, "null.o", NULL, 100, EM_X86_64, ET_REL, &msg), HCR_EINVAL);
+    CHECK_STR_HAS(msg.text, "null.o: ");
+    CHECK_EQ(hcr__elf_open(&elf, "null.o", NULL, 0, EM_X86_64, ET_REL, &msg), HCR_ENOEXEC);
 }
 
 /* ---- extended section indexes (a hand-written object) --------------- */
@@ -747,6 +818,23 @@ TEST(bad_xindex)
     im = synth_image(&s);
     synth_shdr(&s, SYNTH_SHNDX)->sh_offset += 2;
     expect_reject(im, ET_REL, HCR_ECORRUPT, "not 4-byte aligned");
+}
+
+TEST(second_symbol_tables)
+{
+    struct synth_elf s;
+    struct image im = synth_image(&s);
+
+    synth_shdr(&s, SYNTH_TEXT)->sh_type = SHT_SYMTAB;
+    synth_shdr(&s, SYNTH_TEXT)->sh_entsize = sizeof(Elf64_Sym);
+    synth_shdr(&s, SYNTH_TEXT)->sh_size = 0;
+    synth_shdr(&s, SYNTH_TEXT)->sh_link = SYNTH_STRTAB;
+    expect_reject(im, ET_REL, HCR_ECORRUPT, "a second symbol table");
+    im = synth_image(&s);
+    synth_shdr(&s, SYNTH_TEXT)->sh_type = SHT_SYMTAB_SHNDX;
+    synth_shdr(&s, SYNTH_TEXT)->sh_link = SYNTH_SYMTAB;
+    synth_shdr(&s, SYNTH_TEXT)->sh_entsize = sizeof(Elf32_Word);
+    expect_reject(im, ET_REL, HCR_ECORRUPT, "a second SHT_SYMTAB_SHNDX");
 }
 
 TEST_TIMEOUT(every_prefix_of_the_hand_written_object, 60)
