@@ -53,7 +53,8 @@ struct hcr__elf {
    any). Returns 0, or a negative code with msg naming the file and the
    problem:
      HCR_ENOEXEC  not ELF, wrong class/endianness/type, empty file;
-     HCR_EARCH    another machine ("built for aarch64, this is x86-64");
+     HCR_EARCH    another machine ("built for AArch64 (e_machine 183),
+                  this process is x86-64");
      HCR_ETRUNC   a header, table or section reaches past the end of data;
      HCR_ECORRUPT anything else inconsistent (bad index, unterminated string
                   table, bad entry size, misaligned table, an offset plus
@@ -82,8 +83,9 @@ const char *hcr__elf_dynsym_name(const struct hcr__elf *elf, const Elf64_Sym *sy
 size_t hcr__elf_sym_shndx(const struct hcr__elf *elf, size_t sym_index);
 
 /* For a SHT_RELA section i: its entries and count (validated: symbol index
-   < nsyms of its linked table, target section sh_info valid). NULL if i is
-   not SHT_RELA. */
+   < nsyms of its linked table, target section sh_info valid; in ET_REL,
+   r_offset < the target's sh_size, but the bytes a relocation writes past
+   r_offset are the caller's to check). NULL if i is not SHT_RELA. */
 const Elf64_Rela *hcr__elf_rela(const struct hcr__elf *elf, size_t i, size_t *count);
 
 /* For symbol `sym_index` of .symtab: the name of the STT_FILE symbol that

@@ -157,7 +157,8 @@ TEST(relocatable_object_opens_and_indexes)
     CHECK(elf.dynsyms == NULL && elf.ndynsyms == 0);
 
     CHECK(elf.symtab_shndx == hcr__elf_find_section(&elf, ".symtab"));
-    CHECK(elf.strtab == (const char *)hcr__elf_section_data(&elf, hcr__elf_find_section(&elf, ".strtab"), &size));
+    CHECK(elf.strtab ==
+          (const char *)hcr__elf_section_data(&elf, hcr__elf_find_section(&elf, ".strtab"), &size));
     CHECK_EQ(elf.strtab_size, size);
     CHECK_EQ(elf.nsyms, shdr(im, elf.symtab_shndx)->sh_size / sizeof(Elf64_Sym));
     i = find_sym(&elf, "fix_a_function");
@@ -201,7 +202,8 @@ TEST(object_with_debug_info_and_groups)
     CHECK(hcr__elf_find_section(&elf, ".debug_info") != 0);
     CHECK(hcr__elf_find_section(&elf, ".rela.debug_info") != 0);
     CHECK(fn != 0);
-    CHECK(strcmp(hcr__elf_section_name(&elf, hcr__elf_sym_shndx(&elf, fn)), ".text.fix_a_function") == 0);
+    CHECK(strcmp(hcr__elf_section_name(&elf, hcr__elf_sym_shndx(&elf, fn)),
+                 ".text.fix_a_function") == 0);
     for (size_t i = 1; i < elf.shnum; i++)
         if (elf.shdrs[i].sh_type == SHT_GROUP)
             group = i;
@@ -384,7 +386,8 @@ TEST(wrong_machine_names_it)
     struct image im = copy(load("libfix.so"));
 
     ehdr(im)->e_machine = EM_AARCH64;
-    expect_reject(im, ET_DYN, HCR_EARCH, "built for AArch64 (e_machine 183), this process is x86-64");
+    expect_reject(im, ET_DYN, HCR_EARCH,
+                  "built for AArch64 (e_machine 183), this process is x86-64");
     ehdr(im)->e_machine = EM_RISCV;
     expect_reject(im, ET_DYN, HCR_EARCH, "RISC-V");
     ehdr(im)->e_machine = 9999;
@@ -453,7 +456,8 @@ TEST(section_past_the_end)
     char expect[160];
 
     shdr(im, text)->sh_offset = im.size;
-    snprintf(expect, sizeof expect, "file is truncated: section .text ends at byte %llu, the file has %zu bytes",
+    snprintf(expect, sizeof expect,
+             "file is truncated: section .text ends at byte %llu, the file has %zu bytes",
              (unsigned long long)(im.size + shdr(im, text)->sh_size), im.size);
     expect_reject(im, ET_REL, HCR_ETRUNC, expect);
 }
@@ -562,7 +566,8 @@ TEST(unterminated_string_table)
     Elf64_Shdr *sh = shdr(im, strtab);
 
     im.data[sh->sh_offset + sh->sh_size - 1] = 'x';
-    expect_reject(im, ET_REL, HCR_ECORRUPT, "is not NUL-terminated"); /* clang: .strtab also names sections */
+    expect_reject(im, ET_REL, HCR_ECORRUPT,
+                  "is not NUL-terminated"); /* clang: .strtab also names sections */
     im = copy(load("fix_a.o"));
     sh = shdr(im, ehdr(im)->e_shstrndx);
     im.data[sh->sh_offset + sh->sh_size - 1] = 'x';
@@ -664,7 +669,8 @@ TEST(rela_shape_and_links)
     sh->sh_flags &= ~(Elf64_Xword)SHF_INFO_LINK;
     expect_reject(im, ET_REL, HCR_ECORRUPT, "applies to section 0");
     sh->sh_info = ehdr(im)->e_shnum;
-    expect_reject(im, ET_REL, HCR_ECORRUPT, "sections"); /* "applies to section N, the file has N sections" */
+    expect_reject(im, ET_REL, HCR_ECORRUPT,
+                  "sections"); /* "applies to section N, the file has N sections" */
     expect_reject(im, ET_REL, HCR_ECORRUPT, "applies to section");
 }
 
@@ -714,7 +720,8 @@ TEST(bad_segments)
     ehdr(im)->e_phoff = 0;
     expect_reject(im, ET_DYN, HCR_ECORRUPT, "program headers at offset 0");
     ehdr(im)->e_phoff = sizeof(Elf64_Ehdr) + 4;
-    expect_reject(im, ET_DYN, HCR_ECORRUPT, "program header table at offset 0x44 is not 8-byte aligned");
+    expect_reject(im, ET_DYN, HCR_ECORRUPT,
+                  "program header table at offset 0x44 is not 8-byte aligned");
 }
 
 /* More than PN_XNUM - 1 program headers: the count is in section 0. */
@@ -805,7 +812,8 @@ TEST(bad_xindex)
     Elf32_Word *x = (Elf32_Word *)(s.bytes + synth_shdr(&s, SYNTH_SHNDX)->sh_offset);
 
     x[2] = SYNTH_SHNUM;
-    expect_reject(im, ET_REL, HCR_ECORRUPT, "(synth_fn) of section .symtab is in section 6 (extended index)");
+    expect_reject(im, ET_REL, HCR_ECORRUPT,
+                  "(synth_fn) of section .symtab is in section 6 (extended index)");
     im = synth_image(&s);
     synth_shdr(&s, SYNTH_SHNDX)->sh_size -= 4;
     expect_reject(im, ET_REL, HCR_ECORRUPT, "section .symtab_shndx has 2 entries");
