@@ -312,7 +312,7 @@ static int check_sections(struct hcr__elf *e, size_t *xindex_of_symtab, size_t *
     for (size_t i = 1; i < e->shnum; i++) {
         const Elf64_Shdr *sh = &e->shdrs[i];
 
-        if (e->shstrtab ? sh->sh_name >= e->shstrtab_size : sh->sh_name != 0)
+        if (e->shstrtab && sh->sh_name >= e->shstrtab_size)
             return hcr__fail(msg, HCR_ECORRUPT,
                              "%s: section [%zu] has name offset %u, past the end of the section "
                              "name table (%zu bytes)",
@@ -395,7 +395,8 @@ struct symtab_view {
 /* Validates symbol table section `s` (already known to be a well-formed
    array in the file) with its string table and its SHT_SYMTAB_SHNDX
    section `x` (0 if none): every name inside the string table, every
-   section index real or one of the special values. Fills *v. */
+   section index real or one of the special values, and in a relocatable
+   object every value inside its section. Fills *v. */
 static int check_symbols(const struct hcr__elf *e, size_t s, size_t x, struct symtab_view *v,
                          struct hcr__message *msg)
 {
@@ -463,6 +464,16 @@ static int check_symbols(const struct hcr__elf *e, size_t s, size_t x, struct sy
                              "%s: symbol %zu (%.64s) of %s has the reserved section index %#zx",
                              e->name, j, name, l.text, shndx);
         }
+        /* In an object, a symbol's value is its offset in its section: the
+           linker adds it to where it put the section, so it must stay in. */
+        if (e->ehdr->e_type == ET_REL && shndx != SHN_UNDEF && shndx < e->shnum &&
+            sym->st_value > e->shdrs[shndx].sh_size)
+            return hcr__fail(msg, HCR_ECORRUPT,
+                             "%s: symbol %zu (%.64s) of %s is at offset %#llx of %s, which has "
+                             "%llu bytes",
+                             e->name, j, name, l.text, (unsigned long long)sym->st_value,
+                             section_label(e, shndx, &lx),
+                             (unsigned long long)e->shdrs[shndx].sh_size);
     }
     return 0;
 }

@@ -79,7 +79,9 @@ const char *hcr__elf_sym_name(const struct hcr__elf *elf, const Elf64_Sym *sym);
 const char *hcr__elf_dynsym_name(const struct hcr__elf *elf, const Elf64_Sym *sym);
 
 /* The real section index of a .symtab symbol, resolving SHN_XINDEX. Returns
-   the special value (SHN_UNDEF, SHN_ABS, SHN_COMMON) unchanged. */
+   the special value (SHN_UNDEF, SHN_ABS, SHN_COMMON, and on x86-64
+   SHN_X86_64_LCOMMON 0xff02) unchanged. In ET_REL, a symbol defined in a
+   section has st_value <= that section's sh_size (validated). */
 size_t hcr__elf_sym_shndx(const struct hcr__elf *elf, size_t sym_index);
 
 /* For a SHT_RELA section i: its entries and count (validated: symbol index

@@ -596,6 +596,9 @@ TEST(bad_symbol_section_index)
     expect_reject(im, ET_REL, HCR_ECORRUPT, "SHN_XINDEX");
     sym->st_shndx = SHN_HIPROC;
     expect_reject(im, ET_REL, HCR_ECORRUPT, "reserved section index");
+    sym->st_shndx = (Elf64_Half)section_of(load("fix_a.o"), ".text");
+    sym->st_value = shdr(im, sym->st_shndx)->sh_size + 1;
+    expect_reject(im, ET_REL, HCR_ECORRUPT, "(fix_a_function) of section .symtab is at offset");
     sym->st_shndx = SHN_ABS;
     CHECK_EQ(hcr__elf_open(&elf, im.name, im.data, im.size, EM_X86_64, ET_REL, NULL), 0);
     sym->st_shndx = SHN_COMMON;
