@@ -64,14 +64,16 @@ struct hcr__elf {
 int hcr__elf_open(struct hcr__elf *elf, const char *name, const void *data, size_t size,
                   unsigned machine, unsigned type, struct hcr__message *msg);
 
-/* Section i's name ("" for a bad index). */
+/* Section i's name: "" for a bad index, for section 0, and in a file
+   without a section name table. */
 const char *hcr__elf_section_name(const struct hcr__elf *elf, size_t i);
 
-/* First section called `name`, or 0 (the null section) if none. */
+/* First section called `name`, or 0 (the null section) if none. Linear in
+   the number of sections: look up once, keep the index. */
 size_t hcr__elf_find_section(const struct hcr__elf *elf, const char *name);
 
-/* Contents of section i (NULL for SHT_NOBITS or a bad index); *size gets
-   sh_size. */
+/* Contents of section i (NULL for SHT_NOBITS, SHT_NULL or a bad index);
+   *size (if size is not NULL) gets sh_size, 0 for SHT_NULL or a bad index. */
 const void *hcr__elf_section_data(const struct hcr__elf *elf, size_t i, size_t *size);
 
 /* Name of a symbol of .symtab / .dynsym ("" if it has none). */
