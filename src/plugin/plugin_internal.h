@@ -47,6 +47,27 @@ struct hcr__file_id {
 int hcr__snapshot_copy(const char *src, const char *dst, void **map, size_t *size,
                        struct hcr__file_id *id, struct hcr__message *msg);
 
+/* ---- dwarf_names.c ---- */
+
+struct hcr__static_name {
+    uint64_t address;            /* link-time address of the variable */
+    char *key;                   /* "unit\0function/variable" or "unit\0variable" */
+    size_t key_len;
+};
+
+struct hcr__static_names {
+    struct hcr__static_name *items; /* sorted by address */
+    size_t count;
+};
+
+/* Reads the names of every variable with a static address from the debug
+   information of the ELF file at `path`. No debug information is not an
+   error: the list is empty. 0 or HCR_ENOMEM. */
+int hcr__static_names_read(const char *path, struct hcr__static_names *names);
+const struct hcr__static_name *hcr__static_names_find(const struct hcr__static_names *names,
+                                                      uint64_t address);
+void hcr__static_names_free(struct hcr__static_names *names);
+
 /* ---- state.c ---- */
 
 enum {
@@ -73,10 +94,12 @@ struct hcr__state_table {
 };
 
 /* Builds the table of a freshly loaded version: writable variables from the
-   symbol table (section fallback without one). `base` is the load bias.
-   Also snapshots each variable's bytes as loaded. */
+   symbol table (section fallback without one), statics named by `names`
+   (from the debug information) where it knows them. `base` is the load
+   bias. Also snapshots each variable's bytes as loaded. */
 int hcr__state_build(struct hcr__state_table *table, const struct hcr__elf *elf,
-                     uintptr_t base, struct hcr__message *msg);
+                     const struct hcr__static_names *names, uintptr_t base,
+                     struct hcr__message *msg);
 void hcr__state_free(struct hcr__state_table *table);
 
 /* Carries values from `from` (the unloaded old version) into `to` (the new
