@@ -108,7 +108,9 @@
  *
  * 7. Threads
  *
- *   One plugin may be updated from one thread at a time, any thread.
+ *   One plugin may be updated from one thread at a time, any thread. Log
+ *   callbacks may run on hcr's own watch thread (errors in a new build are
+ *   reported as soon as it is seen, not at the next update).
  *   Different plugins may be updated from different threads at once; a
  *   crash is charged to the plugin whose guest call was running on the
  *   crashing thread. Guest code running on a thread outside any

@@ -56,6 +56,7 @@ struct hcr__guard {
     hcr__jump_buf jump;
     struct hcr__guard *outer;
     void *owner;                   /* what the crash is charged to */
+    int owner_is_plugin;           /* owner is a struct hcr_plugin (HCR_CALLER) */
     volatile int signo;            /* 0 until a fault */
     volatile int code;             /* siginfo si_code */
     void *volatile fault_address;  /* si_addr */
@@ -82,6 +83,7 @@ static inline void hcr__guard_push(struct hcr__guard *g, void *owner)
         hcr__guard_init();
     g->outer = hcr__guard_top;
     g->owner = owner;
+    g->owner_is_plugin = 0;
     g->signo = 0;
     /* The frame must be complete before the handler can see it. */
     __atomic_signal_fence(__ATOMIC_SEQ_CST);

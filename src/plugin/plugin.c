@@ -66,6 +66,7 @@ __attribute__((noinline)) static int guarded_call(struct hcr_plugin *ctx, hcr__m
                                                    enum hcr_op op, struct hcr__guard *g)
 {
     hcr__guard_push(g, ctx);
+    g->owner_is_plugin = 1;
     if (HCR__GUARD_SETJMP(g->jump) == 0) {
         int result = main(ctx, op);
         hcr__guard_pop(g);
@@ -456,6 +457,8 @@ struct hcr_plugin *hcr_plugin_caller(const void *return_address)
     struct hcr_plugin *ctx = hcr_plugin_from_address(return_address);
     if (ctx)
         return ctx;
-    struct hcr__guard *g = hcr__guard_current();
-    return g ? g->owner : NULL;
+    for (struct hcr__guard *g = hcr__guard_current(); g; g = g->outer)
+        if (g->owner_is_plugin)
+            return g->owner;
+    return NULL;
 }
