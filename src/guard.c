@@ -119,6 +119,19 @@ static void on_fatal_signal(int signo, siginfo_t *info, void *ucontext)
                                 addr + GUARD_OVERFLOW_DISTANCE >= sp &&
                                 addr <= sp + GUARD_OVERFLOW_DISTANCE;
         errno = saved_errno;
+#ifdef HCR__GUARD_RUN_ASM
+        if (frame->resume_sp) {
+            /* Return from the handler into hcr__guard_run's epilogue: the
+               kernel restores the signal mask and leaves the alternate
+               stack on the way. */
+            extern char hcr__guard_resume[];
+            ucontext_t *uc = ucontext;
+            uc->uc_mcontext.gregs[REG_RSP] = (greg_t)frame->resume_sp;
+            uc->uc_mcontext.gregs[REG_RIP] = (greg_t)hcr__guard_resume;
+            uc->uc_mcontext.gregs[REG_RAX] = -1;
+            return;
+        }
+#endif
         HCR__GUARD_LONGJMP(frame->jump);
     }
     hcr__unguarded_hook hook = __atomic_load_n(&unguarded_hook, __ATOMIC_ACQUIRE);
@@ -187,6 +200,15 @@ int hcr__guard_init(void)
         return install_result;
     return hcr__guard_thread_ready ? 0 : setup_thread();
 }
+
+#ifndef HCR__GUARD_RUN_ASM
+int hcr__guard_run(struct hcr__guard *g, int (*fn)(void *, int), void *arg, int op)
+{
+    if (HCR__GUARD_SETJMP(g->jump) == 0)
+        return fn(arg, op);
+    return -1;
+}
+#endif
 
 void hcr__guard_set_unguarded_hook(hcr__unguarded_hook hook)
 {

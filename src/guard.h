@@ -52,7 +52,12 @@ typedef void *hcr__jump_buf[5];
 #define HCR__GUARD_LONGJMP(buf) __builtin_longjmp(buf, 1)
 #endif
 
+#if !defined(HCR__GUARD_PLAIN_SETJMP) && defined(__x86_64__)
+#define HCR__GUARD_RUN_ASM 1 /* hcr__guard_run is src/arch/x86_64/guard_run.S */
+#endif
+
 struct hcr__guard {
+    void *resume_sp;               /* first: hcr__guard_run's assembly uses it */
     hcr__jump_buf jump;
     struct hcr__guard *outer;
     void *owner;                   /* what the crash is charged to */
@@ -84,6 +89,7 @@ static inline void hcr__guard_push(struct hcr__guard *g, void *owner)
     g->outer = hcr__guard_top;
     g->owner = owner;
     g->owner_is_plugin = 0;
+    g->resume_sp = NULL;
     g->signo = 0;
     /* The frame must be complete before the handler can see it. */
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
@@ -97,6 +103,12 @@ static inline void hcr__guard_pop(struct hcr__guard *g)
     hcr__guard_top = g->outer;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
+
+/* Runs fn(arg, op) as the code guarded by frame g, which the caller pushed.
+   Returns fn's result. After a fault it returns -1 with g->signo set and g
+   already popped; otherwise the caller pops g. The cheapest way to guard a
+   call: the per-frame path of plugin mode uses it. */
+int hcr__guard_run(struct hcr__guard *g, int (*fn)(void *, int), void *arg, int op);
 
 /* This thread's innermost active frame, or NULL. Async-signal-safe. */
 static inline struct hcr__guard *hcr__guard_current(void)

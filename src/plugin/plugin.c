@@ -60,19 +60,16 @@ static const char *failure_text(enum hcr_failure f)
 }
 
 /* Calls main(ctx, op) under a guard frame `g` owned by the caller. Returns
-   the guest's result, or -1 after a crash (then g->signo is non-zero). Kept
-   apart so that only this small frame pays for the jump buffer. */
-__attribute__((noinline)) static int guarded_call(struct hcr_plugin *ctx, hcr__main_fn main,
-                                                   enum hcr_op op, struct hcr__guard *g)
+   the guest's result, or -1 after a crash (then g->signo is non-zero). */
+static inline int guarded_call(struct hcr_plugin *ctx, hcr__main_fn main, enum hcr_op op,
+                               struct hcr__guard *g)
 {
     hcr__guard_push(g, ctx);
     g->owner_is_plugin = 1;
-    if (HCR__GUARD_SETJMP(g->jump) == 0) {
-        int result = main(ctx, op);
+    int result = hcr__guard_run(g, (int (*)(void *, int))main, ctx, (int)op);
+    if (__builtin_expect(!g->signo, 1))
         hcr__guard_pop(g);
-        return result;
-    }
-    return -1;
+    return result;
 }
 
 /* Records a crash caught by `g` as the plugin's message and log line. */
@@ -131,10 +128,20 @@ static void retire(struct hcr__version *v)
         hcr__watch_defer(destroy_version, v);
 }
 
+/* Whether update may take the per-frame path for the current version. */
+static void refresh_step_fn(struct hcr__plugin *p)
+{
+    struct hcr__version *v = p->current;
+    p->step_fn = v && v->status == HCR__VERSION_WORKING && p->safety == HCR_SAFETY_GUARDED
+                     ? v->main
+                     : NULL;
+}
+
 static void set_current(struct hcr__plugin *p, struct hcr__version *v)
 {
     p->current = v;
     p->ctx->version = v ? v->number : 0;
+    refresh_step_fn(p);
 }
 
 /* The current version failed while on trial (or it was the first): go back
@@ -155,8 +162,8 @@ static void roll_back(struct hcr__plugin *p)
         return;
     }
     hcr__log(&p->log, HCR_LOG_WARN, "%s: rolled back to version %u", p->path, target->number);
-    set_current(p, target);
     target->status = HCR__VERSION_WORKING;
+    set_current(p, target);
     enum hcr_failure f;
     int r = call_guest(p, target, HCR_LOAD, &f);
     if (f != HCR_NONE) {
@@ -253,6 +260,7 @@ __attribute__((noinline)) static int update_slow(struct hcr__plugin *p)
         if (v->status != HCR__VERSION_WORKING) {
             v->status = HCR__VERSION_WORKING;
             ctx->last_working_version = v->number;
+            refresh_step_fn(p);
         }
         return r;
     }
@@ -265,12 +273,13 @@ __attribute__((noinline)) static int update_slow(struct hcr__plugin *p)
 }
 
 /* A step of a working version failed: report it, keep the version. */
-__attribute__((noinline)) static int step_failed(struct hcr__plugin *p, const struct hcr__guard *g,
-                                                 int result)
+__attribute__((noinline)) static int step_failed(struct hcr__plugin *p, int result)
 {
     struct hcr__version *v = p->current;
+    struct hcr__guard *g = &p->frame;
     if (g->signo) {
         p->ctx->failure = note_crash(p, v, HCR_STEP, g);
+        g->signo = 0;
     } else {
         note_user_failure(p, v, HCR_STEP, result);
         p->ctx->failure = HCR_USER;
@@ -283,18 +292,28 @@ int hcr_plugin_update(struct hcr_plugin *ctx)
     struct hcr__plugin *p = ctx ? ctx->p : NULL;
     if (__builtin_expect(!p, 0))
         return -2;
-    struct hcr__version *v = p->current;
-    /* The per-frame path: one relaxed load says nothing new arrived. */
-    if (__builtin_expect(atomic_load_explicit(&p->pending, memory_order_relaxed) != NULL || !v ||
-                             v->status != HCR__VERSION_WORKING || p->safety != HCR_SAFETY_GUARDED,
-                         0))
+    hcr__main_fn fn = p->step_fn;
+    /* The per-frame path: a working guarded version, and one relaxed load
+       to see that nothing new arrived. */
+    if (__builtin_expect(!fn || atomic_load_explicit(&p->pending, memory_order_relaxed), 0))
         return update_slow(p);
     ctx->failure = HCR_NONE;
-    struct hcr__guard g;
-    int result = guarded_call(ctx, v->main, HCR_STEP, &g);
-    if (__builtin_expect(result >= 0 && !g.signo, 1))
-        return result;
-    return step_failed(p, &g, result);
+    if (__builtin_expect(!hcr__guard_thread_ready, 0))
+        hcr__guard_init();
+    struct hcr__guard *g = &p->frame;
+    g->outer = hcr__guard_top;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    hcr__guard_top = g;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    int result = hcr__guard_run(g, (int (*)(void *, int))fn, ctx, HCR_STEP);
+    if (__builtin_expect(g->signo != 0, 0))
+        return step_failed(p, result); /* the handler popped the frame */
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    hcr__guard_top = g->outer;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    if (__builtin_expect(result < 0, 0))
+        return step_failed(p, result);
+    return result;
 }
 
 static int same_file(const struct hcr__file_id *a, const struct hcr__file_id *b)
@@ -385,6 +404,8 @@ int hcr_plugin_open_with(struct hcr_plugin *ctx, const char *path,
     }
     pthread_mutex_init(&p->prepare_lock, NULL);
     p->ctx = ctx;
+    p->frame.owner = ctx;
+    p->frame.owner_is_plugin = 1;
     p->log = (struct hcr__log){options->log, options->log_user};
     p->safety = options->safety;
     p->next_number = 1;

@@ -13,6 +13,7 @@
 #define HCR_PLUGIN_INTERNAL_H
 
 #include "elf/elf_file.h"
+#include "guard.h"
 #include "internal.h"
 
 #include <pthread.h>
@@ -164,6 +165,13 @@ struct hcr__plugin {
     struct hcr__log log;
     enum hcr_safety safety;
     struct hcr__watch *watch;
+
+    /* The per-frame path: current's hcr_main when it is working and
+       guarded, else NULL (every other case takes the slow path); and the
+       guard frame it reuses, owned by this plugin since one plugin is
+       updated from one thread at a time. */
+    hcr__main_fn step_fn;
+    struct hcr__guard frame;
 
     struct hcr__version *current;  /* running, or NULL */
     struct hcr__version *previous; /* last working version when current has not worked yet */
