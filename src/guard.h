@@ -108,7 +108,15 @@ static inline void hcr__guard_pop(struct hcr__guard *g)
    Returns fn's result. After a fault it returns -1 with g->signo set and g
    already popped; otherwise the caller pops g. The cheapest way to guard a
    call: the per-frame path of plugin mode uses it. */
+#ifdef HCR__GUARD_RUN_ASM
+int hcr__guard_run_x86_64(struct hcr__guard *g, int (*fn)(void *, int), void *arg, int op);
+static inline int hcr__guard_run(struct hcr__guard *g, int (*fn)(void *, int), void *arg, int op)
+{
+    return hcr__guard_run_x86_64(g, fn, arg, op);
+}
+#else
 int hcr__guard_run(struct hcr__guard *g, int (*fn)(void *, int), void *arg, int op);
+#endif
 
 /* This thread's innermost active frame, or NULL. Async-signal-safe. */
 static inline struct hcr__guard *hcr__guard_current(void)

@@ -1,7 +1,7 @@
 /*
- * guard_run.S: x86-64 body of hcr__guard_run (see src/guard.h).
+ * guard_run.S: the x86-64 hcr__guard_run (see src/guard.h).
  *
- *   int hcr__guard_run(struct hcr__guard *g, int (*fn)(void *, int),
+ *   int hcr__guard_run_x86_64(struct hcr__guard *g, int (*fn)(void *, int),
  *                      void *arg, int op);
  *
  * Saves the callee-saved registers, records the stack pointer in
@@ -14,11 +14,11 @@
  */
 #if defined(__x86_64__)
         .text
-        .globl  hcr__guard_run
-        .hidden hcr__guard_run
-        .type   hcr__guard_run, @function
+        .globl  hcr__guard_run_x86_64
+        .hidden hcr__guard_run_x86_64
+        .type   hcr__guard_run_x86_64, @function
         .p2align 4
-hcr__guard_run:
+hcr__guard_run_x86_64:
         .cfi_startproc
         pushq   %rbx
         .cfi_adjust_cfa_offset 8
@@ -64,6 +64,6 @@ hcr__guard_resume:
         .cfi_adjust_cfa_offset -8
         ret
         .cfi_endproc
-        .size   hcr__guard_run, .-hcr__guard_run
+        .size   hcr__guard_run_x86_64, .-hcr__guard_run_x86_64
 #endif
         .section .note.GNU-stack,"",@progbits
