@@ -8,6 +8,8 @@
 #include <dlfcn.h>
 #include <link.h>
 #include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 
 struct instance_report {
@@ -163,7 +165,7 @@ static int find_in_object(struct dl_phdr_info *info, size_t size, void *data)
 {
     (void)size;
     struct find_request *req = data;
-    if (!strstr(info->dlpi_name, "t.so") || req->found)
+    if (!strstr(info->dlpi_name, ".so") || req->found)
         return 0;
     void *handle = dlopen(info->dlpi_name, RTLD_NOW | RTLD_NOLOAD);
     if (!handle)
@@ -261,4 +263,57 @@ TEST_TIMEOUT(thousand_instances_rebuild_and_crash, 240)
     }
     for (int i = 0; i < N; i++)
         hcr_plugin_close(&ctx[i]);
+}
+
+/* hcr_plugin_from_address from a signal handler, while another thread
+   keeps opening and closing instances (replacing the map under it). */
+static void *volatile probe_address;
+static struct hcr_plugin *volatile probe_expected;
+static volatile int probe_wrong, probe_done;
+
+static void probe_handler(int signo)
+{
+    (void)signo;
+    if (hcr_plugin_from_address(probe_address) != probe_expected)
+        probe_wrong++;
+    probe_done++;
+}
+
+static void *churn_instances(void *arg)
+{
+    const char *path = arg;
+    for (int i = 0; i < harness_scale(150); i++) {
+        struct hcr_plugin c = {0};
+        struct instance_report r = {0};
+        open_instance(&c, &r, path);
+        hcr_plugin_update(&c);
+        hcr_plugin_close(&c);
+    }
+    return NULL;
+}
+
+TEST(address_lookup_is_safe_in_a_signal_handler)
+{
+    const char *path = harness_path("sig.so");
+    harness_copy_rename(guest("instance_o2"), path);
+    struct hcr_plugin stable = {0};
+    struct instance_report r = {0};
+    open_instance(&stable, &r, path);
+    hcr_plugin_update(&stable);
+    probe_address = find_in_instance(&stable, "tail_call");
+    probe_expected = &stable;
+    CHECK(probe_address != NULL);
+    signal(SIGUSR1, probe_handler);
+    pthread_t churn;
+    pthread_create(&churn, NULL, churn_instances, (void *)path);
+    while (pthread_kill(churn, 0) == 0 && probe_done < 200000) {
+        raise(SIGUSR1);
+        if (probe_done % 64 == 0)
+            sched_yield();
+        if (pthread_tryjoin_np(churn, NULL) == 0)
+            break;
+    }
+    CHECK_INT(probe_done, >, 1000);
+    CHECK_EQ(probe_wrong, 0);
+    hcr_plugin_close(&stable);
 }
