@@ -44,6 +44,8 @@ struct hcr__elf {
     size_t ndynsyms;
     const char *dynstr;
     size_t dynstr_size;
+    size_t dynsym_shndx;           /* index of .dynsym, 0 if none */
+    const Elf32_Word *dynsym_xindex; /* its SHT_SYMTAB_SHNDX contents, or NULL */
 };
 
 /* Validates `data` as a 64-bit little-endian ELF file for `machine`
@@ -54,7 +56,10 @@ struct hcr__elf {
      HCR_EARCH    another machine ("built for aarch64, this is x86-64");
      HCR_ETRUNC   a header, table or section reaches past the end of data;
      HCR_ECORRUPT anything else inconsistent (bad index, unterminated string
-                  table, bad entry size...). */
+                  table, bad entry size, misaligned table, an offset plus
+                  size that overflows...);
+     HCR_EINVAL   `data` not 8-byte aligned (malloc and mmap always are).
+   On failure *elf is zeroed but for `name`. Cost: O(size of the tables). */
 int hcr__elf_open(struct hcr__elf *elf, const char *name, const void *data, size_t size,
                   unsigned machine, unsigned type, struct hcr__message *msg);
 
@@ -82,7 +87,42 @@ size_t hcr__elf_sym_shndx(const struct hcr__elf *elf, size_t sym_index);
 const Elf64_Rela *hcr__elf_rela(const struct hcr__elf *elf, size_t i, size_t *count);
 
 /* For symbol `sym_index` of .symtab: the name of the STT_FILE symbol that
-   precedes it (for locals), or NULL. */
+   precedes it, if the symbol is a local (STB_LOCAL) other than an STT_FILE;
+   NULL otherwise, also when that STT_FILE has an empty name (linkers emit
+   one before their own locals). Cost: a backwards scan from sym_index to
+   that STT_FILE, O(n) in the worst case: fine for one symbol (an error
+   message), too slow to call per symbol. To visit every symbol use
+   hcr__elf_sym_next; for random access to many use hcr__elf_sym_files. */
 const char *hcr__elf_sym_file(const struct hcr__elf *elf, size_t sym_index);
+
+/* Fills files[0 .. elf->nsyms) (caller-owned) with hcr__elf_sym_file of
+   every .symtab symbol, in one O(n) pass. */
+void hcr__elf_sym_files(const struct hcr__elf *elf, const char **files);
+
+/* A walk over .symtab in index order that carries the current STT_FILE, so
+   each step is O(1). Zero it to start. */
+struct hcr__elf_sym_walk {
+    size_t index;     /* index of the symbol the last step returned */
+    const char *file; /* hcr__elf_sym_file of that symbol */
+    const char *current_file; /* private: the latest STT_FILE seen */
+    size_t next;              /* private: the index of the next step */
+};
+
+/* Steps `walk` to the next .symtab symbol, index 0 included. Returns it,
+   with walk->index and walk->file set, or NULL after the last one. */
+const Elf64_Sym *hcr__elf_sym_next(const struct hcr__elf *elf, struct hcr__elf_sym_walk *walk);
+
+/* hcr__elf_sym_shndx for .dynsym. */
+size_t hcr__elf_dynsym_shndx(const struct hcr__elf *elf, size_t sym_index);
+
+/* For a SHT_GROUP section i: its member section indexes (validated: each
+   is a section of this file) and their count; *flags gets the group's flag
+   word (GRP_COMDAT). NULL if i is not SHT_GROUP. */
+const Elf32_Word *hcr__elf_group(const struct hcr__elf *elf, size_t i, size_t *count,
+                                 Elf32_Word *flags);
+
+/* A readable name for an e_machine value ("x86-64", "AArch64"), or NULL
+   for one hcr has no name for. */
+const char *hcr__elf_machine_name(unsigned machine);
 
 #endif
