@@ -666,7 +666,9 @@ int hcr__elf_open(struct hcr__elf *elf, const char *name, const void *data, size
 
 const char *hcr__elf_section_name(const struct hcr__elf *elf, size_t i)
 {
-    if (i >= elf->shnum || !elf->shstrtab)
+    /* Section 0 has no name: only its extended-numbering fields mean
+       anything, so its sh_name was never validated. */
+    if (i == 0 || i >= elf->shnum || !elf->shstrtab)
         return "";
     return elf->shstrtab + elf->shdrs[i].sh_name;
 }

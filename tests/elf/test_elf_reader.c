@@ -513,6 +513,18 @@ TEST(bad_section_name_offset)
     expect_reject(im, ET_REL, HCR_ECORRUPT, "name offset");
 }
 
+/* Section 0 is never named: its sh_name is not checked, so it must not be
+   read (found by fuzzing). */
+TEST(section_zero_has_no_name)
+{
+    struct image im = copy(load("fix_a.o"));
+    struct hcr__elf elf;
+
+    shdr(im, 0)->sh_name = 0x7fffffff;
+    elf = open_ok(im, ET_REL);
+    CHECK(strcmp(hcr__elf_section_name(&elf, 0), "") == 0);
+}
+
 TEST(bad_sh_link)
 {
     struct image im = copy(load("fix_a.o"));
