@@ -65,6 +65,7 @@ struct linker {
     struct lsym *syms;
     size_t home;
     uint32_t file;
+    const char *file_name;         /* the object's STT_FILE name, or NULL */
     const struct hcr__proc_image *home_image;
     size_t region_size[R_COUNT];
     size_t region_offset[R_COUNT]; /* from the mapping's start */
@@ -183,6 +184,7 @@ static int find_home(struct linker *lk)
             break;
         }
     lk->home_image = hcr__process_image(lk->proc, lk->home);
+    lk->file_name = file && file[0] ? file : NULL;
     if (!file || !file[0])
         return 0; /* no locals can be matched: every static is new */
     int rc = hcr__process_find_file(lk->proc, lk->home, file, lk->path, &lk->file, lk->msg);
@@ -218,9 +220,14 @@ static const struct hcr__proc_sym *existing(const struct linker *lk, size_t k)
     const char *name = hcr__elf_sym_name(lk->elf, s);
     if (!lk->proc || !name[0])
         return NULL;
-    if (ELF64_ST_BIND(s->st_info) == STB_LOCAL)
-        return hcr__process_find_local(lk->proc, lk->home, lk->file, name);
-    return hcr__process_find_global(lk->proc, lk->home, name);
+    int local = ELF64_ST_BIND(s->st_info) == STB_LOCAL;
+    const struct hcr__proc_sym *ps =
+        local ? hcr__process_find_local(lk->proc, lk->home, lk->file, name)
+              : hcr__process_find_global(lk->proc, lk->home, name);
+    if (!ps && (!local || lk->file_name))
+        ps = hcr__process_find_reloaded(lk->proc, lk->home, lk->file,
+                                        local ? lk->file_name : NULL, name);
+    return ps;
 }
 
 /* Resolves an undefined symbol: the home image's globals (hidden ones
@@ -816,6 +823,46 @@ static int collect_functions(struct linker *lk, struct hcr__linked *out)
     return rc;
 }
 
+/* Lists what the object adds to the program: new functions with
+   hot-patch pads and new variables, for later reloads to bind to. */
+static int collect_new_symbols(struct linker *lk, struct hcr__linked *out)
+{
+    const struct hcr__elf *elf = lk->elf;
+    if (!lk->proc)
+        return 0;
+    out->new_symbols = calloc(elf->nsyms, sizeof *out->new_symbols);
+    if (!out->new_symbols)
+        return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory", lk->path);
+    for (size_t k = 1; k < elf->nsyms; k++) {
+        const Elf64_Sym *s = &elf->syms[k];
+        const struct lsym *ls = &lk->syms[k];
+        unsigned type = ELF64_ST_TYPE(s->st_info);
+        size_t sh = hcr__elf_sym_shndx(elf, k);
+        int local = ELF64_ST_BIND(s->st_info) == STB_LOCAL;
+        const char *name = hcr__elf_sym_name(elf, s);
+        if (ls->state != S_NEW || !name[0] || (local && !lk->file_name))
+            continue;
+        if (type == STT_FUNC) {
+            if (ls->original)
+                continue;
+            int patchable = 0;
+            for (size_t f = 0; f < out->nfunctions; f++)
+                if (out->functions[f].entry == ls->address)
+                    patchable = out->functions[f].patchable;
+            if (!patchable)
+                continue;
+        } else if (!ls->common_offset && !is_state(lk, sh)) {
+            continue;
+        }
+        out->new_symbols[out->nnew_symbols++] = (struct hcr__link_symbol){
+            .name = name, .local = local, .address = ls->address, .size = s->st_size,
+            .type = type};
+    }
+    out->file = lk->file;
+    out->file_name = lk->file_name;
+    return 0;
+}
+
 /* Lists the .init_array entries that point to new functions: a function the
    program already has already ran as a constructor, on the globals it set
    up, and is not run again. */
@@ -889,7 +936,8 @@ int hcr__link(struct hcr__linked *out, const struct hcr__elf *elf, const char *o
     }
     fill_got(&lk);
     if ((rc = relocate(&lk)) < 0 || (rc = collect_functions(&lk, out)) < 0 ||
-        (rc = collect_constructors(&lk, out)) < 0 || (rc = protect(&lk)) < 0)
+        (rc = collect_constructors(&lk, out)) < 0 || (rc = collect_new_symbols(&lk, out)) < 0 ||
+        (rc = protect(&lk)) < 0)
         goto fail;
     out->base = lk.map;
     out->size = lk.map_size;
@@ -931,6 +979,9 @@ void hcr__link_release_tables(struct hcr__linked *l)
     free(l->functions);
     free(l->constructors);
     free(l->section_address);
+    free(l->new_symbols);
+    l->new_symbols = NULL;
+    l->nnew_symbols = 0;
     l->functions = NULL;
     l->constructors = NULL;
     l->section_address = NULL;

@@ -29,6 +29,15 @@ struct hcr__link_function {
     int patchable;      /* has hot-patch padding (listed in __patchable_function_entries) */
 };
 
+/* A function or variable the object adds to the program. */
+struct hcr__link_symbol {
+    const char *name;   /* in the object's string table */
+    int local;
+    uintptr_t address;
+    uint64_t size;
+    unsigned type;      /* STT_FUNC or a data type */
+};
+
 /* One linked object, not yet live. */
 struct hcr__linked {
     void *base;                  /* the mapping */
@@ -45,6 +54,10 @@ struct hcr__linked {
     size_t eh_frame_size;
     size_t bound;                /* variables bound to existing storage */
     size_t home_image;           /* image of the process the unit belongs to */
+    uint32_t file;               /* its file group there, or HCR__NO_FILE */
+    const char *file_name;       /* the object's STT_FILE name, or NULL */
+    struct hcr__link_symbol *new_symbols; /* for hcr__process_add_reloaded */
+    size_t nnew_symbols;
 };
 
 /* Links `elf` (validated, ET_REL, this machine; read from object_path) into

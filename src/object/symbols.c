@@ -31,6 +31,7 @@ struct file_group {
     const char *name;      /* base name from STT_FILE */
     uintptr_t function;    /* file address of one function of the group, or 0 */
     uintptr_t variable;    /* file address of one variable of the group, or 0 */
+    unsigned ordinal;      /* earlier groups of the same image and name */
     char *cu_path;         /* compilation unit path, read lazily */
     int cu_path_read;
 };
@@ -162,7 +163,10 @@ static int add_group(struct hcr__process *p, uint32_t image, const char *name, u
         p->groups = g;
         p->groups_cap = cap;
     }
-    p->groups[p->ngroups] = (struct file_group){.image = image, .name = name};
+    unsigned ordinal = 0;
+    for (size_t g = p->ngroups; g-- > 0 && p->groups[g].image == image;)
+        ordinal += !strcmp(p->groups[g].name, name);
+    p->groups[p->ngroups] = (struct file_group){.image = image, .name = name, .ordinal = ordinal};
     *id = (uint32_t)++p->ngroups;
     return 0;
 }
@@ -549,5 +553,94 @@ int hcr__process_find_file(struct hcr__process *p, size_t image, const char *bas
                        "program",
                        object_path, want, count, base_name);
     free(want);
+    return rc;
+}
+
+/* ---- symbols added by reloads ------------------------------------------- */
+
+/* Kept apart from the cached index, which is rebuilt when libraries come
+   and go: an entry is keyed by what survives a rebuild (the image's
+   address, the source file's name and rank among same-named files). */
+struct reloaded {
+    uintptr_t image_lo;
+    char *file_name;     /* NULL for globals */
+    unsigned ordinal;    /* rank of the file group; UINT_MAX if the program has none */
+    char *name;
+    struct hcr__proc_sym sym;
+};
+
+static struct reloaded *reloaded;
+static size_t nreloaded, reloaded_cap;
+
+static unsigned file_ordinal(const struct hcr__process *p, uint32_t file)
+{
+    return file == HCR__NO_FILE ? UINT_MAX : p->groups[file - 1].ordinal;
+}
+
+static int reloaded_matches(const struct reloaded *r, uintptr_t lo, const char *file_name,
+                            unsigned ordinal, const char *name)
+{
+    if (r->image_lo != lo || strcmp(r->name, name))
+        return 0;
+    if (!file_name || !r->file_name)
+        return !file_name && !r->file_name;
+    return r->ordinal == ordinal && !strcmp(r->file_name, file_name);
+}
+
+const struct hcr__proc_sym *hcr__process_find_reloaded(const struct hcr__process *p, size_t image,
+                                                       uint32_t file, const char *file_name,
+                                                       const char *name)
+{
+    uintptr_t lo = p->images[image].lo;
+    unsigned ordinal = file_ordinal(p, file);
+    pthread_mutex_lock(&cache_lock);
+    const struct hcr__proc_sym *found = NULL;
+    for (size_t i = nreloaded; i-- > 0 && !found;)
+        if (reloaded_matches(&reloaded[i], lo, file_name, ordinal, name))
+            found = &reloaded[i].sym;
+    pthread_mutex_unlock(&cache_lock);
+    return found;
+}
+
+int hcr__process_add_reloaded(const struct hcr__process *p, size_t image, uint32_t file,
+                              const char *file_name, const char *name, uintptr_t address,
+                              uint64_t size, unsigned type)
+{
+    int rc = 0;
+    pthread_mutex_lock(&cache_lock);
+    if (nreloaded == reloaded_cap) {
+        size_t cap = reloaded_cap ? reloaded_cap * 2 : 64;
+        struct reloaded *r = realloc(reloaded, cap * sizeof *r);
+        if (!r) {
+            rc = HCR_ENOMEM;
+            goto out;
+        }
+        reloaded = r;
+        reloaded_cap = cap;
+    }
+    struct reloaded *r = &reloaded[nreloaded];
+    r->image_lo = p->images[image].lo;
+    r->ordinal = file_ordinal(p, file);
+    r->name = strdup(name);
+    r->file_name = file_name ? strdup(file_name) : NULL;
+    if (!r->name || (file_name && !r->file_name)) {
+        free(r->name);
+        free(r->file_name);
+        rc = HCR_ENOMEM;
+        goto out;
+    }
+    r->sym = (struct hcr__proc_sym){
+        .name = r->name,
+        .name_len = strlen(r->name),
+        .address = address,
+        .size = size,
+        .type = (unsigned char)type,
+        .bind = file_name ? STB_LOCAL : STB_GLOBAL,
+        .image = (uint32_t)image,
+        .file = file,
+    };
+    nreloaded++;
+out:
+    pthread_mutex_unlock(&cache_lock);
     return rc;
 }

@@ -74,4 +74,16 @@ const struct hcr__proc_sym *hcr__process_find_local(const struct hcr__process *p
 int hcr__process_find_file(struct hcr__process *p, size_t image, const char *base_name,
                            const char *object_path, uint32_t *file, struct hcr__message *msg);
 
+/* Symbols a reload added to the program (new functions and variables),
+   so that later reloads of the same unit bind to them like to the
+   program's own. file_name is the object's STT_FILE name for a local, NULL
+   for a global; `file` is the group hcr__process_find_file gave (or
+   HCR__NO_FILE). Add returns 0 or HCR_ENOMEM; find returns NULL if none. */
+int hcr__process_add_reloaded(const struct hcr__process *p, size_t image, uint32_t file,
+                              const char *file_name, const char *name, uintptr_t address,
+                              uint64_t size, unsigned type);
+const struct hcr__proc_sym *hcr__process_find_reloaded(const struct hcr__process *p, size_t image,
+                                                       uint32_t file, const char *file_name,
+                                                       const char *name);
+
 #endif
