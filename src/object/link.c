@@ -76,7 +76,7 @@ struct linker {
     unsigned char *map;
     size_t map_size;
     int near;
-    size_t patchable_sec;          /* __patchable_function_entries, 0 if none */
+    size_t patchable_sec;          /* a __patchable_function_entries section, 0 if none */
     uintptr_t sandbox_target;
 };
 
@@ -726,8 +726,9 @@ static int is_nop_run(const unsigned char *p, size_t n)
     return 1;
 }
 
-/* Marks the entries listed in __patchable_function_entries: the relocations
-   of that section point at each function's first padding byte. */
+/* Marks the entries listed in __patchable_function_entries (one section,
+   or one per function with some compilers): their relocations point at
+   each function's first padding byte. */
 static int mark_patchable(struct linker *lk, unsigned char *patchable)
 {
     const struct hcr__elf *elf = lk->elf;
@@ -736,7 +737,9 @@ static int mark_patchable(struct linker *lk, unsigned char *patchable)
     for (size_t i = 1; i < elf->shnum; i++) {
         size_t n;
         const Elf64_Rela *rel = hcr__elf_rela(elf, i, &n);
-        if (!rel || elf->shdrs[i].sh_info != lk->patchable_sec)
+        size_t target = elf->shdrs[i].sh_info;
+        if (!rel || target >= elf->shnum ||
+            strcmp(hcr__elf_section_name(elf, target), "__patchable_function_entries"))
             continue;
         for (size_t r = 0; r < n; r++) {
             size_t k = ELF64_R_SYM(rel[r].r_info);
@@ -812,8 +815,10 @@ static int collect_functions(struct linker *lk, struct hcr__linked *out)
             if (off < PAD_BEFORE || off + PAD_AT > elf->shdrs[sh].sh_size ||
                 !is_nop_run((const unsigned char *)ls->address - PAD_BEFORE, PAD_BEFORE + PAD_AT)) {
                 rc = hcr__fail(lk->msg, HCR_EFLAGS,
-                               "%s: function %s does not start with 5+4 padding nops; build with "
-                               "-fpatchable-function-entry=9,5 exactly",
+                               "%s: function %s does not have 5 one-byte nops before and 4 at "
+                               "its entry; build with gcc and -fpatchable-function-entry=9,5 "
+                               "exactly (clang puts one 4-byte nop at the entry, which cannot "
+                               "be patched byte by byte)",
                                lk->path, f->name);
                 break;
             }
