@@ -36,9 +36,11 @@ struct hcr__arch_write {
 #define HCR__PATCH_MAX_WRITES 2
 
 /* 1 when the bytes from entry - HCR__PATCH_PRE_BYTES to entry +
-   HCR__PATCH_ENTRY_BYTES are the untouched pads (`entry` may point into a
-   buffer holding a copy of the code), else 0. */
-int hcr__arch_pads_untouched(const unsigned char *entry);
+   HCR__PATCH_ENTRY_BYTES are the untouched pads, else 0. `entry` may point
+   into a buffer holding a copy of the code; for live code pass `traced`
+   (see hcr__arch_plan_entry), and a debugger's breakpoint on a pad byte
+   counts as the pad it hides. NULL: no breakpoint is accepted. */
+int hcr__arch_pads_untouched(const unsigned char *entry, int (*traced)(void));
 
 /* The state of an entry whose pads are untouched. */
 void hcr__arch_entry_init(struct hcr__arch_entry *state);

@@ -217,7 +217,7 @@ static int slot_take(uintptr_t original, const char *name, uintptr_t **slot,
 
 int hcr__patch_pads_untouched(const void *entry)
 {
-    return hcr__arch_pads_untouched(entry);
+    return hcr__arch_pads_untouched(entry, NULL);
 }
 
 /* Checks that `address` can become an entry of t. 0, HCR_EFLAGS or
@@ -226,7 +226,7 @@ static int entry_check(const struct hcr__patch_target *t, uintptr_t address,
                        struct hcr__message *msg)
 {
     unsigned char jump[HCR__PATCH_PRE_BYTES];
-    if (!hcr__arch_pads_untouched((const unsigned char *)address))
+    if (!hcr__arch_pads_untouched((const unsigned char *)address, debugger_attached))
         return hcr__fail(msg, HCR_EFLAGS,
                          "%s: the code at %#lx has no hot-patch pads (%d nops before the entry, "
                          "%d at it): build it with -fpatchable-function-entry=9,5 "
@@ -362,7 +362,7 @@ struct hcr__patch_target *hcr__patch_target_get(void *original, const char *name
         goto fail;
     }
     t->original = t->current = address;
-    if (!hcr__arch_pads_untouched((const unsigned char *)address)) {
+    if (!hcr__arch_pads_untouched((const unsigned char *)address, debugger_attached)) {
         /* entry_add would say the same; fail before taking a slot. */
         entry_check(t, address, msg);
         goto fail;

@@ -4,6 +4,7 @@
    starts with the file's name and says what is wrong. */
 #include "elf/elf_file.h"
 #include "harness.h"
+#include "synth_elf.h"
 
 #include <stdint.h>
 
@@ -698,4 +699,64 @@ TEST(bad_segments)
     im = copy(load("libfix.so"));
     ehdr(im)->e_phoff = im.size - 16;
     expect_reject(im, ET_DYN, HCR_ETRUNC, "program header table");
+}
+
+/* ---- extended section indexes (a hand-written object) --------------- */
+
+static struct image synth_image(struct synth_elf *s)
+{
+    synth_build(s);
+    return (struct image){s->bytes, s->size, "synth.o"};
+}
+
+TEST(symbol_section_through_xindex)
+{
+    struct synth_elf s;
+    struct image im = synth_image(&s);
+    struct hcr__elf elf = open_ok(im, ET_REL);
+
+    CHECK_EQ(elf.nsyms, 3);
+    CHECK(elf.symtab_xindex != NULL);
+    CHECK_EQ(elf.syms[2].st_shndx, SHN_XINDEX);
+    CHECK_EQ(hcr__elf_sym_shndx(&elf, 2), SYNTH_TEXT);
+    CHECK_EQ(hcr__elf_sym_shndx(&elf, 1), SHN_ABS);
+    CHECK(strcmp(hcr__elf_sym_name(&elf, &elf.syms[2]), "synth_fn") == 0);
+    CHECK(strcmp(hcr__elf_sym_file(&elf, 2), "synth.c") == 0);
+    CHECK(hcr__elf_sym_file(&elf, 1) == NULL); /* the STT_FILE itself */
+    CHECK(strcmp(hcr__elf_section_name(&elf, SYNTH_SHNDX), ".symtab_shndx") == 0);
+    CHECK(elf.phdrs == NULL && elf.dynsyms == NULL);
+}
+
+TEST(bad_xindex)
+{
+    struct synth_elf s;
+    struct image im = synth_image(&s);
+    Elf32_Word *x = (Elf32_Word *)(s.bytes + synth_shdr(&s, SYNTH_SHNDX)->sh_offset);
+
+    x[2] = SYNTH_SHNUM;
+    expect_reject(im, ET_REL, HCR_ECORRUPT, "(synth_fn) of section .symtab is in section 6 (extended index)");
+    im = synth_image(&s);
+    synth_shdr(&s, SYNTH_SHNDX)->sh_size -= 4;
+    expect_reject(im, ET_REL, HCR_ECORRUPT, "section .symtab_shndx has 2 entries");
+    im = synth_image(&s);
+    synth_shdr(&s, SYNTH_SHNDX)->sh_link = SYNTH_TEXT;
+    expect_reject(im, ET_REL, HCR_ECORRUPT, "not a symbol table");
+    im = synth_image(&s);
+    synth_shdr(&s, SYNTH_SHNDX)->sh_type = SHT_PROGBITS; /* the table is gone */
+    expect_reject(im, ET_REL, HCR_ECORRUPT, "has no SHT_SYMTAB_SHNDX section");
+    im = synth_image(&s);
+    synth_shdr(&s, SYNTH_SHNDX)->sh_offset += 2;
+    expect_reject(im, ET_REL, HCR_ECORRUPT, "not 4-byte aligned");
+}
+
+TEST_TIMEOUT(every_prefix_of_the_hand_written_object, 60)
+{
+    struct synth_elf s;
+    struct image im = synth_image(&s);
+
+    for (size_t len = 1; len < im.size; len++) {
+        struct image cut = copy_prefix(im, len);
+        expect_reject(cut, ET_REL, HCR_ETRUNC, "file is truncated");
+        free(cut.data);
+    }
 }

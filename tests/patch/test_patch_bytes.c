@@ -86,7 +86,7 @@ static int apply(struct model *m, int redirect, int (*traced)(void))
 static void model_init(struct model *m)
 {
     memset(m->b, 0x90, sizeof m->b);
-    CHECK(hcr__arch_pads_untouched(at(m, 0)));
+    CHECK(hcr__arch_pads_untouched(at(m, 0), NULL));
     hcr__arch_entry_init(&m->state);
     m->breakpoint = 0;
     /* The pre-entry jump: written once, never executed before the entry
@@ -96,7 +96,7 @@ static void model_init(struct model *m)
     int32_t d;
     memcpy(&d, m->b + 1, 4);
     CHECK_EQ(d, 0x1000);
-    CHECK(!hcr__arch_pads_untouched(at(m, 0)));
+    CHECK(!hcr__arch_pads_untouched(at(m, 0), NULL));
 }
 
 static void debugger_insert(struct model *m)
@@ -172,11 +172,17 @@ TEST(foreign_bytes_are_refused)
     model_init(&m);
     debugger_insert(&m);
     CHECK_EQ(apply(&m, 1, traced_no), HCR_EBUSY); /* int3 without a debugger */
+    unsigned char fresh[9];
+    memset(fresh, 0x90, sizeof fresh);
+    fresh[5] = 0xcc;
+    CHECK(hcr__arch_pads_untouched(fresh + 5, traced_yes));
+    CHECK(!hcr__arch_pads_untouched(fresh + 5, traced_no));
+    CHECK(!hcr__arch_pads_untouched(fresh + 5, NULL));
     debugger_remove(&m);
     *at(&m, 0) = 0x0f;
     *at(&m, 1) = 0x1f; /* a multi-byte nop, as another compiler emits */
     CHECK_EQ(apply(&m, 1, traced_no), HCR_EBUSY);
-    CHECK(!hcr__arch_pads_untouched(at(&m, 0)));
+    CHECK(!hcr__arch_pads_untouched(at(&m, 0), NULL));
 }
 
 TEST(trampoline_encoding)
