@@ -45,6 +45,11 @@ const struct hcr__object_record *hcr__object_record_at(uintptr_t pc);
 int hcr__object_revert_to_before(const struct hcr__object_record *target,
                                  struct hcr__message *msg);
 
+/* Makes sure a crash in reloaded code outside hcr_object_protect is
+   reported with the reload that introduced the code (installs the crash
+   guard's handlers once). */
+void hcr__object_watch_crashes(void);
+
 /* Sets the message hcr_object_error returns. */
 void hcr__object_set_error(const struct hcr__message *msg);
 

@@ -191,6 +191,7 @@ static int reload_locked(const char *path, struct hcr__message *msg)
     rec->nswitched = nsw;
     sw = NULL;
     atomic_store(&rec->state, HCR__RELOAD_LIVE);
+    hcr__object_watch_crashes();
 
     /* Constructors of new functions run once; those the program already
        had ran at its start, on the globals now shared, and do not. */
@@ -275,10 +276,4 @@ void hcr__object_set_error(const struct hcr__message *msg)
     pthread_mutex_lock(&reload_lock);
     last_error = *msg;
     pthread_mutex_unlock(&reload_lock);
-}
-
-int hcr_object_protect(void (*work)(void *arg), void *arg)
-{
-    work(arg);
-    return 0;
 }
