@@ -204,7 +204,8 @@ int hcr__state_build(struct hcr__state_table *table, const struct hcr__elf *elf,
         b.vars[i].pristine = p;
         p += b.vars[i].size;
     }
-    qsort(b.vars, b.count, sizeof *b.vars, compare_vars);
+    if (b.count)
+        qsort(b.vars, b.count, sizeof *b.vars, compare_vars);
     table->vars = b.vars;
     table->count = b.count;
     table->names = b.names;
