@@ -1,0 +1,402 @@
+/*
+ * plugin.c: the life of one plugin instance, and the public plugin API.
+ *
+ * Two threads meet here. The watch thread prepares each new build into a
+ * loaded version (version.c) and publishes it in `pending` with one atomic
+ * exchange. The host's thread, in hcr_plugin_update, takes it with another
+ * and swaps versions: unload the old, carry state, load the new, then step.
+ * While nothing changed, update costs one relaxed load before the guarded
+ * call: no lock, no system call.
+ *
+ * Versions: `current` runs. Until it completes its first step it is on
+ * trial, and `previous` (the last working version) is kept loaded to roll
+ * back to. After a successful step `previous` is only kept mapped, so
+ * pointers into it stay valid until the next swap.
+ */
+#include "plugin_internal.h"
+
+#include "guard.h"
+#include "watch.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char *op_name(enum hcr_op op)
+{
+    switch (op) {
+    case HCR_LOAD: return "HCR_LOAD";
+    case HCR_STEP: return "HCR_STEP";
+    case HCR_UNLOAD: return "HCR_UNLOAD";
+    case HCR_CLOSE: return "HCR_CLOSE";
+    }
+    return "?";
+}
+
+static enum hcr_failure failure_of(const struct hcr__guard *g)
+{
+    switch (g->signo) {
+    case SIGSEGV: return g->stack_overflow ? HCR_STACKOVERFLOW : HCR_SEGFAULT;
+    case SIGBUS: return g->stack_overflow ? HCR_STACKOVERFLOW : HCR_MISALIGN;
+    case SIGILL: return HCR_ILLEGAL;
+    case SIGFPE: return HCR_FPE;
+    case SIGABRT: return HCR_ABORT;
+    }
+    return HCR_OTHER;
+}
+
+static const char *failure_text(enum hcr_failure f)
+{
+    switch (f) {
+    case HCR_SEGFAULT: return "segmentation fault";
+    case HCR_STACKOVERFLOW: return "stack overflow";
+    case HCR_MISALIGN: return "bus error";
+    case HCR_ILLEGAL: return "illegal instruction";
+    case HCR_FPE: return "arithmetic exception";
+    case HCR_ABORT: return "abort";
+    default: return "failure";
+    }
+}
+
+/* Calls the guest under the plugin's protection. Returns the guest's
+   result; on a crash returns -1. *failure tells which: HCR_NONE, HCR_USER
+   for a negative result, or the crash. */
+static int call_guest(struct hcr__plugin *p, struct hcr__version *v, enum hcr_op op,
+                      enum hcr_failure *failure)
+{
+    struct hcr_plugin *ctx = p->ctx;
+    if (p->safety == HCR_SAFETY_NONE) {
+        int result = v->main(ctx, op);
+        *failure = result < 0 ? HCR_USER : HCR_NONE;
+        return result;
+    }
+    struct hcr__guard g;
+    hcr__guard_push(&g, ctx);
+    if (setjmp(g.jump) == 0) {
+        int result = v->main(ctx, op);
+        hcr__guard_pop(&g);
+        *failure = result < 0 ? HCR_USER : HCR_NONE;
+        return result;
+    }
+    *failure = failure_of(&g);
+    hcr__fail(&p->message, HCR_ECRASH, "%s: version %u crashed in %s: %s (signal %d) at address %p, pc %p",
+              p->path, v->number, op_name(op), failure_text(*failure), g.signo,
+              g.fault_address, g.pc);
+    hcr__log(&p->log, HCR_LOG_ERROR, "%s", p->message.text);
+    return -1;
+}
+
+/* Records a negative guest result as the plugin's failure message. */
+static void note_user_failure(struct hcr__plugin *p, struct hcr__version *v, enum hcr_op op,
+                              int result)
+{
+    hcr__fail(&p->message, HCR_EUSER, "%s: version %u returned %d from %s", p->path, v->number,
+              result, op_name(op));
+    hcr__log(&p->log, HCR_LOG_ERROR, "%s", p->message.text);
+}
+
+static void set_current(struct hcr__plugin *p, struct hcr__version *v)
+{
+    p->current = v;
+    p->ctx->version = v ? v->number : 0;
+}
+
+/* The current version failed while on trial (or it was the first): go back
+   to the last working version, or to none. */
+static void roll_back(struct hcr__plugin *p)
+{
+    struct hcr_plugin *ctx = p->ctx;
+    struct hcr__version *bad = p->current, *target = p->previous;
+    bad->status = HCR__VERSION_FAILED;
+    p->previous = NULL;
+    set_current(p, NULL);
+    hcr__version_destroy(p, bad);
+    if (!target) {
+        if (ctx->last_working_version == 0)
+            ctx->failure = HCR_INITIAL_FAILURE;
+        hcr__log(&p->log, HCR_LOG_WARN, "%s: no working version to roll back to; waiting for the next build",
+                 p->path);
+        return;
+    }
+    hcr__log(&p->log, HCR_LOG_WARN, "%s: rolled back to version %u", p->path, target->number);
+    set_current(p, target);
+    target->status = HCR__VERSION_WORKING;
+    enum hcr_failure f;
+    int r = call_guest(p, target, HCR_LOAD, &f);
+    if (f != HCR_NONE) {
+        if (f == HCR_USER)
+            note_user_failure(p, target, HCR_LOAD, r);
+        /* The version we trusted fails too: nothing left to run. */
+        set_current(p, NULL);
+        hcr__version_destroy(p, target);
+    }
+}
+
+/* Makes `next` the running version. Returns 0, or -2 after a failure (the
+   failure is in ctx->failure and the message). */
+static int swap_to(struct hcr__plugin *p, struct hcr__version *next)
+{
+    struct hcr_plugin *ctx = p->ctx;
+    struct hcr__version *old = p->current;
+    int status = 0;
+    enum hcr_failure f;
+
+    if (old) {
+        int r = call_guest(p, old, HCR_UNLOAD, &f);
+        if (f != HCR_NONE) {
+            if (f == HCR_USER)
+                note_user_failure(p, old, HCR_UNLOAD, r);
+            ctx->failure = f; /* reported, but the new build still loads */
+            status = -2;
+        }
+        int rc = hcr__state_transfer(&old->vars, &next->vars, &p->log, p->path, &p->message);
+        if (rc < 0) {
+            hcr__log(&p->log, HCR_LOG_ERROR, "%s", p->message.text);
+            ctx->failure = HCR_STATE_INVALIDATED;
+            hcr__version_destroy(p, next);
+            r = call_guest(p, old, HCR_LOAD, &f);
+            if (f != HCR_NONE)
+                roll_back(p);
+            return -2;
+        }
+        if (old->status == HCR__VERSION_WORKING) {
+            hcr__version_destroy(p, p->previous);
+            p->previous = old;
+            old->status = HCR__VERSION_RETIRED;
+        } else {
+            hcr__version_destroy(p, old); /* never worked: `previous` stays the fallback */
+        }
+    }
+    next->status = HCR__VERSION_LIVE;
+    set_current(p, next);
+    hcr__log(&p->log, HCR_LOG_INFO, "%s: version %u loaded", p->path, next->number);
+    int r = call_guest(p, next, HCR_LOAD, &f);
+    if (f != HCR_NONE) {
+        if (f == HCR_USER)
+            note_user_failure(p, next, HCR_LOAD, r);
+        ctx->failure = f;
+        roll_back(p);
+        return -2;
+    }
+    return status;
+}
+
+/* Takes what the watch thread prepared: a version, or a refused build. */
+static int take_pending(struct hcr__plugin *p)
+{
+    struct hcr__version *v = atomic_exchange(&p->pending, NULL);
+    if (!v)
+        return 0;
+    if (v->error) {
+        p->message = v->message;
+        p->ctx->failure = HCR_BAD_IMAGE;
+        hcr__version_destroy(p, v);
+        return -2;
+    }
+    return swap_to(p, v);
+}
+
+int hcr_plugin_update(struct hcr_plugin *ctx)
+{
+    struct hcr__plugin *p = ctx ? ctx->p : NULL;
+    if (!p)
+        return -2;
+    if (atomic_load_explicit(&p->pending, memory_order_relaxed) != NULL) {
+        ctx->failure = HCR_NONE;
+        int rc = take_pending(p);
+        if (rc < 0)
+            return rc;
+    }
+    struct hcr__version *v = p->current;
+    if (!v)
+        return -2;
+    ctx->failure = HCR_NONE;
+    enum hcr_failure f;
+    int r = call_guest(p, v, HCR_STEP, &f);
+    if (__builtin_expect(f == HCR_NONE, 1)) {
+        if (__builtin_expect(v->status != HCR__VERSION_WORKING, 0)) {
+            v->status = HCR__VERSION_WORKING;
+            ctx->last_working_version = v->number;
+        }
+        return r;
+    }
+    if (f == HCR_USER)
+        note_user_failure(p, v, HCR_STEP, r);
+    ctx->failure = f;
+    if (v->status != HCR__VERSION_WORKING)
+        roll_back(p);
+    return -1;
+}
+
+static int same_file(const struct hcr__file_id *a, const struct hcr__file_id *b)
+{
+    return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+           a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns;
+}
+
+/* Content fingerprint of a build, to skip one identical to the last. */
+static uint64_t fingerprint(const void *data, size_t size)
+{
+    const unsigned char *p = data;
+    uint64_t h = 0x9e3779b97f4a7c15u ^ size;
+    size_t i = 0;
+    for (; i + 8 <= size; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdu;
+        h ^= h >> 32;
+    }
+    for (; i < size; i++)
+        h = (h ^ p[i]) * 0x100000001b3u;
+    return h;
+}
+
+/* Prepares the build now in place and publishes it, or its error. `quiet`:
+   the file may legitimately be incomplete (created, not yet closed), so a
+   failure says nothing. prepare_lock held. */
+static void prepare_build(struct hcr__plugin *p, int quiet)
+{
+    struct stat st;
+    if (stat(p->path, &st) != 0 && quiet)
+        return;
+    struct hcr__version *v = hcr__version_prepare(p, p->next_number);
+    if (!v) {
+        hcr__log(&p->log, HCR_LOG_ERROR, "%s: out of memory preparing a new version", p->path);
+        return;
+    }
+    if (v->error) {
+        int repeated = v->error == p->last_failed_error && same_file(&v->source, &p->last_failed);
+        if (quiet || repeated) {
+            hcr__version_destroy(p, v);
+            return;
+        }
+        p->last_failed = v->source;
+        p->last_failed_error = v->error;
+        hcr__log(&p->log, HCR_LOG_ERROR, "%s (the previous version keeps running)", v->message.text);
+    } else {
+        uint64_t print = fingerprint(v->map, v->map_size);
+        if (p->has_fingerprint && print == p->last_fingerprint) {
+            hcr__version_destroy(p, v); /* same bytes as the last build */
+            return;
+        }
+        p->last_fingerprint = print;
+        p->has_fingerprint = 1;
+        p->last_failed_error = 0;
+        p->next_number++;
+        p->ctx->next_version = p->next_number;
+    }
+    struct hcr__version *replaced = atomic_exchange(&p->pending, v);
+    hcr__version_destroy(p, replaced); /* never seen by the host */
+}
+
+static void on_file_event(void *user, unsigned events)
+{
+    struct hcr__plugin *p = user;
+    if (!(events & (HCR__WATCH_COMPLETE | HCR__WATCH_MAYBE | HCR__WATCH_RESCAN)))
+        return;
+    pthread_mutex_lock(&p->prepare_lock);
+    prepare_build(p, !(events & (HCR__WATCH_COMPLETE | HCR__WATCH_RESCAN)));
+    pthread_mutex_unlock(&p->prepare_lock);
+}
+
+static void free_plugin(struct hcr__plugin *p)
+{
+    if (p->copy_dir) {
+        hcr__snapshot_dir_remove(p->copy_dir);
+        free(p->copy_dir);
+    }
+    pthread_mutex_destroy(&p->prepare_lock);
+    free(p->path);
+    free(p);
+}
+
+int hcr_plugin_open_with(struct hcr_plugin *ctx, const char *path,
+                         const struct hcr_options *options)
+{
+    static const struct hcr_options defaults;
+    if (!ctx || !path || !path[0] || ctx->p)
+        return HCR_EINVAL;
+    if (!options)
+        options = &defaults;
+    struct hcr__plugin *p = calloc(1, sizeof *p);
+    if (!p || !(p->path = strdup(path))) {
+        free(p);
+        return HCR_ENOMEM;
+    }
+    pthread_mutex_init(&p->prepare_lock, NULL);
+    p->ctx = ctx;
+    p->log = (struct hcr__log){options->log, options->log_user};
+    p->safety = options->safety;
+    p->next_number = 1;
+
+    int rc = p->safety == HCR_SAFETY_NONE ? 0 : hcr__guard_init();
+    if (rc == 0) {
+        p->copy_dir = hcr__snapshot_dir_create(options->copy_dir, path, &p->message);
+        if (!p->copy_dir)
+            rc = p->message.text[0] ? HCR_EIO : HCR_ENOMEM;
+    }
+    if (rc == 0 && !options->no_reload)
+        rc = hcr__watch_add(path, on_file_event, p, &p->watch, &p->message);
+    if (rc < 0) {
+        if (p->message.text[0])
+            hcr__log(&p->log, HCR_LOG_ERROR, "%s", p->message.text);
+        free_plugin(p);
+        return rc;
+    }
+    void *userdata = ctx->userdata;
+    memset(ctx, 0, sizeof *ctx);
+    ctx->userdata = userdata;
+    ctx->p = p;
+    ctx->next_version = 1;
+
+    /* The first version, prepared now; the first update starts it. */
+    pthread_mutex_lock(&p->prepare_lock);
+    prepare_build(p, 0);
+    struct hcr__version *first = atomic_load(&p->pending);
+    rc = first && first->error ? first->error : 0;
+    if (rc < 0) {
+        p->message = first->message;
+        ctx->failure = HCR_BAD_IMAGE;
+    }
+    pthread_mutex_unlock(&p->prepare_lock);
+    return rc;
+}
+
+int hcr_plugin_open(struct hcr_plugin *ctx, const char *path)
+{
+    return hcr_plugin_open_with(ctx, path, NULL);
+}
+
+void hcr_plugin_close(struct hcr_plugin *ctx)
+{
+    struct hcr__plugin *p = ctx ? ctx->p : NULL;
+    if (!p)
+        return;
+    hcr__watch_remove(p->watch); /* no preparation runs after this */
+    hcr__version_destroy(p, atomic_exchange(&p->pending, NULL));
+    if (p->current) {
+        enum hcr_failure f;
+        call_guest(p, p->current, HCR_CLOSE, &f);
+    }
+    hcr__version_destroy(p, p->current);
+    hcr__version_destroy(p, p->previous);
+    free_plugin(p);
+    void *userdata = ctx->userdata;
+    memset(ctx, 0, sizeof *ctx);
+    ctx->userdata = userdata;
+}
+
+const char *hcr_plugin_error(const struct hcr_plugin *ctx)
+{
+    return ctx && ctx->p ? ctx->p->message.text : "";
+}
+
+struct hcr_plugin *hcr_plugin_caller(const void *return_address)
+{
+    struct hcr_plugin *ctx = hcr_plugin_from_address(return_address);
+    if (ctx)
+        return ctx;
+    struct hcr__guard *g = hcr__guard_current();
+    return g ? g->owner : NULL;
+}

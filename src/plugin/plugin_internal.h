@@ -1,0 +1,162 @@
+/*
+ * plugin_internal.h: the parts of plugin mode and how they meet.
+ *
+ *   snapshot.c   the private directory and the copy of each build
+ *   state.c      the table of a version's variables and carrying values
+ *                from one version to the next
+ *   version.c    preparing a version off the host's thread: snapshot,
+ *                validate, load, index (runs on the watch thread)
+ *   address_map.c which instance owns a code address
+ *   plugin.c     the public API: open, update (swap, rollback), close
+ */
+#ifndef HCR_PLUGIN_INTERNAL_H
+#define HCR_PLUGIN_INTERNAL_H
+
+#include "elf/elf_file.h"
+#include "internal.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef int (*hcr__main_fn)(struct hcr_plugin *ctx, enum hcr_op op);
+
+/* ---- snapshot.c ---- */
+
+/* Creates a private directory (mode 0700) under `parent` (NULL: the
+   default, see hcr_options.copy_dir) and returns its malloc'd path. */
+char *hcr__snapshot_dir_create(const char *parent, const char *plugin_path,
+                               struct hcr__message *msg);
+/* Removes the directory and everything in it. */
+void hcr__snapshot_dir_remove(const char *dir);
+
+/* A file's identity, to tell one build from the next. */
+struct hcr__file_id {
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    int64_t mtime_ns;
+    int64_t ctime_ns;
+};
+
+/* Copies `src` to a new file `dst` (created exclusively, mode 0700) and maps
+   the copy read-only. On success *map and *size describe the mapping and *id the
+   source as it was read. The copy is what gets validated and loaded, so a
+   writer changing `src` afterwards cannot affect it. */
+int hcr__snapshot_copy(const char *src, const char *dst, void **map, size_t *size,
+                       struct hcr__file_id *id, struct hcr__message *msg);
+
+/* ---- state.c ---- */
+
+enum {
+    HCR__VAR_PINNED = 1 << 0, /* HCR_STATE: always keeps its value */
+    HCR__VAR_WHOLE = 1 << 1,  /* a whole section (guest without symbols) */
+};
+
+struct hcr__var {
+    const char *key;             /* "file\0name" or "name", in `names` storage */
+    size_t key_len;
+    uintptr_t address;           /* live address in this version */
+    size_t size;
+    const unsigned char *initial; /* initial bytes in the file; NULL: zeros */
+    const unsigned char *pristine; /* bytes right after loading; in `pristine` */
+    unsigned flags;
+};
+
+struct hcr__state_table {
+    struct hcr__var *vars;       /* sorted by key */
+    size_t count;
+    char *names;                 /* key storage */
+    unsigned char *pristine;     /* copy of every variable's bytes after load */
+    int whole_sections;          /* no symbol table: section fallback */
+};
+
+/* Builds the table of a freshly loaded version: writable variables from the
+   symbol table (section fallback without one). `base` is the load bias.
+   Also snapshots each variable's bytes as loaded. */
+int hcr__state_build(struct hcr__state_table *table, const struct hcr__elf *elf,
+                     uintptr_t base, struct hcr__message *msg);
+void hcr__state_free(struct hcr__state_table *table);
+
+/* Carries values from `from` (the unloaded old version) into `to` (the new
+   one, not yet started), per the rules in hcr.h section 4. Returns 0, or
+   HCR_ESTATE with msg naming the variable when an HCR_STATE variable
+   changed size (nothing is written then). */
+int hcr__state_transfer(const struct hcr__state_table *from, const struct hcr__state_table *to,
+                        const struct hcr__log *log, const char *plugin_name,
+                        struct hcr__message *msg);
+
+/* ---- version.c ---- */
+
+enum hcr__version_state {
+    HCR__VERSION_READY,   /* loaded, indexed, not run yet */
+    HCR__VERSION_LIVE,    /* the running version */
+    HCR__VERSION_WORKING, /* live and completed a step */
+    HCR__VERSION_RETIRED, /* replaced, kept mapped for rollback */
+    HCR__VERSION_FAILED,  /* crashed or refused: never run again */
+};
+
+struct hcr__version {
+    unsigned number;
+    enum hcr__version_state status;
+    char *copy_path;
+    void *map;                   /* read-only mapping of the copy */
+    size_t map_size;
+    struct hcr__file_id source;  /* the build output this came from */
+    struct hcr__elf elf;
+    void *handle;                /* dlopen handle */
+    hcr__main_fn main;
+    uintptr_t base;
+    uintptr_t code_lo, code_hi;  /* executable range, for the address map */
+    struct hcr__state_table vars;
+    /* A preparation that failed: the error to report on the host's thread. */
+    int error;
+    struct hcr__message message;
+};
+
+struct hcr__plugin;
+
+/* Prepares version `number` of the plugin from its build output. Never
+   returns NULL except out of memory: a failed preparation returns a
+   version with `error` set. Runs on the watch thread (or in open). */
+struct hcr__version *hcr__version_prepare(struct hcr__plugin *p, unsigned number);
+
+/* Unloads and frees a version, and deletes its copy. */
+void hcr__version_destroy(struct hcr__plugin *p, struct hcr__version *v);
+
+/* ---- address_map.c ---- */
+
+/* Registers / unregisters the code range of a version as belonging to ctx. */
+int hcr__address_map_add(uintptr_t lo, uintptr_t hi, struct hcr_plugin *ctx);
+void hcr__address_map_remove(uintptr_t lo, uintptr_t hi);
+
+/* ---- plugin.c ---- */
+
+struct hcr__plugin {
+    struct hcr_plugin *ctx;
+    char *path;                  /* the build output, as given */
+    char *name;                  /* its base name, for messages */
+    char *copy_dir;              /* private directory */
+    struct hcr__log log;
+    enum hcr_safety safety;
+    struct hcr__watch *watch;
+
+    struct hcr__version *current;  /* running, or NULL */
+    struct hcr__version *previous; /* last working version when current has not worked yet */
+    struct hcr__version *_Atomic pending; /* prepared by the watch thread */
+
+    /* Owned by the watch thread: */
+    pthread_mutex_t prepare_lock;  /* serialises preparations and version numbers */
+    unsigned next_number;
+    struct hcr__file_id last_failed; /* the build whose error was already reported */
+    int last_failed_error;
+    int said_whole_sections;
+    uint64_t last_fingerprint;     /* content of the newest good build */
+    int has_fingerprint;
+
+    struct hcr__message message; /* what hcr_plugin_error returns */
+    unsigned is_open;
+};
+
+#endif

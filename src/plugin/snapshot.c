@@ -1,0 +1,172 @@
+/*
+ * snapshot.c: the private directory each plugin's versions run from, and
+ * the copy of a build into it. Running code never maps the build output
+ * itself: `cp` rewrites a file in place, which would change the pages of a
+ * mapped library under the code that runs from them.
+ */
+#include "plugin_internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SNAPSHOT_PREFIX "hcr-"
+
+static const char *default_parent(void)
+{
+    const char *candidates[] = {getenv("XDG_RUNTIME_DIR"), getenv("TMPDIR"), "/tmp"};
+    for (size_t i = 0; i < HCR__ARRAY_SIZE(candidates); i++) {
+        struct stat st;
+        if (candidates[i] && candidates[i][0] && stat(candidates[i], &st) == 0 &&
+            S_ISDIR(st.st_mode) && access(candidates[i], W_OK) == 0)
+            return candidates[i];
+    }
+    return "/tmp";
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    remove(path);
+    return 0;
+}
+
+void hcr__snapshot_dir_remove(const char *dir)
+{
+    if (dir)
+        nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Removes private directories left by processes that died without closing
+   their plugins: "hcr-PID-..." whose PID no longer runs, owned by us. */
+static void remove_stale_dirs(const char *parent)
+{
+    DIR *d = opendir(parent);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, SNAPSHOT_PREFIX, strlen(SNAPSHOT_PREFIX)) != 0)
+            continue;
+        char *end;
+        long pid = strtol(e->d_name + strlen(SNAPSHOT_PREFIX), &end, 10);
+        if (pid <= 0 || *end != '-' || pid == getpid())
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        char path[4096];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", parent, e->d_name);
+        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == getuid())
+            hcr__snapshot_dir_remove(path);
+    }
+    closedir(d);
+}
+
+char *hcr__snapshot_dir_create(const char *parent, const char *plugin_path,
+                               struct hcr__message *msg)
+{
+    if (!parent)
+        parent = default_parent();
+    remove_stale_dirs(parent);
+    char path[4096];
+    int n = snprintf(path, sizeof path, "%s/" SNAPSHOT_PREFIX "%d-XXXXXX", parent, (int)getpid());
+    if (n < 0 || (size_t)n >= sizeof path) {
+        hcr__fail(msg, HCR_EINVAL, "%s: copy directory path too long: %s", plugin_path, parent);
+        return NULL;
+    }
+    if (!mkdtemp(path)) { /* mkdtemp creates it with mode 0700 */
+        hcr__fail(msg, -errno, "%s: cannot create a private directory under %s: %s", plugin_path,
+                  parent, strerror(errno));
+        return NULL;
+    }
+    char *dir = strdup(path);
+    if (!dir) {
+        rmdir(path);
+        hcr__fail(msg, HCR_ENOMEM, "%s: out of memory", plugin_path);
+    }
+    return dir;
+}
+
+static int copy_contents(int in, int out, off_t size)
+{
+    off_t done = 0;
+    while (done < size) {
+        ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t)(size - done), 0);
+        if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP))
+            n = sendfile(out, in, NULL, (size_t)(size - done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        if (n == 0)
+            break; /* the source shrank while we read it */
+        done += n;
+    }
+    return done == size ? 0 : HCR_ETRUNC;
+}
+
+int hcr__snapshot_copy(const char *src, const char *dst, void **map, size_t *size,
+                       struct hcr__file_id *id, struct hcr__message *msg)
+{
+    int in = open(src, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return hcr__fail(msg, -errno, "%s: cannot open: %s", src, strerror(errno));
+    struct stat st;
+    if (fstat(in, &st) != 0) {
+        int code = -errno;
+        close(in);
+        return hcr__fail(msg, code, "%s: cannot stat: %s", src, strerror(-code));
+    }
+    if (S_ISDIR(st.st_mode)) {
+        close(in);
+        return hcr__fail(msg, HCR_EISDIR, "%s: is a directory, not a shared object", src);
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(in);
+        return hcr__fail(msg, HCR_ENOEXEC, "%s: not a regular file", src);
+    }
+    if (st.st_size == 0) {
+        close(in);
+        return hcr__fail(msg, HCR_ENOEXEC, "%s: file is empty", src);
+    }
+    *id = (struct hcr__file_id){st.st_dev, st.st_ino, st.st_size,
+                                (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec,
+                                (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec};
+
+    int out = open(dst, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
+    if (out < 0) {
+        int code = -errno;
+        close(in);
+        return hcr__fail(msg, code, "%s: cannot create the copy %s: %s", src, dst, strerror(-code));
+    }
+    int rc = copy_contents(in, out, st.st_size);
+    close(in);
+    if (rc == HCR_ETRUNC)
+        hcr__fail(msg, rc, "%s: file shrank while being copied (still being written?)", src);
+    else if (rc < 0)
+        hcr__fail(msg, rc, "%s: cannot copy to %s: %s", src, dst, strerror(-rc));
+    void *m = MAP_FAILED;
+    if (rc == 0) {
+        m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, out, 0);
+        if (m == MAP_FAILED)
+            rc = hcr__fail(msg, -errno, "%s: cannot map the copy: %s", src, strerror(errno));
+    }
+    close(out);
+    if (rc < 0) {
+        unlink(dst);
+        return rc;
+    }
+    *map = m;
+    *size = (size_t)st.st_size;
+    return 0;
+}

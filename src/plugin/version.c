@@ -1,0 +1,159 @@
+/*
+ * version.c: turning a build output into a loaded, indexed version, off the
+ * host's thread. The steps, each of which can refuse the build with a
+ * message naming the file and the problem:
+ *   copy the build into the private directory (the copy is what runs);
+ *   validate the copy as an x86-64 shared object, every offset checked;
+ *   check it exports hcr_main;
+ *   dlopen it with every symbol bound now (an undefined symbol fails here,
+ *     not in the middle of a step);
+ *   index its variables and remember their loaded values.
+ * A refused build leaves no file and no mapping behind.
+ */
+#include "plugin_internal.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <link.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#if defined(__x86_64__)
+#define HOST_MACHINE EM_X86_64
+#elif defined(__aarch64__)
+#define HOST_MACHINE EM_AARCH64
+#else
+#define HOST_MACHINE 0
+#endif
+
+static int exports_main(const struct hcr__elf *elf)
+{
+    for (size_t i = 1; i < elf->ndynsyms; i++) {
+        const Elf64_Sym *s = &elf->dynsyms[i];
+        if (s->st_shndx != SHN_UNDEF && ELF64_ST_TYPE(s->st_info) == STT_FUNC &&
+            strcmp(hcr__elf_dynsym_name(elf, s), "hcr_main") == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Where the dynamic loader put the copy, and its executable range. */
+static void find_ranges(struct hcr__version *v)
+{
+    struct link_map *map = NULL;
+    if (dlinfo(v->handle, RTLD_DI_LINKMAP, &map) != 0 || !map)
+        return;
+    v->base = map->l_addr;
+    uintptr_t lo = UINTPTR_MAX, hi = 0;
+    for (size_t i = 0; i < v->elf.phnum; i++) {
+        const Elf64_Phdr *ph = &v->elf.phdrs[i];
+        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+            continue;
+        if (v->base + ph->p_vaddr < lo)
+            lo = v->base + ph->p_vaddr;
+        if (v->base + ph->p_vaddr + ph->p_memsz > hi)
+            hi = v->base + ph->p_vaddr + ph->p_memsz;
+    }
+    if (hi > lo) {
+        v->code_lo = lo;
+        v->code_hi = hi;
+    }
+}
+
+static int load(struct hcr__plugin *p, struct hcr__version *v)
+{
+    const char *src = p->path;
+    int rc = hcr__elf_open(&v->elf, src, v->map, v->map_size, HOST_MACHINE, ET_DYN, &v->message);
+    if (rc < 0)
+        return rc;
+    if (!exports_main(&v->elf))
+        return hcr__fail(&v->message, HCR_ENOSYM,
+                         "%s: does not export hcr_main (define it with HCR_EXPORT)", src);
+
+    dlerror();
+    v->handle = dlopen(v->copy_path, RTLD_NOW | RTLD_LOCAL);
+    if (!v->handle) {
+        const char *why = dlerror();
+        int code = why && strstr(why, "undefined symbol") ? HCR_ENOSYM : HCR_EDLOPEN;
+        return hcr__fail(&v->message, code, "%s: cannot be loaded: %s", src,
+                         why ? why : "unknown reason");
+    }
+    v->main = (hcr__main_fn)dlsym(v->handle, "hcr_main");
+    if (!v->main)
+        return hcr__fail(&v->message, HCR_ENOSYM, "%s: hcr_main not found by the loader", src);
+    find_ranges(v);
+    rc = hcr__state_build(&v->vars, &v->elf, v->base, &v->message);
+    if (rc < 0)
+        return rc;
+    if (v->vars.whole_sections && !p->said_whole_sections) {
+        p->said_whole_sections = 1;
+        hcr__log(&p->log, HCR_LOG_WARN,
+                 "%s: has no symbol table (stripped?): state is carried as whole sections, "
+                 "and only when their sizes match; build without -s to match per variable",
+                 src);
+    }
+    if (v->code_hi)
+        rc = hcr__address_map_add(v->code_lo, v->code_hi, p->ctx);
+    return rc;
+}
+
+struct hcr__version *hcr__version_prepare(struct hcr__plugin *p, unsigned number)
+{
+    struct hcr__version *v = calloc(1, sizeof *v);
+    if (!v)
+        return NULL;
+    v->number = number;
+    v->status = HCR__VERSION_READY;
+    const char *slash = strrchr(p->path, '/');
+    const char *base = slash ? slash + 1 : p->path;
+    size_t len = strlen(p->copy_dir) + strlen(base) + 32;
+    v->copy_path = malloc(len);
+    if (!v->copy_path) {
+        free(v);
+        return NULL;
+    }
+    snprintf(v->copy_path, len, "%s/v%u-%s", p->copy_dir, number, base);
+
+    int rc = hcr__snapshot_copy(p->path, v->copy_path, &v->map, &v->map_size, &v->source,
+                                &v->message);
+    if (rc == 0)
+        rc = load(p, v);
+    if (rc < 0) {
+        v->error = rc;
+        v->status = HCR__VERSION_FAILED;
+        if (v->handle) {
+            if (v->code_hi)
+                hcr__address_map_remove(v->code_lo, v->code_hi);
+            dlclose(v->handle);
+            v->handle = NULL;
+        }
+        hcr__state_free(&v->vars);
+        if (v->map)
+            munmap(v->map, v->map_size);
+        v->map = NULL;
+        unlink(v->copy_path);
+    }
+    return v;
+}
+
+void hcr__version_destroy(struct hcr__plugin *p, struct hcr__version *v)
+{
+    (void)p;
+    if (!v)
+        return;
+    if (v->handle) {
+        if (v->code_hi)
+            hcr__address_map_remove(v->code_lo, v->code_hi);
+        dlclose(v->handle);
+    }
+    hcr__state_free(&v->vars);
+    if (v->map)
+        munmap(v->map, v->map_size);
+    if (v->copy_path)
+        unlink(v->copy_path);
+    free(v->copy_path);
+    free(v);
+}

@@ -1,0 +1,128 @@
+/* A test guest whose behaviour is chosen at build time: VERSION, and CRASH
+   (which fault to commit, and in which op), plus layout variants that
+   move, add, resize and re-initialise variables. */
+#include "hcr.h"
+#include "report.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#ifndef VERSION
+#define VERSION 1
+#endif
+#ifndef CRASH
+#define CRASH 0
+#endif
+#ifndef CRASH_AFTER
+#define CRASH_AFTER 0 /* crash on every call of CRASH_OP after this many */
+#else
+static int calls_before_crash; /* only in this variant: starts at 0 */
+#endif
+#ifndef CRASH_OP
+#define CRASH_OP HCR_STEP
+#endif
+
+#if LAYOUT == 1 /* reordered, one added before the others, initialiser edited */
+int extra_added = 7;
+int second = 2;
+int first = 11;
+#else
+int first = 1;
+int second = 2;
+#endif
+
+static int HCR_STATE pinned;
+int global_counter;
+static int initialised = 100;
+
+#if SIZED_LONG
+long long sized = 5; /* 8 bytes where other builds have 4 */
+#else
+int sized = 5;
+#endif
+
+#if PINNED_RESIZE
+static long long HCR_STATE pinned_resizable;
+#else
+static int HCR_STATE pinned_resizable;
+#endif
+
+const char *greeting = "hello";
+
+static int local_reads(void)
+{
+    static int calls;
+    return ++calls;
+}
+
+static int recurse(int n)
+{
+    volatile char pad[4096];
+    pad[0] = (char)n;
+    return recurse(n + 1) + pad[0];
+}
+
+static void commit_crash(void)
+{
+    switch (CRASH) {
+    case 1: { int *volatile bad = NULL; *(volatile int *)bad = 1; } break;
+    case 2: { volatile int seven = 7, zero = 0; volatile int x = seven / zero; (void)x; } break;
+    case 3: abort();
+    case 4: recurse(0); break;
+    case 5: __builtin_trap();
+    case 6: { /* a real bus error: touch a page past the end of a mapped file */
+        FILE *f = tmpfile();
+        void *m = mmap(NULL, 8192, PROT_READ, MAP_PRIVATE, fileno(f), 0);
+        volatile char c = ((volatile char *)m)[100];
+        (void)c;
+    } break;
+    case 7: break; /* no crash, but a negative return (user failure) */
+    }
+}
+
+HCR_EXPORT int hcr_main(struct hcr_plugin *ctx, enum hcr_op op)
+{
+    struct guest_report *r = ctx->userdata;
+#if CRASH_AFTER
+    int crash_now = op == CRASH_OP && ++calls_before_crash > CRASH_AFTER;
+#else
+    int crash_now = op == CRASH_OP;
+#endif
+    if (CRASH && crash_now) {
+        commit_crash();
+        if (CRASH == 7)
+            return -5;
+    }
+    switch (op) {
+    case HCR_LOAD: r->loads++; break;
+    case HCR_UNLOAD: r->unloads++; break;
+    case HCR_CLOSE: r->closes++; break;
+    case HCR_STEP:
+        r->steps++;
+        pinned++;
+        pinned_resizable++;
+        global_counter++;
+        initialised++;
+        first += 1;
+        second += 2;
+        sized += 10;
+        r->local_calls = local_reads();
+        break;
+    }
+    r->version = VERSION;
+    r->pinned = pinned;
+    r->global_counter = global_counter;
+    r->initialised = initialised;
+    r->first = first;
+    r->second = second;
+    r->sized = (long)sized;
+    r->greeting = greeting;
+#if LAYOUT == 1
+    r->extra = extra_added;
+#endif
+    return op == HCR_STEP ? VERSION * 1000000 + pinned : 0;
+}

@@ -1,0 +1,57 @@
+/* plugin_util.c: helpers shared by the plugin-mode tests. */
+#include "plugin_util.h"
+
+#include <stdio.h>
+
+const char *guest_path(const char *variant)
+{
+    static char slots[4][512];
+    static int next;
+    char *out = slots[next++ % 4];
+    snprintf(out, sizeof slots[0], "%s/%s.so", HCR_TEST_GUESTS, variant);
+    return out;
+}
+
+void install_guest(const char *variant, const char *dst)
+{
+    harness_copy_rename(guest_path(variant), dst);
+}
+
+int update_until_version(struct hcr_plugin *ctx, int version, int timeout_ms)
+{
+    struct guest_report *r = ctx->userdata;
+    int rc = 0;
+    for (int waited = 0; waited <= harness_scale(timeout_ms); waited += 2) {
+        rc = hcr_plugin_update(ctx);
+        if (r->version == version && (int)ctx->version > 0)
+            return rc;
+        harness_sleep_ms(2);
+    }
+    return rc;
+}
+
+void capture_log(enum hcr_log_level level, const char *message, void *user)
+{
+    struct log_capture *c = user;
+    if (level == HCR_LOG_ERROR) {
+        c->errors++;
+        snprintf(c->last_error, sizeof c->last_error, "%s", message);
+    } else if (level == HCR_LOG_WARN) {
+        c->warnings++;
+    } else {
+        c->infos++;
+    }
+    size_t used = strlen(c->all);
+    snprintf(c->all + used, sizeof c->all - used, "%s\n", message);
+}
+
+void open_captured(struct hcr_plugin *ctx, const char *path, struct log_capture *log)
+{
+    struct hcr_options options = {0};
+    options.log = capture_log;
+    options.log_user = log;
+    int rc = hcr_plugin_open_with(ctx, path, &options);
+    if (rc != 0)
+        harness_fail(__FILE__, __LINE__, "open %s: %s: %s", path, hcr_strerror(rc),
+                     hcr_plugin_error(ctx));
+}

@@ -1,0 +1,317 @@
+/* Plugin mode: change detection and reloading. Every way a build tool can
+   put a new file in place is seen, also several times in one second and
+   with the modification time going backwards; a half-written file is never
+   loaded; each version runs from a private copy that close removes. */
+#include "plugin_util.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <link.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+static void open_v1(struct hcr_plugin *ctx, struct guest_report *r, const char *path)
+{
+    install_guest("counter_v1", path);
+    ctx->userdata = r;
+    CHECK_EQ(hcr_plugin_open(ctx, path), 0);
+    CHECK_EQ(hcr_plugin_update(ctx), 1000000 + 1);
+    CHECK_EQ(ctx->version, 1);
+    CHECK_EQ(r->loads, 1);
+}
+
+TEST(first_update_loads_and_steps)
+{
+    struct guest_report r = {0};
+    struct hcr_plugin ctx = {0};
+    open_v1(&ctx, &r, harness_path("guest.so"));
+    CHECK_EQ(hcr_plugin_update(&ctx), 1000002);
+    CHECK_EQ(r.steps, 2);
+    CHECK_EQ(ctx.last_working_version, 1);
+    CHECK_EQ(ctx.failure, HCR_NONE);
+    hcr_plugin_close(&ctx);
+    CHECK_EQ(r.closes, 1);
+    CHECK(ctx.userdata == &r);
+    CHECK(ctx.p == NULL);
+}
+
+TEST(rename_into_place_reloads_with_state)
+{
+    struct guest_report r = {0};
+    struct hcr_plugin ctx = {0};
+    const char *path = harness_path("guest.so");
+    open_v1(&ctx, &r, path);
+    hcr_plugin_update(&ctx);
+    hcr_plugin_update(&ctx); /* 3 steps in v1 */
+    install_guest("counter_v2", path);
+    int rc = update_until_version(&ctx, 2, 3000);
+    CHECK_EQ(ctx.version, 2);
+    /* v1 stepped on while the new build was prepared; every counter went on
+       from where v1 left it. */
+    CHECK_INT(r.steps, >=, 4);
+    CHECK_EQ(rc, 2000000 + r.steps); /* the HCR_STATE counter */
+    CHECK_EQ(r.unloads, 1);
+    CHECK_EQ(r.loads, 2);
+    CHECK_EQ(r.global_counter, r.steps);
+    CHECK_EQ(r.initialised, 100 + r.steps); /* initialised static kept its value */
+    CHECK_EQ(r.local_calls, r.steps);       /* function-local static too */
+    CHECK(strcmp(r.greeting, "hello") == 0);
+    hcr_plugin_close(&ctx);
+}
+
+TEST(write_in_place_reloads)
+{
+    struct guest_report r = {0};
+    struct hcr_plugin ctx = {0};
+    const char *path = harness_path("guest.so");
+    open_v1(&ctx, &r, path);
+    harness_copy_in_place(guest_path("counter_v2"), path);
+    update_until_version(&ctx, 2, 3000);
+    CHECK_EQ(ctx.version, 2);
+    CHECK_EQ(r.pinned, r.steps);
+    hcr_plugin_close(&ctx);
+}
+
+TEST(unlink_and_rewrite_reloads)
+{
+    struct guest_report r = {0};
+    struct hcr_plugin ctx = {0};
+    const char *path = harness_path("guest.so");
+    open_v1(&ctx, &r, path);
+    CHECK_EQ(unlink(path), 0);
+    harness_copy_in_place(guest_path("counter_v2"), path);
+    update_until_version(&ctx, 2, 3000);
+    CHECK_EQ(ctx.version, 2);
+    hcr_plugin_close(&ctx);
+}
+
+TEST(several_rebuilds_in_one_second_all_seen)
+{
+    struct guest_report r = {0};
+    struct hcr_plugin ctx = {0};
+    const char *path = harness_path("guest.so");
+    open_v1(&ctx, &r, path);
+    const char *variants[] = {"counter_v2", "counter_v3", "counter_v1", "counter_v2"};
+    const int versions[] = {2, 3, 1, 2};
+    for (int i = 0; i < 4; i++) {
+        harness_copy_in_place(guest_path(variants[i]), path);
+        update_until_version(&ctx, versions[i], 3000);
+        CHECK_EQ(r.version, versions[i]);
+        CHECK_EQ(ctx.version, (unsigned)(i + 2)); /* a new number for each build */
+    }
+    CHECK_EQ(r.loads, 5);
+    hcr_plugin_close(&ctx);
+}
+
+TEST(mtime_going_backwards_is_seen)
+{
+    struct guest_report r = {0};
+    struct hcr_plugin ctx = {0};
+    const char *path = harness_path("guest.so");
+    open_v1(&ctx, &r, path);
+    /* What `cp -p` of an older file does: new bytes, old modification time. */
+    harness_copy_in_place(guest_path("counter_v2"), path);
+    struct timeval old[2] = {{1000000, 0}, {1000000, 0}};
+    CHECK_EQ(utimes(path, old), 0);
+    update_until_version(&ctx, 2, 3000);
+    CHECK_EQ(ctx.version, 2);
+    /* The attribute change alone is not a new build. */
+    for (int i = 0; i < 20; i++) {
+        hcr_plugin_update(&ctx);
+        harness_sleep_ms(5);
+    }
+    CHECK_EQ(ctx.version, 2);
+    hcr_plugin_close(&ctx);
+}
+
+static void read_file(const char *path, char **data, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    CHECK(f != NULL);
+    fseek(f, 0, SEEK_END);
+    *size = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    *data = malloc(*size);
+    CHECK(fread(*data, 1, *size, f) == *size);
+    fclose(f);
+}
+
+TEST(half_written_file_is_never_loaded)
+{
+    struct guest_report r = {0};
+    struct hcr_plugin ctx = {0};
+    struct log_capture log = {0};
+    const char *path = harness_path("guest.so");
+    install_guest("counter_v1", path);
+    ctx.userdata = &r;
+    open_captured(&ctx, path, &log);
+    CHECK_EQ(hcr_plugin_update(&ctx), 1000001);
+
+    char *data;
+    size_t size;
+    read_file(guest_path("counter_v2"), &data, &size);
+    int fd = open(path, O_WRONLY | O_TRUNC);
+    CHECK(fd >= 0);
+    CHECK(write(fd, data, size / 2) == (ssize_t)(size / 2));
+    /* The writer is still at work: updates go on with v1, quietly. */
+    for (int i = 0; i < 50; i++) {
+        CHECK_EQ(hcr_plugin_update(&ctx) / 1000000, 1);
+        harness_sleep_ms(2);
+    }
+    CHECK_EQ(log.errors, 0);
+    CHECK(write(fd, data + size / 2, size - size / 2) == (ssize_t)(size - size / 2));
+    close(fd);
+    update_until_version(&ctx, 2, 3000);
+    CHECK_EQ(ctx.version, 2);
+    CHECK_EQ(log.errors, 0);
+    free(data);
+    hcr_plugin_close(&ctx);
+}
+
+TEST(writer_dying_half_way_is_reported_once_and_old_code_runs)
+{
+    struct guest_report r = {0};
+    struct hcr_plugin ctx = {0};
+    struct log_capture log = {0};
+    const char *path = harness_path("guest.so");
+    install_guest("counter_v1", path);
+    ctx.userdata = &r;
+    open_captured(&ctx, path, &log);
+    CHECK_EQ(hcr_plugin_update(&ctx), 1000001);
+    char *data;
+    size_t size;
+    read_file(guest_path("counter_v2"), &data, &size);
+    int fd = open(path, O_WRONLY | O_TRUNC);
+    CHECK(write(fd, data, size / 3) == (ssize_t)(size / 3));
+    close(fd); /* complete as far as anyone can tell, but truncated */
+    int saw_failure = 0;
+    for (int i = 0; i < harness_scale(200) && !saw_failure; i++) {
+        int rc = hcr_plugin_update(&ctx);
+        if (rc == -2) {
+            saw_failure = 1;
+            CHECK_EQ(ctx.failure, HCR_BAD_IMAGE);
+        }
+        harness_sleep_ms(5);
+    }
+    CHECK(saw_failure);
+    CHECK_STR_HAS(hcr_plugin_error(&ctx), "guest.so");
+    CHECK_STR_HAS(hcr_plugin_error(&ctx), "truncated");
+    for (int i = 0; i < 20; i++)
+        CHECK_EQ(hcr_plugin_update(&ctx) / 1000000, 1);
+    CHECK_EQ(log.errors, 1);
+    /* The build finishes properly: loaded as soon as it is there. */
+    harness_copy_in_place(guest_path("counter_v2"), path);
+    update_until_version(&ctx, 2, 3000);
+    CHECK_EQ(ctx.version, 2);
+    CHECK_EQ(log.errors, 1);
+    free(data);
+    hcr_plugin_close(&ctx);
+}
+
+static int find_loaded(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    char **found = data;
+    if (strstr(info->dlpi_name, "guest.so"))
+        *found = strdup(info->dlpi_name);
+    return 0;
+}
+
+static int count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+TEST(each_version_runs_from_a_private_copy_removed_at_close)
+{
+    struct guest_report r = {0};
+    struct hcr_plugin ctx = {0};
+    const char *path = harness_path("guest.so");
+    open_v1(&ctx, &r, path);
+    char *loaded = NULL;
+    dl_iterate_phdr(find_loaded, &loaded);
+    CHECK(loaded != NULL);
+    CHECK(strcmp(loaded, path) != 0);
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s", loaded);
+    *strrchr(dir, '/') = 0;
+    struct stat st;
+    CHECK_EQ(stat(dir, &st), 0);
+    CHECK_EQ(st.st_mode & 0777, 0700);
+    CHECK_EQ(count_entries(harness_tmpdir()), 1); /* nothing beside the plugin */
+    hcr_plugin_close(&ctx);
+    CHECK(stat(dir, &st) != 0);
+    CHECK(access(loaded, F_OK) != 0);
+    free(loaded);
+}
+
+TEST(copy_dir_option_is_used)
+{
+    struct guest_report r = {0};
+    struct hcr_plugin ctx = {0};
+    const char *path = harness_path("guest.so");
+    const char *copies = harness_path("copies");
+    CHECK_EQ(mkdir(copies, 0755), 0);
+    install_guest("counter_v1", path);
+    struct hcr_options options = {0};
+    options.copy_dir = copies;
+    ctx.userdata = &r;
+    CHECK_EQ(hcr_plugin_open_with(&ctx, path, &options), 0);
+    CHECK_EQ(hcr_plugin_update(&ctx), 1000001);
+    CHECK_EQ(count_entries(copies), 1);
+    hcr_plugin_close(&ctx);
+    CHECK_EQ(count_entries(copies), 0);
+}
+
+TEST(no_reload_option_keeps_first_version)
+{
+    struct guest_report r = {0};
+    struct hcr_plugin ctx = {0};
+    const char *path = harness_path("guest.so");
+    install_guest("counter_v1", path);
+    struct hcr_options options = {0};
+    options.no_reload = 1;
+    ctx.userdata = &r;
+    CHECK_EQ(hcr_plugin_open_with(&ctx, path, &options), 0);
+    CHECK_EQ(hcr_plugin_update(&ctx), 1000001);
+    install_guest("counter_v2", path);
+    for (int i = 0; i < 50; i++) {
+        hcr_plugin_update(&ctx);
+        harness_sleep_ms(2);
+    }
+    CHECK_EQ(r.version, 1);
+    hcr_plugin_close(&ctx);
+}
+
+TEST(several_plugins_reload_independently)
+{
+    struct guest_report ra = {0}, rb = {0};
+    struct hcr_plugin a = {0}, b = {0};
+    const char *pa = harness_path("a.so"), *pb = harness_path("b.so");
+    install_guest("counter_v1", pa);
+    install_guest("counter_v1", pb);
+    a.userdata = &ra;
+    b.userdata = &rb;
+    CHECK_EQ(hcr_plugin_open(&a, pa), 0);
+    CHECK_EQ(hcr_plugin_open(&b, pb), 0);
+    CHECK_EQ(hcr_plugin_update(&a), 1000001);
+    CHECK_EQ(hcr_plugin_update(&b), 1000001);
+    CHECK_EQ(hcr_plugin_update(&b), 1000002);
+    install_guest("counter_v2", pb);
+    update_until_version(&b, 2, 3000);
+    CHECK_EQ(rb.version, 2);
+    CHECK_EQ(hcr_plugin_update(&a), 1000002); /* a untouched, own state */
+    install_guest("counter_v3", pa);
+    update_until_version(&a, 3, 3000);
+    CHECK_EQ(ra.version, 3);
+    CHECK_EQ(hcr_plugin_update(&b) / 1000000, 2);
+    hcr_plugin_close(&a);
+    hcr_plugin_close(&b);
+}

@@ -1,0 +1,115 @@
+/* Plugin mode: state carried per variable. Reordering and adding variables
+   moves no value into the wrong place, edited initialisers take effect,
+   size changes re-initialise (or refuse, for HCR_STATE), pointers still at
+   their initial value move to the new image, and a guest without symbols
+   falls back to whole sections. */
+#include "plugin_util.h"
+
+#include <dlfcn.h>
+
+static void run_v1(struct hcr_plugin *ctx, struct guest_report *r, struct log_capture *log,
+                   const char *variant)
+{
+    const char *path = harness_path("guest.so");
+    install_guest(variant, path);
+    ctx->userdata = r;
+    open_captured(ctx, path, log);
+    for (int i = 1; i <= 3; i++)
+        CHECK_EQ(hcr_plugin_update(ctx), 1000000 + i);
+}
+
+TEST(reorder_and_insert_swap_nothing_and_edited_initialiser_wins)
+{
+    struct guest_report r = {0};
+    struct hcr_plugin ctx = {0};
+    struct log_capture log = {0};
+    run_v1(&ctx, &r, &log, "counter_v1");
+    install_guest("counter_layout", harness_path("guest.so"));
+    update_until_version(&ctx, 2, 3000);
+    CHECK_EQ(ctx.version, 2);
+    int v1_steps = r.steps - 1;
+    CHECK_EQ(r.first, 11 + 1);                      /* initialiser edited 1 -> 11 */
+    CHECK_EQ(r.second, 2 + 2 * (v1_steps + 1));     /* kept, though now declared first */
+    CHECK_EQ(r.extra, 7);                           /* added: its initialiser */
+    CHECK_EQ(r.global_counter, r.steps);
+    CHECK_STR_HAS(log.all, "first has a new initialiser");
+    hcr_plugin_close(&ctx);
+}
+
+TEST(size_change_reinitialises_and_logs)
+{
+    struct guest_report r = {0};
+    struct hcr_plugin ctx = {0};
+    struct log_capture log = {0};
+    run_v1(&ctx, &r, &log, "counter_v1");
+    CHECK_EQ(r.sized, 5 + 30);
+    install_guest("counter_sized", harness_path("guest.so"));
+    update_until_version(&ctx, 2, 3000);
+    CHECK_EQ(r.sized, 5 + 10); /* re-initialised, then one step */
+    CHECK_EQ(r.pinned, r.steps);
+    CHECK_STR_HAS(log.all, "sized changed size from 4 to 8 bytes");
+    hcr_plugin_close(&ctx);
+}
+
+TEST(pinned_size_change_refuses_the_build)
+{
+    struct guest_report r = {0};
+    struct hcr_plugin ctx = {0};
+    struct log_capture log = {0};
+    run_v1(&ctx, &r, &log, "counter_v1");
+    install_guest("counter_pinned_resize", harness_path("guest.so"));
+    int rc = 0;
+    for (int i = 0; i < harness_scale(1500) && ctx.failure == HCR_NONE; i++) {
+        rc = hcr_plugin_update(&ctx);
+        harness_sleep_ms(2);
+    }
+    CHECK_EQ(rc, -2);
+    CHECK_EQ(ctx.failure, HCR_STATE_INVALIDATED);
+    CHECK_EQ(ctx.version, 1);
+    CHECK_STR_HAS(hcr_plugin_error(&ctx), "pinned_resizable");
+    CHECK_STR_HAS(hcr_plugin_error(&ctx), "changed size from 4 to 8");
+    int before = r.pinned;
+    CHECK_EQ(hcr_plugin_update(&ctx), 1000000 + before + 1); /* v1 goes on with its state */
+    CHECK_EQ(r.version, 1);
+    hcr_plugin_close(&ctx);
+}
+
+TEST(pointer_still_at_initial_value_moves_to_new_image)
+{
+    struct guest_report r = {0};
+    struct hcr_plugin ctx = {0};
+    struct log_capture log = {0};
+    run_v1(&ctx, &r, &log, "counter_v1");
+    Dl_info info;
+    CHECK(dladdr(r.greeting, &info) != 0);
+    CHECK_STR_HAS(info.dli_fname, "/v1-guest.so");
+    install_guest("counter_v2", harness_path("guest.so"));
+    update_until_version(&ctx, 2, 3000);
+    CHECK(dladdr(r.greeting, &info) != 0);
+    CHECK_STR_HAS(info.dli_fname, "/v2-guest.so");
+    CHECK(strcmp(r.greeting, "hello") == 0);
+    hcr_plugin_close(&ctx);
+}
+
+TEST(guest_without_symbols_falls_back_to_sections_and_says_so_once)
+{
+    struct guest_report r = {0};
+    struct hcr_plugin ctx = {0};
+    struct log_capture log = {0};
+    const char *path = harness_path("guest.so");
+    run_v1(&ctx, &r, &log, "stripped_v1");
+    install_guest("stripped_v2", path);
+    update_until_version(&ctx, 2, 3000);
+    CHECK_EQ(r.pinned, r.steps);
+    CHECK_EQ(r.global_counter, r.steps);
+    CHECK_EQ(r.initialised, 100 + r.steps);
+    install_guest("stripped_v1", path);
+    update_until_version(&ctx, 1, 3000);
+    CHECK_EQ(ctx.version, 3);
+    CHECK_EQ(r.pinned, r.steps);
+    int said = 0;
+    for (const char *p = log.all; (p = strstr(p, "no symbol table")) != NULL; p++)
+        said++;
+    CHECK_EQ(said, 1);
+    hcr_plugin_close(&ctx);
+}
