@@ -6,7 +6,7 @@
  *     at, so breakpoints by name and file:line, backtraces, source lines
  *     and variables work in the new code (debug_gdb.c);
  *   - perf, through a line per function in /tmp/perf-PID.map
- *     (debug_perf.c);
+ *     (debug_perf.c; HCR_PERF_MAP=0 in the environment turns it off);
  *   - unwinders (backtrace(), C++ exceptions, libgcc's _Unwind_*), through
  *     __register_frame on a copy of the object's relocated .eh_frame
  *     (debug_unwind.c).

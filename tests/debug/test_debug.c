@@ -10,6 +10,7 @@
 
 #include <execinfo.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 static void load(struct jit_loaded *j)
@@ -42,6 +43,12 @@ TEST(perf_map_has_a_line_per_function)
     char path[64];
     snprintf(path, sizeof path, "/tmp/perf-%ld.map", (long)getpid());
     unlink(path);
+    setenv("HCR_PERF_MAP", "0", 1); /* off: no file */
+    struct jit_loaded j0;
+    load(&j0);
+    hcr__debug_unregister(reg(&j0));
+    CHECK(access(path, F_OK) != 0);
+    setenv("HCR_PERF_MAP", "1", 1);
     struct jit_loaded j;
     load(&j);
     struct hcr__debug_image *image = reg(&j);
