@@ -27,3 +27,8 @@ long unit_calls(void)
 {
     return __atomic_load_n(&calls, __ATOMIC_RELAXED);
 }
+
+int unit_through(int (*callback)(int), int x)
+{
+    return callback(x) * 2 + UNIT_VERSION;
+}

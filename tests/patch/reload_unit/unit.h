@@ -6,5 +6,6 @@
 int unit_version(void); /* the version compiled in (0 in the program) */
 int unit_mix(int x);    /* x * 16 + version */
 long unit_calls(void);  /* calls of unit_version so far, all versions */
+int unit_through(int (*callback)(int), int x); /* callback(x) * 2 + version */
 
 #endif
