@@ -54,6 +54,7 @@ struct lsym {
     uint32_t got, got_tpoff, tlsgd, plt; /* offset+1 in GOT / PLT area, 0 = none */
     uintptr_t original;  /* functions: the program's entry */
     size_t common_offset; /* S_NEW commons: offset+1 in the data region */
+    size_t function;     /* functions: index+1 in the linked functions */
 };
 
 struct linker {
@@ -726,37 +727,64 @@ static int is_nop_run(const unsigned char *p, size_t n)
     return 1;
 }
 
+/* A function symbol's place, for finding the function after a pad. */
+struct func_place {
+    size_t shndx;
+    uint64_t value;
+    size_t sym;
+};
+
+static int compare_place(const void *a, const void *b)
+{
+    const struct func_place *x = a, *y = b;
+    if (x->shndx != y->shndx)
+        return x->shndx < y->shndx ? -1 : 1;
+    return (x->value > y->value) - (x->value < y->value);
+}
+
 /* Marks the entries listed in __patchable_function_entries (one section,
    or one per function with some compilers): their relocations point at
-   each function's first padding byte. */
+   each function's first padding byte. Functions are looked up by place in
+   a sorted table, so this stays linear-logarithmic in the object's size. */
 static int mark_patchable(struct linker *lk, unsigned char *patchable)
 {
     const struct hcr__elf *elf = lk->elf;
     if (!lk->patchable_sec)
         return 0;
+    size_t n = 0;
+    struct func_place *places = malloc(elf->nsyms * sizeof *places);
+    if (!places)
+        return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory", lk->path);
+    for (size_t f = 1; f < elf->nsyms; f++)
+        if (ELF64_ST_TYPE(elf->syms[f].st_info) == STT_FUNC)
+            places[n++] = (struct func_place){hcr__elf_sym_shndx(elf, f), elf->syms[f].st_value, f};
+    qsort(places, n, sizeof *places, compare_place);
     for (size_t i = 1; i < elf->shnum; i++) {
-        size_t n;
-        const Elf64_Rela *rel = hcr__elf_rela(elf, i, &n);
+        size_t count;
+        const Elf64_Rela *rel = hcr__elf_rela(elf, i, &count);
         size_t target = elf->shdrs[i].sh_info;
         if (!rel || target >= elf->shnum ||
             strcmp(hcr__elf_section_name(elf, target), "__patchable_function_entries"))
             continue;
-        for (size_t r = 0; r < n; r++) {
+        for (size_t r = 0; r < count; r++) {
             size_t k = ELF64_R_SYM(rel[r].r_info);
             if (!k || k >= elf->nsyms)
                 continue;
             size_t sh = hcr__elf_sym_shndx(elf, k);
             if (sh >= elf->shnum || lk->secs[sh].kind != SEC_LOAD)
                 continue;
-            uint64_t pad = elf->syms[k].st_value + (uint64_t)rel[r].r_addend;
-            /* Find the function whose entry is right after this pad. */
-            for (size_t f = 1; f < elf->nsyms; f++) {
-                if (ELF64_ST_TYPE(elf->syms[f].st_info) == STT_FUNC &&
-                    hcr__elf_sym_shndx(elf, f) == sh && elf->syms[f].st_value == pad + PAD_BEFORE)
-                    patchable[f] = 1;
-            }
+            struct func_place key = {sh, elf->syms[k].st_value + (uint64_t)rel[r].r_addend + PAD_BEFORE, 0};
+            const struct func_place *hit = bsearch(&key, places, n, sizeof *places, compare_place);
+            if (!hit)
+                continue;
+            /* Aliases share the place: mark every one of them. */
+            while (hit > places && !compare_place(hit - 1, &key))
+                hit--;
+            for (; hit < places + n && !compare_place(hit, &key); hit++)
+                patchable[hit->sym] = 1;
         }
     }
+    free(places);
     return 0;
 }
 
@@ -782,14 +810,14 @@ static int collect_functions(struct linker *lk, struct hcr__linked *out)
                          "hcr)",
                          lk->path);
     }
-    mark_patchable(lk, patchable);
-    int rc = 0;
-    for (size_t k = 1; k < elf->nsyms; k++) {
+    int rc = mark_patchable(lk, patchable);
+    for (size_t k = 1; k < elf->nsyms && rc == 0; k++) {
         const Elf64_Sym *s = &elf->syms[k];
         struct lsym *ls = &lk->syms[k];
         if (ELF64_ST_TYPE(s->st_info) != STT_FUNC || ls->state != S_NEW)
             continue;
         struct hcr__link_function *f = &out->functions[out->nfunctions++];
+        ls->function = out->nfunctions;
         f->name = hcr__elf_sym_name(elf, s);
         f->entry = ls->address;
         f->size = s->st_size;
@@ -850,11 +878,7 @@ static int collect_new_symbols(struct linker *lk, struct hcr__linked *out)
         if (type == STT_FUNC) {
             if (ls->original)
                 continue;
-            int patchable = 0;
-            for (size_t f = 0; f < out->nfunctions; f++)
-                if (out->functions[f].entry == ls->address)
-                    patchable = out->functions[f].patchable;
-            if (!patchable)
+            if (!ls->function || !out->functions[ls->function - 1].patchable)
                 continue;
         } else if (!ls->common_offset && !is_state(lk, sh)) {
             continue;
