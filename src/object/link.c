@@ -24,6 +24,7 @@
 #define PAGE 4096u
 #define PAD_BEFORE 5 /* -fpatchable-function-entry=9,5 */
 #define PAD_AT 4
+#define MAX_MAPPING ((size_t)256 << 20) /* no translation unit needs more */
 
 enum region { R_NONE, R_TEXT, R_RODATA, R_DATA, R_COUNT };
 
@@ -321,6 +322,14 @@ static int resolve_defined(struct linker *lk, size_t k, size_t sh)
         return 0;
     }
     ls->state = S_NEW;
+    uint64_t sec_size = lk->elf->shdrs[sh].sh_size;
+    if (s->st_value > sec_size || (type == STT_FUNC && s->st_size > sec_size - s->st_value))
+        return hcr__fail(lk->msg, HCR_ECORRUPT,
+                         "%s: symbol %s (0x%llx bytes at 0x%llx) lies outside its section %s "
+                         "(0x%llx bytes)",
+                         lk->path, name, (unsigned long long)s->st_size,
+                         (unsigned long long)s->st_value, hcr__elf_section_name(lk->elf, sh),
+                         (unsigned long long)sec_size);
     if (type == STT_FUNC) {
         if (ps && (ps->type == STT_FUNC))
             ls->original = ps->address;
@@ -560,6 +569,11 @@ static int layout(struct linker *lk)
     }
     if (total == 0)
         total = PAGE;
+    if (total > MAX_MAPPING)
+        return hcr__fail(lk->msg, HCR_ENOTSUP,
+                         "%s: the object needs %zu bytes of memory, more than hcr places for one "
+                         "translation unit (%zu)",
+                         lk->path, total, (size_t)MAX_MAPPING);
     lk->map_size = total;
     if (lk->proc) {
         void *p = hcr__near_map(lk->home_image->lo, lk->home_image->hi, total, lk->msg);
