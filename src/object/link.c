@@ -11,6 +11,7 @@
  */
 #include "object/link.h"
 #include "arch/reloc.h"
+#include "object/dwarf_statics.h"
 #include "object/near_memory.h"
 
 #include <dlfcn.h>
@@ -68,6 +69,9 @@ struct linker {
     size_t home;
     uint32_t file;
     const char *file_name;         /* the object's STT_FILE name, or NULL */
+    struct hcr__local_static *statics; /* function-local statics from debug info */
+    size_t nstatics;
+    const char **static_key;       /* per symbol: its "function/variable", or NULL */
     const struct hcr__proc_image *home_image;
     size_t region_size[R_COUNT];
     size_t region_offset[R_COUNT]; /* from the mapping's start */
@@ -214,6 +218,34 @@ static int find_home(struct linker *lk)
 
 /* ---- symbols -------------------------------------------------------------- */
 
+/* Reads the function-local statics of the object from its debug
+   information, if it has local variables named like gcc names them
+   (`name.N`). */
+static int read_statics(struct linker *lk)
+{
+    const struct hcr__elf *elf = lk->elf;
+    int any = 0;
+    if (!lk->proc)
+        return 0;
+    for (size_t k = 1; k < elf->nsyms && !any; k++) {
+        const Elf64_Sym *s = &elf->syms[k];
+        any = ELF64_ST_BIND(s->st_info) == STB_LOCAL && ELF64_ST_TYPE(s->st_info) == STT_OBJECT &&
+              strchr(hcr__elf_sym_name(elf, s), '.');
+    }
+    if (!any)
+        return 0;
+    if (hcr__object_statics(lk->path, elf, &lk->statics, &lk->nstatics) < 0)
+        return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory reading debug information",
+                         lk->path);
+    lk->static_key = calloc(elf->nsyms, sizeof *lk->static_key);
+    if (!lk->static_key)
+        return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory", lk->path);
+    for (size_t i = 0; i < lk->nstatics; i++)
+        if (lk->statics[i].symbol)
+            lk->static_key[lk->statics[i].symbol] = lk->statics[i].key;
+    return 0;
+}
+
 /* The process symbol object symbol k stands for (same name; same source
    file for locals), or NULL. */
 static const struct hcr__proc_sym *existing(const struct linker *lk, size_t k)
@@ -223,9 +255,16 @@ static const struct hcr__proc_sym *existing(const struct linker *lk, size_t k)
     if (!lk->proc || !name[0])
         return NULL;
     int local = ELF64_ST_BIND(s->st_info) == STB_LOCAL;
-    const struct hcr__proc_sym *ps =
-        local ? hcr__process_find_local(lk->proc, lk->home, lk->file, name)
-              : hcr__process_find_global(lk->proc, lk->home, name);
+    const struct hcr__proc_sym *ps;
+    if (local && lk->static_key && lk->static_key[k]) {
+        /* A function-local static: by function and name, never by the
+           file-wide number in its symbol name. */
+        name = lk->static_key[k];
+        ps = hcr__process_find_local_static(lk->proc, lk->home, lk->file, name);
+    } else {
+        ps = local ? hcr__process_find_local(lk->proc, lk->home, lk->file, name)
+                   : hcr__process_find_global(lk->proc, lk->home, name);
+    }
     if (!ps && (!local || lk->file_name))
         ps = hcr__process_find_reloaded(lk->proc, lk->home, lk->file,
                                         local ? lk->file_name : NULL, name);
@@ -897,6 +936,8 @@ static int collect_new_symbols(struct linker *lk, struct hcr__linked *out)
         } else if (!ls->common_offset && !is_state(lk, sh)) {
             continue;
         }
+        if (lk->static_key && lk->static_key[k])
+            name = lk->static_key[k];
         out->new_symbols[out->nnew_symbols++] = (struct hcr__link_symbol){
             .name = name, .local = local, .address = ls->address, .size = s->st_size,
             .type = type};
@@ -969,7 +1010,8 @@ int hcr__link(struct hcr__linked *out, const struct hcr__elf *elf, const char *o
         goto fail;
     }
     if ((rc = classify_sections(&lk)) < 0 || (rc = find_home(&lk)) < 0 ||
-        (rc = resolve_symbols(&lk)) < 0 || (rc = plan(&lk)) < 0 || (rc = layout(&lk)) < 0)
+        (rc = read_statics(&lk)) < 0 || (rc = resolve_symbols(&lk)) < 0 || (rc = plan(&lk)) < 0 ||
+        (rc = layout(&lk)) < 0)
         goto fail;
     if (!process) {
         /* Sandbox: undefined symbols point into the mapping. */
@@ -1004,6 +1046,9 @@ int hcr__link(struct hcr__linked *out, const struct hcr__elf *elf, const char *o
     for (size_t k = 1; k < elf->nsyms; k++)
         out->bound += lk.syms[k].state == S_BOUND;
     out->home_image = lk.home;
+    out->statics = lk.statics; /* new_symbols may point at their keys */
+    out->nstatics = lk.nstatics;
+    free(lk.static_key);
     free(lk.secs);
     free(lk.syms);
     return 0;
@@ -1012,6 +1057,8 @@ fail:
     out->size = lk.map_size;
     out->near = lk.near;
     hcr__link_discard(out);
+    hcr__local_statics_free(lk.statics, lk.nstatics);
+    free(lk.static_key);
     free(lk.secs);
     free(lk.syms);
     return rc;
@@ -1023,6 +1070,9 @@ void hcr__link_release_tables(struct hcr__linked *l)
     free(l->constructors);
     free(l->section_address);
     free(l->new_symbols);
+    hcr__local_statics_free(l->statics, l->nstatics);
+    l->statics = NULL;
+    l->nstatics = 0;
     l->new_symbols = NULL;
     l->nnew_symbols = 0;
     l->functions = NULL;
