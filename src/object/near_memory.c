@@ -6,7 +6,9 @@
  * image wins, so several allocations cluster around it and stay in reach of
  * each other too. MAP_FIXED_NOREPLACE makes the claim safe against another
  * thread mapping the same gap meanwhile: the kernel refuses instead of
- * replacing, and the search runs again.
+ * replacing, and the search runs again. Reading the map costs time in
+ * proportion to the number of mappings, which grows with every reload, so
+ * the block next to the previous one is tried first.
  */
 #include "object/near_memory.h"
 
@@ -42,6 +44,10 @@ struct near_maps {
 };
 
 static pthread_mutex_t near_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Where the next allocation probably fits without reading /proc/self/maps
+   (which grows with every reload): just below the lowest block hcr took
+   below an image, and just above the highest it took above one. 0: none. */
+static uintptr_t hint_below, hint_above;
 
 static uintptr_t page_size(void)
 {
@@ -181,6 +187,17 @@ void *hcr__near_map(uintptr_t lo, uintptr_t hi, size_t size, struct hcr__message
 
     pthread_mutex_lock(&near_lock);
     void *result = NULL;
+    uintptr_t hints[2] = {hint_below > rounded ? hint_below - rounded : 0, hint_above};
+    for (int h = 0; h < 2 && !result; h++) {
+        if (hints[h] >= pmin && hints[h] <= pmax && hints[h] >= NEAR_FLOOR) {
+            void *m = mmap((void *)hints[h], rounded, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+            if (m == (void *)hints[h])
+                result = m;
+            else if (m != MAP_FAILED)
+                munmap(m, rounded);
+        }
+    }
     for (int attempt = 0; attempt < NEAR_ATTEMPTS && !result; attempt++) {
         struct near_maps maps = {NULL, 0, 0};
         if (read_maps(&maps, msg) < 0)
@@ -208,6 +225,13 @@ void *hcr__near_map(uintptr_t lo, uintptr_t hi, size_t size, struct hcr__message
         if (!result && attempt == NEAR_ATTEMPTS - 1)
             hcr__fail(msg, HCR_ENOMEM, "near memory: gaps near %#lx-%#lx kept being taken",
                       (unsigned long)lo, (unsigned long)hi);
+    }
+    if (result) {
+        uintptr_t p = (uintptr_t)result;
+        if (p + rounded <= lo && (!hint_below || p < hint_below))
+            hint_below = p;
+        if (p >= hi && p + rounded > hint_above)
+            hint_above = p + rounded;
     }
     pthread_mutex_unlock(&near_lock);
     return result;

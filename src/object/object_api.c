@@ -13,6 +13,7 @@
 #include "object/object.h"
 #include "arch/reloc.h"
 #include "elf/elf_file.h"
+#include "object/debug.h"
 #include "object/link.h"
 #include "object/patch.h"
 #include "object/symbols.h"
@@ -113,6 +114,30 @@ static void forget_all(struct switched *s, size_t n)
         hcr__patch_target_forget(s[i].target, s[i].entry);
 }
 
+/* Registers the linked object with gdb, perf and the unwinder. The image,
+   or NULL (logged) when that failed. */
+static struct hcr__debug_image *register_debug(const char *path, const struct hcr__elf *elf,
+                                               const struct hcr__linked *linked)
+{
+    struct hcr__message msg = {{0}};
+    struct hcr__debug_function *fns = calloc(linked->nfunctions + 1, sizeof *fns);
+    struct hcr__debug_image *image = NULL;
+    if (fns) {
+        for (size_t i = 0; i < linked->nfunctions; i++)
+            fns[i] = (struct hcr__debug_function){linked->functions[i].name,
+                                                  linked->functions[i].entry,
+                                                  (size_t)linked->functions[i].size};
+        image = hcr__debug_register(path, elf, linked->section_address, fns, linked->nfunctions,
+                                    linked->eh_frame, linked->eh_frame_size, &msg);
+    } else {
+        hcr__fail(&msg, HCR_ENOMEM, "%s: out of memory", path);
+    }
+    free(fns);
+    if (!image)
+        hcr__log(NULL, HCR_LOG_WARN, "object: %s: invisible to debuggers: %s", path, msg.text);
+    return image;
+}
+
 static int reload_locked(const char *path, struct hcr__message *msg)
 {
     unsigned char *data = NULL;
@@ -120,6 +145,7 @@ static int reload_locked(const char *path, struct hcr__message *msg)
     struct hcr__linked linked = {0};
     struct switched *sw = NULL;
     struct hcr__object_record *rec = NULL;
+    struct hcr__debug_image *debug = NULL;
     size_t nsw = 0;
     int rc;
 
@@ -157,6 +183,11 @@ static int reload_locked(const char *path, struct hcr__message *msg)
         }
         sw[nsw++] = (struct switched){t, hcr__patch_target_current(t), (void *)f->entry};
     }
+
+    /* Debuggers and profilers learn about the new code before any call can
+       reach it, so a breakpoint set by name before the reload is inserted
+       in the new copy in time. Not fatal: the reload works without. */
+    debug = register_debug(path, &elf, &linked);
 
     /* Publish the record first, so a crash in the new code, even on
        another thread right after the switch, is attributed to it. */
@@ -205,6 +236,7 @@ static int reload_locked(const char *path, struct hcr__message *msg)
     goto out;
 
 discard:
+    hcr__debug_unregister(debug);
     hcr__link_discard(&linked);
     free(rec);
 out:
