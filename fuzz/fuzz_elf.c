@@ -17,10 +17,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static volatile unsigned sink;
 
-#define REQUIRE(cond)                                                                       \
-    do {                                                                                    \
-        if (!(cond))                                                                        \
-            abort();                                                                        \
+#define REQUIRE(cond)                                                                              \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            abort();                                                                               \
     } while (0)
 
 /* Reads every byte of [p, p + n), which must lie inside the input. */

@@ -30,9 +30,8 @@ static int install_result;
 static pthread_key_t altstack_key;
 static hcr__unguarded_hook unguarded_hook;
 
-/* initial-exec: read from signal handlers, so it must never allocate. */
-static __thread struct hcr__guard *current_frame __attribute__((tls_model("initial-exec")));
-static __thread int thread_ready __attribute__((tls_model("initial-exec")));
+__thread struct hcr__guard *hcr__guard_top __attribute__((tls_model("initial-exec")));
+__thread int hcr__guard_thread_ready __attribute__((tls_model("initial-exec")));
 
 void hcr__guard_write_stderr(const char *text)
 {
@@ -108,9 +107,9 @@ static void pass_on(int signo, siginfo_t *info, void *ucontext)
 static void on_fatal_signal(int signo, siginfo_t *info, void *ucontext)
 {
     int saved_errno = errno;
-    struct hcr__guard *frame = current_frame;
+    struct hcr__guard *frame = hcr__guard_top;
     if (frame && is_own_fault(signo, info)) {
-        current_frame = frame->outer;
+        hcr__guard_top = frame->outer;
         frame->signo = signo;
         frame->code = info->si_code;
         frame->fault_address = info->si_addr;
@@ -120,7 +119,7 @@ static void on_fatal_signal(int signo, siginfo_t *info, void *ucontext)
                                 addr + GUARD_OVERFLOW_DISTANCE >= sp &&
                                 addr <= sp + GUARD_OVERFLOW_DISTANCE;
         errno = saved_errno;
-        longjmp(frame->jump, 1);
+        HCR__GUARD_LONGJMP(frame->jump);
     }
     hcr__unguarded_hook hook = __atomic_load_n(&unguarded_hook, __ATOMIC_ACQUIRE);
     if (hook)
@@ -164,7 +163,7 @@ static int setup_thread(void)
 {
     stack_t old;
     if (sigaltstack(NULL, &old) == 0 && !(old.ss_flags & SS_DISABLE) && old.ss_size >= 16384) {
-        thread_ready = 1;
+        hcr__guard_thread_ready = 1;
         return 0;
     }
     void *stack = mmap(NULL, GUARD_ALTSTACK_SIZE, PROT_READ | PROT_WRITE,
@@ -177,7 +176,7 @@ static int setup_thread(void)
         return -errno;
     }
     pthread_setspecific(altstack_key, stack);
-    thread_ready = 1;
+    hcr__guard_thread_ready = 1;
     return 0;
 }
 
@@ -186,32 +185,7 @@ int hcr__guard_init(void)
     pthread_once(&install_once, install_handlers);
     if (install_result < 0)
         return install_result;
-    return thread_ready ? 0 : setup_thread();
-}
-
-void hcr__guard_push(struct hcr__guard *g, void *owner)
-{
-    if (__builtin_expect(!thread_ready, 0))
-        hcr__guard_init();
-    g->outer = current_frame;
-    g->owner = owner;
-    g->signo = 0;
-    /* The frame must be complete before the handler can see it. */
-    __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    current_frame = g;
-    __atomic_signal_fence(__ATOMIC_SEQ_CST);
-}
-
-void hcr__guard_pop(struct hcr__guard *g)
-{
-    __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    current_frame = g->outer;
-    __atomic_signal_fence(__ATOMIC_SEQ_CST);
-}
-
-struct hcr__guard *hcr__guard_current(void)
-{
-    return current_frame;
+    return hcr__guard_thread_ready ? 0 : setup_thread();
 }
 
 void hcr__guard_set_unguarded_hook(hcr__unguarded_hook hook)

@@ -12,7 +12,7 @@
  *
  *     struct hcr__guard g;
  *     hcr__guard_push(&g, owner);
- *     if (setjmp(g.jump) == 0) {
+ *     if (HCR__GUARD_SETJMP(g.jump) == 0) {
  *         result = call_something();
  *         hcr__guard_pop(&g);
  *     } else {
@@ -20,9 +20,13 @@
  *         // frame is already popped.
  *     }
  *
- * setjmp, not sigsetjmp: saving the signal mask costs a system call, and the
+ * Not sigsetjmp: saving the signal mask costs a system call, and the
  * handlers run with SA_NODEFER and an empty sa_mask, so the mask at the jump
- * is the mask of the guarded code.
+ * is the mask of the guarded code. Not even setjmp, outside sanitizer
+ * builds: the compiler's own __builtin_setjmp saves three words where
+ * glibc's saves eight and mangles them, and a guarded call sits on the
+ * per-frame path of every host (hcr_plugin_update). AddressSanitizer must
+ * see the jump to unpoison the stack, so sanitizer builds use setjmp.
  */
 #ifndef HCR_GUARD_H
 #define HCR_GUARD_H
@@ -30,8 +34,26 @@
 #include <setjmp.h>
 #include <signal.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define HCR__GUARD_PLAIN_SETJMP 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HCR__GUARD_PLAIN_SETJMP 1
+#endif
+#endif
+
+#ifdef HCR__GUARD_PLAIN_SETJMP
+typedef jmp_buf hcr__jump_buf;
+#define HCR__GUARD_SETJMP(buf) setjmp(buf)
+#define HCR__GUARD_LONGJMP(buf) longjmp(buf, 1)
+#else
+typedef void *hcr__jump_buf[5];
+#define HCR__GUARD_SETJMP(buf) __builtin_setjmp(buf)
+#define HCR__GUARD_LONGJMP(buf) __builtin_longjmp(buf, 1)
+#endif
+
 struct hcr__guard {
-    jmp_buf jump;
+    hcr__jump_buf jump;
     struct hcr__guard *outer;
     void *owner;                   /* what the crash is charged to */
     volatile int signo;            /* 0 until a fault */
@@ -45,13 +67,40 @@ struct hcr__guard {
    signal stack (once per thread). 0 or a negative HCR_E* code. */
 int hcr__guard_init(void);
 
-/* Pushes g as this thread's innermost frame; call hcr__guard_init first on
-   each thread (cheap after the first call). */
-void hcr__guard_push(struct hcr__guard *g, void *owner);
-void hcr__guard_pop(struct hcr__guard *g);
+/* This thread's innermost active frame (NULL if none), and whether the
+   thread has its alternate stack. Read by the signal handler, so
+   initial-exec: access never allocates. Use the functions below. */
+extern __thread struct hcr__guard *hcr__guard_top __attribute__((tls_model("initial-exec")));
+extern __thread int hcr__guard_thread_ready __attribute__((tls_model("initial-exec")));
+
+/* Pushes g as this thread's innermost frame. The handlers must have been
+   installed (hcr__guard_init) by then; the thread's alternate stack is set
+   up here on its first frame. */
+static inline void hcr__guard_push(struct hcr__guard *g, void *owner)
+{
+    if (__builtin_expect(!hcr__guard_thread_ready, 0))
+        hcr__guard_init();
+    g->outer = hcr__guard_top;
+    g->owner = owner;
+    g->signo = 0;
+    /* The frame must be complete before the handler can see it. */
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    hcr__guard_top = g;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+static inline void hcr__guard_pop(struct hcr__guard *g)
+{
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    hcr__guard_top = g->outer;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
 
 /* This thread's innermost active frame, or NULL. Async-signal-safe. */
-struct hcr__guard *hcr__guard_current(void);
+static inline struct hcr__guard *hcr__guard_current(void)
+{
+    return hcr__guard_top;
+}
 
 /* A hook called (async-signal-safe context!) for a fault on a thread with no
    active frame, before the fault is passed on; object mode uses it to say

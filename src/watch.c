@@ -20,7 +20,13 @@
 
 #define WATCH_DIR_EVENTS                                                                    \
     (IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_ATTRIB | IN_DELETE | IN_MOVED_FROM |     \
-     IN_ONLYDIR)
+     IN_MODIFY | IN_ONLYDIR)
+
+struct deferred {
+    struct deferred *next;
+    void (*fn)(void *);
+    void *arg;
+};
 
 struct hcr__watch {
     struct hcr__watch *next;
@@ -37,12 +43,71 @@ static struct {
     pthread_mutex_t lock;
     pthread_cond_t callback_done;
     int inotify_fd;
-    int stop_fd;
+    int wake_fd;
     pthread_t thread;
     int running;
     struct hcr__watch *list;
     struct hcr__watch *in_callback; /* whose callback runs now */
-} W = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, -1, -1, 0, 0, NULL, NULL};
+    struct deferred *deferred;      /* work for the thread, newest first */
+    int deferred_busy;              /* items taken but not finished */
+} W = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, -1, -1, 0, 0, NULL, NULL, NULL, 0};
+
+/* Runs every deferred item, oldest first. */
+static void run_deferred(void)
+{
+    pthread_mutex_lock(&W.lock);
+    struct deferred *list = W.deferred, *reversed = NULL;
+    W.deferred = NULL;
+    W.deferred_busy += list != NULL;
+    pthread_mutex_unlock(&W.lock);
+    if (!list)
+        return;
+    while (list) {
+        struct deferred *next = list->next;
+        list->next = reversed;
+        reversed = list;
+        list = next;
+    }
+    while (reversed) {
+        struct deferred *next = reversed->next;
+        reversed->fn(reversed->arg);
+        free(reversed);
+        reversed = next;
+    }
+    pthread_mutex_lock(&W.lock);
+    W.deferred_busy--;
+    pthread_cond_broadcast(&W.callback_done);
+    pthread_mutex_unlock(&W.lock);
+}
+
+void hcr__watch_flush(void)
+{
+    pthread_mutex_lock(&W.lock);
+    while (W.running && (W.deferred || W.deferred_busy))
+        pthread_cond_wait(&W.callback_done, &W.lock);
+    pthread_mutex_unlock(&W.lock);
+    run_deferred(); /* left over from a thread that stopped */
+}
+
+void hcr__watch_defer(void (*fn)(void *), void *arg)
+{
+    struct deferred *d = malloc(sizeof *d);
+    pthread_mutex_lock(&W.lock);
+    if (d && W.running) {
+        *d = (struct deferred){W.deferred, fn, arg};
+        W.deferred = d;
+        uint64_t one = 1;
+        /* The stop descriptor doubles as the wake-up: the thread tells the
+           two apart by whether `running` is still set. */
+        ssize_t n = write(W.wake_fd, &one, sizeof one);
+        (void)n;
+        pthread_mutex_unlock(&W.lock);
+        return;
+    }
+    pthread_mutex_unlock(&W.lock);
+    free(d);
+    fn(arg);
+}
 
 static unsigned events_of(uint32_t mask)
 {
@@ -53,6 +118,8 @@ static unsigned events_of(uint32_t mask)
         events |= HCR__WATCH_MAYBE;
     if (mask & (IN_DELETE | IN_MOVED_FROM))
         events |= HCR__WATCH_GONE;
+    if (mask & IN_MODIFY)
+        events |= HCR__WATCH_MODIFIED;
     return events;
 }
 
@@ -108,14 +175,24 @@ static void *watch_thread(void *unused)
     char buf[16 * (sizeof(struct inotify_event) + NAME_MAX + 1)]
         __attribute__((aligned(__alignof__(struct inotify_event))));
     for (;;) {
-        struct pollfd fds[2] = {{W.inotify_fd, POLLIN, 0}, {W.stop_fd, POLLIN, 0}};
+        struct pollfd fds[2] = {{W.inotify_fd, POLLIN, 0}, {W.wake_fd, POLLIN, 0}};
         if (poll(fds, 2, -1) < 0) {
             if (errno == EINTR)
                 continue;
             break;
         }
-        if (fds[1].revents)
-            break;
+        if (fds[1].revents) {
+            uint64_t count;
+            ssize_t n = read(W.wake_fd, &count, sizeof count);
+            (void)n;
+            pthread_mutex_lock(&W.lock);
+            int stop = !W.running;
+            pthread_mutex_unlock(&W.lock);
+            run_deferred();
+            if (stop)
+                break;
+            continue;
+        }
         ssize_t n = read(W.inotify_fd, buf, sizeof buf);
         if (n <= 0)
             continue;
@@ -137,8 +214,8 @@ static int start_locked(struct hcr__message *msg)
     W.inotify_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
     if (W.inotify_fd < 0)
         return hcr__fail(msg, -errno, "cannot watch files: inotify_init1: %s", strerror(errno));
-    W.stop_fd = eventfd(0, EFD_CLOEXEC);
-    if (W.stop_fd < 0) {
+    W.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (W.wake_fd < 0) {
         int code = -errno;
         close(W.inotify_fd);
         return hcr__fail(msg, code, "cannot watch files: eventfd: %s", strerror(-code));
@@ -146,7 +223,7 @@ static int start_locked(struct hcr__message *msg)
     int rc = pthread_create(&W.thread, NULL, watch_thread, NULL);
     if (rc != 0) {
         close(W.inotify_fd);
-        close(W.stop_fd);
+        close(W.wake_fd);
         return hcr__fail(msg, -rc, "cannot start the watch thread: %s", strerror(rc));
     }
     W.running = 1;
@@ -243,7 +320,7 @@ void hcr__watch_remove(struct hcr__watch *w)
     /* Last watch gone: stop the thread. */
     pthread_t thread = W.thread;
     uint64_t one = 1;
-    if (write(W.stop_fd, &one, sizeof one) < 0) {
+    if (write(W.wake_fd, &one, sizeof one) < 0) {
         /* cannot fail on a fresh eventfd; the join below would hang if it did */
     }
     W.running = 0;
@@ -251,7 +328,7 @@ void hcr__watch_remove(struct hcr__watch *w)
     pthread_join(thread, NULL);
 
     close(W.inotify_fd);
-    close(W.stop_fd);
-    W.inotify_fd = W.stop_fd = -1;
+    close(W.wake_fd);
+    W.inotify_fd = W.wake_fd = -1;
     pthread_mutex_unlock(&W.life);
 }

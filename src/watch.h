@@ -21,6 +21,7 @@ enum {
     HCR__WATCH_MAYBE = 1 << 1,    /* created or attributes changed: may be partial */
     HCR__WATCH_GONE = 1 << 2,     /* deleted or renamed away */
     HCR__WATCH_RESCAN = 1 << 3,   /* events were lost: look at the file again */
+    HCR__WATCH_MODIFIED = 1 << 4, /* bytes were written */
 };
 
 /* Runs on the watch thread with the events seen for the file. */
@@ -36,5 +37,13 @@ int hcr__watch_add(const char *path, hcr__watch_fn fn, void *user, struct hcr__w
 /* Stops watching. When it returns, fn is not running and will not run again
    (unless called from fn itself, which is allowed and returns at once). */
 void hcr__watch_remove(struct hcr__watch *w);
+
+/* Runs fn(arg) soon on the watch thread, so that slow clean-up (unmapping
+   a library) stays off the caller's thread. Runs it at once when there is
+   no watch thread. Returns nothing: it cannot fail, only run inline. */
+void hcr__watch_defer(void (*fn)(void *), void *arg);
+
+/* Waits until every deferred item has run. Not from the watch thread. */
+void hcr__watch_flush(void);
 
 #endif

@@ -43,11 +43,13 @@ static int check_range(const struct hcr__elf *e, uint64_t offset, uint64_t len, 
     if (fits(offset, len, e->size))
         return 0;
     if (__builtin_add_overflow(offset, len, &end))
-        return hcr__fail(msg, HCR_ECORRUPT,
-                         "%s: %s has offset %#llx and size %#llx, which overflow: the file is corrupt",
-                         e->name, what, (unsigned long long)offset, (unsigned long long)len);
-    return hcr__fail(msg, HCR_ETRUNC, "%s: file is truncated: %s ends at byte %llu, the file has %zu bytes",
-                     e->name, what, (unsigned long long)end, e->size);
+        return hcr__fail(
+            msg, HCR_ECORRUPT,
+            "%s: %s has offset %#llx and size %#llx, which overflow: the file is corrupt", e->name,
+            what, (unsigned long long)offset, (unsigned long long)len);
+    return hcr__fail(msg, HCR_ETRUNC,
+                     "%s: file is truncated: %s ends at byte %llu, the file has %zu bytes", e->name,
+                     what, (unsigned long long)end, e->size);
 }
 
 /* "section .text" when section i has a readable name, else "section [i]".
@@ -69,10 +71,10 @@ static const struct {
     unsigned machine;
     const char *name;
 } machine_names[] = {
-    {EM_X86_64, "x86-64"},    {EM_386, "i386"},         {EM_AARCH64, "AArch64"},
-    {EM_ARM, "ARM"},          {EM_RISCV, "RISC-V"},     {EM_PPC64, "PowerPC64"},
-    {EM_PPC, "PowerPC"},      {EM_S390, "s390"},        {EM_MIPS, "MIPS"},
-    {EM_SPARCV9, "SPARC64"},  {EM_IA_64, "IA-64"},      {258 /* EM_LOONGARCH */, "LoongArch"},
+    {EM_X86_64, "x86-64"},   {EM_386, "i386"},     {EM_AARCH64, "AArch64"},
+    {EM_ARM, "ARM"},         {EM_RISCV, "RISC-V"}, {EM_PPC64, "PowerPC64"},
+    {EM_PPC, "PowerPC"},     {EM_S390, "s390"},    {EM_MIPS, "MIPS"},
+    {EM_SPARCV9, "SPARC64"}, {EM_IA_64, "IA-64"},  {258 /* EM_LOONGARCH */, "LoongArch"},
 };
 
 const char *hcr__elf_machine_name(unsigned machine)
@@ -101,7 +103,8 @@ static const char *type_description(unsigned type)
 
 /* Checks e_ident and the fixed fields of the ELF header against what the
    caller asked for, and sets e->ehdr. */
-static int check_header(struct hcr__elf *e, unsigned machine, unsigned type, struct hcr__message *msg)
+static int check_header(struct hcr__elf *e, unsigned machine, unsigned type,
+                        struct hcr__message *msg)
 {
     const unsigned char *d = e->data;
     const Elf64_Ehdr *h;
@@ -123,19 +126,20 @@ static int check_header(struct hcr__elf *e, unsigned machine, unsigned type, str
         if (d[EI_CLASS] != ELFCLASS64)
             return hcr__fail(msg, HCR_ENOEXEC, "%s: unknown ELF class %u", e->name, d[EI_CLASS]);
         if (d[EI_DATA] == ELFDATA2MSB)
-            return hcr__fail(msg, HCR_ENOEXEC,
-                             "%s: a big-endian ELF file (ELFDATA2MSB); this process is little-endian",
-                             e->name);
+            return hcr__fail(
+                msg, HCR_ENOEXEC,
+                "%s: a big-endian ELF file (ELFDATA2MSB); this process is little-endian", e->name);
         if (d[EI_DATA] != ELFDATA2LSB)
             return hcr__fail(msg, HCR_ENOEXEC, "%s: unknown ELF data encoding %u", e->name,
                              d[EI_DATA]);
         if (d[EI_VERSION] != EV_CURRENT)
-            return hcr__fail(msg, HCR_ENOEXEC, "%s: unknown ELF version %u", e->name, d[EI_VERSION]);
+            return hcr__fail(msg, HCR_ENOEXEC, "%s: unknown ELF version %u", e->name,
+                             d[EI_VERSION]);
     }
     if (e->size < sizeof(Elf64_Ehdr))
         return hcr__fail(msg, HCR_ETRUNC,
-                         "%s: file is truncated: it has %zu bytes, an ELF header needs %zu", e->name,
-                         e->size, sizeof(Elf64_Ehdr));
+                         "%s: file is truncated: it has %zu bytes, an ELF header needs %zu",
+                         e->name, e->size, sizeof(Elf64_Ehdr));
 
     h = (const Elf64_Ehdr *)d;
     if (h->e_version != EV_CURRENT)
@@ -236,9 +240,10 @@ static int check_section_table(struct hcr__elf *e, struct hcr__message *msg)
     if (names == SHN_UNDEF)
         return 0; /* sections without names: every name reads "" */
     if (names >= e->shnum)
-        return hcr__fail(msg, HCR_ECORRUPT,
-                         "%s: e_shstrndx %zu (section name table) is not a section, the file has %zu",
-                         e->name, names, e->shnum);
+        return hcr__fail(
+            msg, HCR_ECORRUPT,
+            "%s: e_shstrndx %zu (section name table) is not a section, the file has %zu", e->name,
+            names, e->shnum);
     if (sh[names].sh_type != SHT_STRTAB)
         return hcr__fail(msg, HCR_ECORRUPT,
                          "%s: e_shstrndx %zu names a section of type %u, not a string table",
@@ -289,8 +294,8 @@ static int check_array(const struct hcr__elf *e, size_t i, size_t entsize, size_
                          "%s: %s has size %llu, not a multiple of its entry size %zu", e->name,
                          l.text, (unsigned long long)sh->sh_size, entsize);
     if (sh->sh_offset % align != 0)
-        return hcr__fail(msg, HCR_ECORRUPT, "%s: %s at offset %#llx is not %zu-byte aligned", e->name,
-                         l.text, (unsigned long long)sh->sh_offset, align);
+        return hcr__fail(msg, HCR_ECORRUPT, "%s: %s at offset %#llx is not %zu-byte aligned",
+                         e->name, l.text, (unsigned long long)sh->sh_offset, align);
     return 0;
 }
 
@@ -299,7 +304,7 @@ static int check_array(const struct hcr__elf *e, size_t i, size_t entsize, size_
    .symtab, .dynsym and their SHT_SYMTAB_SHNDX sections (in *xindex_of_symtab
    and *xindex_of_dynsym, 0 if none). */
 static int check_sections(struct hcr__elf *e, size_t *xindex_of_symtab, size_t *xindex_of_dynsym,
-                           struct hcr__message *msg)
+                          struct hcr__message *msg)
 {
     struct label l;
     int rc;
@@ -307,7 +312,7 @@ static int check_sections(struct hcr__elf *e, size_t *xindex_of_symtab, size_t *
     for (size_t i = 1; i < e->shnum; i++) {
         const Elf64_Shdr *sh = &e->shdrs[i];
 
-        if (e->shstrtab ? sh->sh_name >= e->shstrtab_size : sh->sh_name != 0)
+        if (e->shstrtab && sh->sh_name >= e->shstrtab_size)
             return hcr__fail(msg, HCR_ECORRUPT,
                              "%s: section [%zu] has name offset %u, past the end of the section "
                              "name table (%zu bytes)",
@@ -353,10 +358,14 @@ static int check_sections(struct hcr__elf *e, size_t *xindex_of_symtab, size_t *
             break;
         case SHT_SYMTAB_SHNDX: {
             uint32_t t = e->shdrs[sh->sh_link].sh_type;
-            size_t *slot = t == SHT_SYMTAB ? xindex_of_symtab : t == SHT_DYNSYM ? xindex_of_dynsym : NULL;
+            size_t *slot = t == SHT_SYMTAB   ? xindex_of_symtab
+                           : t == SHT_DYNSYM ? xindex_of_dynsym
+                                             : NULL;
             if (!slot)
-                return hcr__fail(msg, HCR_ECORRUPT, "%s: %s (SHT_SYMTAB_SHNDX) links to section [%u], "
-                                 "not a symbol table", e->name, l.text, sh->sh_link);
+                return hcr__fail(msg, HCR_ECORRUPT,
+                                 "%s: %s (SHT_SYMTAB_SHNDX) links to section [%u], "
+                                 "not a symbol table",
+                                 e->name, l.text, sh->sh_link);
             if (*slot != 0)
                 return hcr__fail(msg, HCR_ECORRUPT,
                                  "%s: a second SHT_SYMTAB_SHNDX section %s for one symbol table",
@@ -386,7 +395,8 @@ struct symtab_view {
 /* Validates symbol table section `s` (already known to be a well-formed
    array in the file) with its string table and its SHT_SYMTAB_SHNDX
    section `x` (0 if none): every name inside the string table, every
-   section index real or one of the special values. Fills *v. */
+   section index real or one of the special values, and in a relocatable
+   object every value inside its section. Fills *v. */
 static int check_symbols(const struct hcr__elf *e, size_t s, size_t x, struct symtab_view *v,
                          struct hcr__message *msg)
 {
@@ -405,16 +415,16 @@ static int check_symbols(const struct hcr__elf *e, size_t s, size_t x, struct sy
     v->str_size = str->sh_size;
     v->xindex = NULL;
     if (sh->sh_info > v->nsyms)
-        return hcr__fail(msg, HCR_ECORRUPT, "%s: %s says it has %u local symbols, it has %zu symbols",
-                         e->name, l.text, sh->sh_info, v->nsyms);
+        return hcr__fail(msg, HCR_ECORRUPT,
+                         "%s: %s says it has %u local symbols, it has %zu symbols", e->name, l.text,
+                         sh->sh_info, v->nsyms);
     if (x != 0) {
         const Elf64_Shdr *xs = &e->shdrs[x];
         if (xs->sh_size / sizeof(Elf32_Word) != v->nsyms)
-            return hcr__fail(msg, HCR_ECORRUPT,
-                             "%s: %s has %llu entries, its symbol table %s has %zu symbols", e->name,
-                             section_label(e, x, &lx),
-                             (unsigned long long)(xs->sh_size / sizeof(Elf32_Word)), l.text,
-                             v->nsyms);
+            return hcr__fail(
+                msg, HCR_ECORRUPT, "%s: %s has %llu entries, its symbol table %s has %zu symbols",
+                e->name, section_label(e, x, &lx),
+                (unsigned long long)(xs->sh_size / sizeof(Elf32_Word)), l.text, v->nsyms);
         v->xindex = (const Elf32_Word *)(e->data + xs->sh_offset);
     }
 
@@ -431,10 +441,11 @@ static int check_symbols(const struct hcr__elf *e, size_t s, size_t x, struct sy
         name = v->str + sym->st_name;
         if (shndx == SHN_XINDEX) {
             if (!v->xindex)
-                return hcr__fail(msg, HCR_ECORRUPT,
-                                 "%s: symbol %zu (%.64s) of %s has section SHN_XINDEX but the table "
-                                 "has no SHT_SYMTAB_SHNDX section",
-                                 e->name, j, name, l.text);
+                return hcr__fail(
+                    msg, HCR_ECORRUPT,
+                    "%s: symbol %zu (%.64s) of %s has section SHN_XINDEX but the table "
+                    "has no SHT_SYMTAB_SHNDX section",
+                    e->name, j, name, l.text);
             shndx = v->xindex[j];
             if (shndx >= e->shnum)
                 return hcr__fail(msg, HCR_ECORRUPT,
@@ -453,6 +464,16 @@ static int check_symbols(const struct hcr__elf *e, size_t s, size_t x, struct sy
                              "%s: symbol %zu (%.64s) of %s has the reserved section index %#zx",
                              e->name, j, name, l.text, shndx);
         }
+        /* In an object, a symbol's value is its offset in its section: the
+           linker adds it to where it put the section, so it must stay in. */
+        if (e->ehdr->e_type == ET_REL && shndx != SHN_UNDEF && shndx < e->shnum &&
+            sym->st_value > e->shdrs[shndx].sh_size)
+            return hcr__fail(msg, HCR_ECORRUPT,
+                             "%s: symbol %zu (%.64s) of %s is at offset %#llx of %s, which has "
+                             "%llu bytes",
+                             e->name, j, name, l.text, (unsigned long long)sym->st_value,
+                             section_label(e, shndx, &lx),
+                             (unsigned long long)e->shdrs[shndx].sh_size);
     }
     return 0;
 }
@@ -482,9 +503,10 @@ static int check_relocs(const struct hcr__elf *e, size_t i, struct hcr__message 
                              e->name, l.text, sh->sh_link);
     }
     if (sh->sh_info >= e->shnum)
-        return hcr__fail(msg, HCR_ECORRUPT,
-                         "%s: relocation section %s applies to section %u, the file has %zu sections",
-                         e->name, l.text, sh->sh_info, e->shnum);
+        return hcr__fail(
+            msg, HCR_ECORRUPT,
+            "%s: relocation section %s applies to section %u, the file has %zu sections", e->name,
+            l.text, sh->sh_info, e->shnum);
     if (e->ehdr->e_type == ET_REL) {
         target = &e->shdrs[sh->sh_info];
         if (sh->sh_info == 0 || target->sh_type == SHT_NULL)
@@ -533,7 +555,8 @@ static int check_group(const struct hcr__elf *e, size_t i, struct hcr__message *
                          "%s: group %s has signature symbol %u, .symtab has %zu symbols", e->name,
                          l.text, sh->sh_info, e->nsyms);
     if (count == 0)
-        return hcr__fail(msg, HCR_ECORRUPT, "%s: group %s is empty (no flag word)", e->name, l.text);
+        return hcr__fail(msg, HCR_ECORRUPT, "%s: group %s is empty (no flag word)", e->name,
+                         l.text);
     for (size_t k = 1; k < count; k++)
         if (w[k] == 0 || w[k] >= e->shnum)
             return hcr__fail(msg, HCR_ECORRUPT,
@@ -584,8 +607,7 @@ static int check_segments(struct hcr__elf *e, struct hcr__message *msg)
         snprintf(what, sizeof what, "segment %zu (type %#x)", i, p->p_type);
         if (p->p_filesz > p->p_memsz)
             return hcr__fail(msg, HCR_ECORRUPT, "%s: %s has p_filesz %llu > p_memsz %llu", e->name,
-                             what, (unsigned long long)p->p_filesz,
-                             (unsigned long long)p->p_memsz);
+                             what, (unsigned long long)p->p_filesz, (unsigned long long)p->p_memsz);
         rc = check_range(e, p->p_offset, p->p_filesz, what, msg);
         if (rc < 0)
             return rc;

@@ -53,7 +53,8 @@ struct hcr__elf {
    any). Returns 0, or a negative code with msg naming the file and the
    problem:
      HCR_ENOEXEC  not ELF, wrong class/endianness/type, empty file;
-     HCR_EARCH    another machine ("built for aarch64, this is x86-64");
+     HCR_EARCH    another machine ("built for AArch64 (e_machine 183),
+                  this process is x86-64");
      HCR_ETRUNC   a header, table or section reaches past the end of data;
      HCR_ECORRUPT anything else inconsistent (bad index, unterminated string
                   table, bad entry size, misaligned table, an offset plus
@@ -63,14 +64,16 @@ struct hcr__elf {
 int hcr__elf_open(struct hcr__elf *elf, const char *name, const void *data, size_t size,
                   unsigned machine, unsigned type, struct hcr__message *msg);
 
-/* Section i's name ("" for a bad index). */
+/* Section i's name: "" for a bad index, for section 0, and in a file
+   without a section name table. */
 const char *hcr__elf_section_name(const struct hcr__elf *elf, size_t i);
 
-/* First section called `name`, or 0 (the null section) if none. */
+/* First section called `name`, or 0 (the null section) if none. Linear in
+   the number of sections: look up once, keep the index. */
 size_t hcr__elf_find_section(const struct hcr__elf *elf, const char *name);
 
-/* Contents of section i (NULL for SHT_NOBITS or a bad index); *size gets
-   sh_size. */
+/* Contents of section i (NULL for SHT_NOBITS, SHT_NULL or a bad index);
+   *size (if size is not NULL) gets sh_size, 0 for SHT_NULL or a bad index. */
 const void *hcr__elf_section_data(const struct hcr__elf *elf, size_t i, size_t *size);
 
 /* Name of a symbol of .symtab / .dynsym ("" if it has none). */
@@ -78,12 +81,15 @@ const char *hcr__elf_sym_name(const struct hcr__elf *elf, const Elf64_Sym *sym);
 const char *hcr__elf_dynsym_name(const struct hcr__elf *elf, const Elf64_Sym *sym);
 
 /* The real section index of a .symtab symbol, resolving SHN_XINDEX. Returns
-   the special value (SHN_UNDEF, SHN_ABS, SHN_COMMON) unchanged. */
+   the special value (SHN_UNDEF, SHN_ABS, SHN_COMMON, and on x86-64
+   SHN_X86_64_LCOMMON 0xff02) unchanged. In ET_REL, a symbol defined in a
+   section has st_value <= that section's sh_size (validated). */
 size_t hcr__elf_sym_shndx(const struct hcr__elf *elf, size_t sym_index);
 
 /* For a SHT_RELA section i: its entries and count (validated: symbol index
-   < nsyms of its linked table, target section sh_info valid). NULL if i is
-   not SHT_RELA. */
+   < nsyms of its linked table, target section sh_info valid; in ET_REL,
+   r_offset < the target's sh_size, but the bytes a relocation writes past
+   r_offset are the caller's to check). NULL if i is not SHT_RELA. */
 const Elf64_Rela *hcr__elf_rela(const struct hcr__elf *elf, size_t i, size_t *count);
 
 /* For symbol `sym_index` of .symtab: the name of the STT_FILE symbol that

@@ -11,6 +11,7 @@
  */
 #include "object/link.h"
 #include "arch/reloc.h"
+#include "object/dwarf_statics.h"
 #include "object/near_memory.h"
 
 #include <dlfcn.h>
@@ -24,6 +25,7 @@
 #define PAGE 4096u
 #define PAD_BEFORE 5 /* -fpatchable-function-entry=9,5 */
 #define PAD_AT 4
+#define MAX_MAPPING ((size_t)256 << 20) /* no translation unit needs more */
 
 enum region { R_NONE, R_TEXT, R_RODATA, R_DATA, R_COUNT };
 
@@ -54,6 +56,7 @@ struct lsym {
     uint32_t got, got_tpoff, tlsgd, plt; /* offset+1 in GOT / PLT area, 0 = none */
     uintptr_t original;  /* functions: the program's entry */
     size_t common_offset; /* S_NEW commons: offset+1 in the data region */
+    size_t function;     /* functions: index+1 in the linked functions */
 };
 
 struct linker {
@@ -66,6 +69,9 @@ struct linker {
     size_t home;
     uint32_t file;
     const char *file_name;         /* the object's STT_FILE name, or NULL */
+    struct hcr__local_static *statics; /* function-local statics from debug info */
+    size_t nstatics;
+    const char **static_key;       /* per symbol: its "function/variable", or NULL */
     const struct hcr__proc_image *home_image;
     size_t region_size[R_COUNT];
     size_t region_offset[R_COUNT]; /* from the mapping's start */
@@ -212,6 +218,34 @@ static int find_home(struct linker *lk)
 
 /* ---- symbols -------------------------------------------------------------- */
 
+/* Reads the function-local statics of the object from its debug
+   information, if it has local variables named like gcc names them
+   (`name.N`). */
+static int read_statics(struct linker *lk)
+{
+    const struct hcr__elf *elf = lk->elf;
+    int any = 0;
+    if (!lk->proc)
+        return 0;
+    for (size_t k = 1; k < elf->nsyms && !any; k++) {
+        const Elf64_Sym *s = &elf->syms[k];
+        any = ELF64_ST_BIND(s->st_info) == STB_LOCAL && ELF64_ST_TYPE(s->st_info) == STT_OBJECT &&
+              strchr(hcr__elf_sym_name(elf, s), '.');
+    }
+    if (!any)
+        return 0;
+    if (hcr__object_statics(lk->path, elf, &lk->statics, &lk->nstatics) < 0)
+        return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory reading debug information",
+                         lk->path);
+    lk->static_key = calloc(elf->nsyms, sizeof *lk->static_key);
+    if (!lk->static_key)
+        return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory", lk->path);
+    for (size_t i = 0; i < lk->nstatics; i++)
+        if (lk->statics[i].symbol)
+            lk->static_key[lk->statics[i].symbol] = lk->statics[i].key;
+    return 0;
+}
+
 /* The process symbol object symbol k stands for (same name; same source
    file for locals), or NULL. */
 static const struct hcr__proc_sym *existing(const struct linker *lk, size_t k)
@@ -221,9 +255,16 @@ static const struct hcr__proc_sym *existing(const struct linker *lk, size_t k)
     if (!lk->proc || !name[0])
         return NULL;
     int local = ELF64_ST_BIND(s->st_info) == STB_LOCAL;
-    const struct hcr__proc_sym *ps =
-        local ? hcr__process_find_local(lk->proc, lk->home, lk->file, name)
-              : hcr__process_find_global(lk->proc, lk->home, name);
+    const struct hcr__proc_sym *ps;
+    if (local && lk->static_key && lk->static_key[k]) {
+        /* A function-local static: by function and name, never by the
+           file-wide number in its symbol name. */
+        name = lk->static_key[k];
+        ps = hcr__process_find_local_static(lk->proc, lk->home, lk->file, name);
+    } else {
+        ps = local ? hcr__process_find_local(lk->proc, lk->home, lk->file, name)
+                   : hcr__process_find_global(lk->proc, lk->home, name);
+    }
     if (!ps && (!local || lk->file_name))
         ps = hcr__process_find_reloaded(lk->proc, lk->home, lk->file,
                                         local ? lk->file_name : NULL, name);
@@ -320,6 +361,14 @@ static int resolve_defined(struct linker *lk, size_t k, size_t sh)
         return 0;
     }
     ls->state = S_NEW;
+    uint64_t sec_size = lk->elf->shdrs[sh].sh_size;
+    if (s->st_value > sec_size || (type == STT_FUNC && s->st_size > sec_size - s->st_value))
+        return hcr__fail(lk->msg, HCR_ECORRUPT,
+                         "%s: symbol %s (0x%llx bytes at 0x%llx) lies outside its section %s "
+                         "(0x%llx bytes)",
+                         lk->path, name, (unsigned long long)s->st_size,
+                         (unsigned long long)s->st_value, hcr__elf_section_name(lk->elf, sh),
+                         (unsigned long long)sec_size);
     if (type == STT_FUNC) {
         if (ps && (ps->type == STT_FUNC))
             ls->original = ps->address;
@@ -559,6 +608,11 @@ static int layout(struct linker *lk)
     }
     if (total == 0)
         total = PAGE;
+    if (total > MAX_MAPPING)
+        return hcr__fail(lk->msg, HCR_ENOTSUP,
+                         "%s: the object needs %zu bytes of memory, more than hcr places for one "
+                         "translation unit (%zu)",
+                         lk->path, total, (size_t)MAX_MAPPING);
     lk->map_size = total;
     if (lk->proc) {
         void *p = hcr__near_map(lk->home_image->lo, lk->home_image->hi, total, lk->msg);
@@ -726,37 +780,64 @@ static int is_nop_run(const unsigned char *p, size_t n)
     return 1;
 }
 
+/* A function symbol's place, for finding the function after a pad. */
+struct func_place {
+    size_t shndx;
+    uint64_t value;
+    size_t sym;
+};
+
+static int compare_place(const void *a, const void *b)
+{
+    const struct func_place *x = a, *y = b;
+    if (x->shndx != y->shndx)
+        return x->shndx < y->shndx ? -1 : 1;
+    return (x->value > y->value) - (x->value < y->value);
+}
+
 /* Marks the entries listed in __patchable_function_entries (one section,
    or one per function with some compilers): their relocations point at
-   each function's first padding byte. */
+   each function's first padding byte. Functions are looked up by place in
+   a sorted table, so this stays linear-logarithmic in the object's size. */
 static int mark_patchable(struct linker *lk, unsigned char *patchable)
 {
     const struct hcr__elf *elf = lk->elf;
     if (!lk->patchable_sec)
         return 0;
+    size_t n = 0;
+    struct func_place *places = malloc(elf->nsyms * sizeof *places);
+    if (!places)
+        return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory", lk->path);
+    for (size_t f = 1; f < elf->nsyms; f++)
+        if (ELF64_ST_TYPE(elf->syms[f].st_info) == STT_FUNC)
+            places[n++] = (struct func_place){hcr__elf_sym_shndx(elf, f), elf->syms[f].st_value, f};
+    qsort(places, n, sizeof *places, compare_place);
     for (size_t i = 1; i < elf->shnum; i++) {
-        size_t n;
-        const Elf64_Rela *rel = hcr__elf_rela(elf, i, &n);
+        size_t count;
+        const Elf64_Rela *rel = hcr__elf_rela(elf, i, &count);
         size_t target = elf->shdrs[i].sh_info;
         if (!rel || target >= elf->shnum ||
             strcmp(hcr__elf_section_name(elf, target), "__patchable_function_entries"))
             continue;
-        for (size_t r = 0; r < n; r++) {
+        for (size_t r = 0; r < count; r++) {
             size_t k = ELF64_R_SYM(rel[r].r_info);
             if (!k || k >= elf->nsyms)
                 continue;
             size_t sh = hcr__elf_sym_shndx(elf, k);
             if (sh >= elf->shnum || lk->secs[sh].kind != SEC_LOAD)
                 continue;
-            uint64_t pad = elf->syms[k].st_value + (uint64_t)rel[r].r_addend;
-            /* Find the function whose entry is right after this pad. */
-            for (size_t f = 1; f < elf->nsyms; f++) {
-                if (ELF64_ST_TYPE(elf->syms[f].st_info) == STT_FUNC &&
-                    hcr__elf_sym_shndx(elf, f) == sh && elf->syms[f].st_value == pad + PAD_BEFORE)
-                    patchable[f] = 1;
-            }
+            struct func_place key = {sh, elf->syms[k].st_value + (uint64_t)rel[r].r_addend + PAD_BEFORE, 0};
+            const struct func_place *hit = bsearch(&key, places, n, sizeof *places, compare_place);
+            if (!hit)
+                continue;
+            /* Aliases share the place: mark every one of them. */
+            while (hit > places && !compare_place(hit - 1, &key))
+                hit--;
+            for (; hit < places + n && !compare_place(hit, &key); hit++)
+                patchable[hit->sym] = 1;
         }
     }
+    free(places);
     return 0;
 }
 
@@ -782,14 +863,14 @@ static int collect_functions(struct linker *lk, struct hcr__linked *out)
                          "hcr)",
                          lk->path);
     }
-    mark_patchable(lk, patchable);
-    int rc = 0;
-    for (size_t k = 1; k < elf->nsyms; k++) {
+    int rc = mark_patchable(lk, patchable);
+    for (size_t k = 1; k < elf->nsyms && rc == 0; k++) {
         const Elf64_Sym *s = &elf->syms[k];
         struct lsym *ls = &lk->syms[k];
         if (ELF64_ST_TYPE(s->st_info) != STT_FUNC || ls->state != S_NEW)
             continue;
         struct hcr__link_function *f = &out->functions[out->nfunctions++];
+        ls->function = out->nfunctions;
         f->name = hcr__elf_sym_name(elf, s);
         f->entry = ls->address;
         f->size = s->st_size;
@@ -850,15 +931,13 @@ static int collect_new_symbols(struct linker *lk, struct hcr__linked *out)
         if (type == STT_FUNC) {
             if (ls->original)
                 continue;
-            int patchable = 0;
-            for (size_t f = 0; f < out->nfunctions; f++)
-                if (out->functions[f].entry == ls->address)
-                    patchable = out->functions[f].patchable;
-            if (!patchable)
+            if (!ls->function || !out->functions[ls->function - 1].patchable)
                 continue;
         } else if (!ls->common_offset && !is_state(lk, sh)) {
             continue;
         }
+        if (lk->static_key && lk->static_key[k])
+            name = lk->static_key[k];
         out->new_symbols[out->nnew_symbols++] = (struct hcr__link_symbol){
             .name = name, .local = local, .address = ls->address, .size = s->st_size,
             .type = type};
@@ -931,7 +1010,8 @@ int hcr__link(struct hcr__linked *out, const struct hcr__elf *elf, const char *o
         goto fail;
     }
     if ((rc = classify_sections(&lk)) < 0 || (rc = find_home(&lk)) < 0 ||
-        (rc = resolve_symbols(&lk)) < 0 || (rc = plan(&lk)) < 0 || (rc = layout(&lk)) < 0)
+        (rc = read_statics(&lk)) < 0 || (rc = resolve_symbols(&lk)) < 0 || (rc = plan(&lk)) < 0 ||
+        (rc = layout(&lk)) < 0)
         goto fail;
     if (!process) {
         /* Sandbox: undefined symbols point into the mapping. */
@@ -966,6 +1046,9 @@ int hcr__link(struct hcr__linked *out, const struct hcr__elf *elf, const char *o
     for (size_t k = 1; k < elf->nsyms; k++)
         out->bound += lk.syms[k].state == S_BOUND;
     out->home_image = lk.home;
+    out->statics = lk.statics; /* new_symbols may point at their keys */
+    out->nstatics = lk.nstatics;
+    free(lk.static_key);
     free(lk.secs);
     free(lk.syms);
     return 0;
@@ -974,6 +1057,8 @@ fail:
     out->size = lk.map_size;
     out->near = lk.near;
     hcr__link_discard(out);
+    hcr__local_statics_free(lk.statics, lk.nstatics);
+    free(lk.static_key);
     free(lk.secs);
     free(lk.syms);
     return rc;
@@ -985,6 +1070,9 @@ void hcr__link_release_tables(struct hcr__linked *l)
     free(l->constructors);
     free(l->section_address);
     free(l->new_symbols);
+    hcr__local_statics_free(l->statics, l->nstatics);
+    l->statics = NULL;
+    l->nstatics = 0;
     l->new_symbols = NULL;
     l->nnew_symbols = 0;
     l->functions = NULL;

@@ -15,6 +15,7 @@
 
 #include "elf/elf_file.h"
 #include "internal.h"
+#include "object/dwarf_statics.h"
 #include "object/symbols.h"
 
 #include <stddef.h>
@@ -58,6 +59,8 @@ struct hcr__linked {
     const char *file_name;       /* the object's STT_FILE name, or NULL */
     struct hcr__link_symbol *new_symbols; /* for hcr__process_add_reloaded */
     size_t nnew_symbols;
+    struct hcr__local_static *statics; /* owned: names of function-local statics */
+    size_t nstatics;
 };
 
 /* Links `elf` (validated, ET_REL, this machine; read from object_path) into

@@ -106,7 +106,7 @@ int hcr_object_protect(void (*work)(void *arg), void *arg)
     hcr__object_watch_crashes();
     struct hcr__guard g;
     hcr__guard_push(&g, &protect_owner);
-    if (setjmp(g.jump) == 0) {
+    if (HCR__GUARD_SETJMP(g.jump) == 0) {
         work(arg);
         hcr__guard_pop(&g);
         return 0;

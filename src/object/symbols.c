@@ -9,6 +9,7 @@
  */
 #include "object/symbols.h"
 #include "arch/reloc.h"
+#include "object/dwarf_statics.h"
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
@@ -34,6 +35,10 @@ struct file_group {
     unsigned ordinal;      /* earlier groups of the same image and name */
     char *cu_path;         /* compilation unit path, read lazily */
     int cu_path_read;
+    size_t first_sym, end_sym; /* its locals in the index's symbols */
+    struct hcr__local_static *statics; /* function-local statics, read lazily */
+    size_t nstatics;
+    int statics_read;
 };
 
 struct image_file {
@@ -166,7 +171,9 @@ static int add_group(struct hcr__process *p, uint32_t image, const char *name, u
     unsigned ordinal = 0;
     for (size_t g = p->ngroups; g-- > 0 && p->groups[g].image == image;)
         ordinal += !strcmp(p->groups[g].name, name);
-    p->groups[p->ngroups] = (struct file_group){.image = image, .name = name, .ordinal = ordinal};
+    p->groups[p->ngroups] = (struct file_group){
+        .image = image, .name = name, .ordinal = ordinal, .first_sym = p->nsyms,
+        .end_sym = p->nsyms};
     *id = (uint32_t)++p->ngroups;
     return 0;
 }
@@ -251,6 +258,8 @@ static int index_image(struct hcr__process *p, uint32_t i)
             p->groups[group - 1].variable = s->st_value;
         if (add_sym(p, &ps) < 0)
             return HCR_ENOMEM;
+        if (ps.file != HCR__NO_FILE)
+            p->groups[ps.file - 1].end_sym = p->nsyms;
     }
     return 0;
 }
@@ -294,8 +303,10 @@ static void process_free(struct hcr__process *p)
         if (p->files && p->files[i].map)
             munmap(p->files[i].map, p->files[i].size);
     }
-    for (size_t g = 0; g < p->ngroups; g++)
+    for (size_t g = 0; g < p->ngroups; g++) {
         free(p->groups[g].cu_path);
+        hcr__local_statics_free(p->groups[g].statics, p->groups[g].nstatics);
+    }
     free(p->images);
     free(p->files);
     free(p->syms);
@@ -448,38 +459,83 @@ static int declares_variable_at(Dwarf_Die *die, uintptr_t address, int depth)
     return 0;
 }
 
-/* The path of the compilation unit of group g in the mapped image file f:
-   the unit whose code holds one of its functions, else the unit named like
-   the group that declares one of its variables. NULL if unknown. */
-static char *image_cu_path(const struct image_file *f, const struct file_group *g)
+/* Finds the compilation unit of group g in dw: the unit whose code holds
+   one of its functions, else the unit named like the group that declares
+   one of its variables. 1 if found. */
+static int group_cu(Dwarf *dw, const struct file_group *g, Dwarf_Die *cu)
+{
+    if (g->function && dwarf_addrdie(dw, g->function, cu))
+        return 1;
+    if (!g->variable)
+        return 0;
+    Dwarf_Off off = 0, next;
+    size_t header;
+    while (dwarf_nextcu(dw, off, &next, &header, NULL, NULL, NULL) == 0) {
+        const char *name;
+        if (dwarf_offdie(dw, off + header, cu) && (name = dwarf_diename(cu))) {
+            const char *slash = strrchr(name, '/');
+            if (!strcmp(slash ? slash + 1 : name, g->name) &&
+                declares_variable_at(cu, g->variable, 0))
+                return 1;
+        }
+        off = next;
+    }
+    return 0;
+}
+
+/* Runs fn on the compilation unit of group g of the mapped image file f.
+   The DWARF handle lives only during the call. */
+static void with_group_cu(const struct image_file *f, struct file_group *g,
+                          void (*fn)(struct file_group *g, Dwarf_Die *cu, void *arg), void *arg)
 {
     Elf *e = elf_memory((char *)f->map, f->size);
     if (!e)
-        return NULL;
-    char *path = NULL;
+        return;
     Dwarf *dw = dwarf_begin_elf(e, DWARF_C_READ, NULL);
-    if (dw) {
-        Dwarf_Die cu;
-        if (g->function && dwarf_addrdie(dw, g->function, &cu)) {
-            path = cu_die_path(&cu);
-        } else if (g->variable) {
-            Dwarf_Off off = 0, next;
-            size_t header;
-            while (!path && dwarf_nextcu(dw, off, &next, &header, NULL, NULL, NULL) == 0) {
-                const char *name;
-                if (dwarf_offdie(dw, off + header, &cu) && (name = dwarf_diename(&cu))) {
-                    const char *slash = strrchr(name, '/');
-                    if (!strcmp(slash ? slash + 1 : name, g->name) &&
-                        declares_variable_at(&cu, g->variable, 0))
-                        path = cu_die_path(&cu);
-                }
-                off = next;
-            }
-        }
+    Dwarf_Die cu;
+    if (dw && group_cu(dw, g, &cu))
+        fn(g, &cu, arg);
+    if (dw)
         dwarf_end(dw);
-    }
     elf_end(e);
-    return path;
+}
+
+static void read_cu_path(struct file_group *g, Dwarf_Die *cu, void *arg)
+{
+    (void)arg;
+    g->cu_path = cu_die_path(cu);
+}
+
+static void read_statics(struct file_group *g, Dwarf_Die *cu, void *arg)
+{
+    size_t cap = 0;
+    if (hcr__dwarf_collect_statics(cu, *(uintptr_t *)arg, &g->statics, &g->nstatics, &cap) < 0) {
+        hcr__local_statics_free(g->statics, g->nstatics);
+        g->statics = NULL;
+        g->nstatics = 0;
+    }
+}
+
+const struct hcr__proc_sym *hcr__process_find_local_static(struct hcr__process *p, size_t image,
+                                                           uint32_t file, const char *key)
+{
+    if (file == HCR__NO_FILE || file > p->ngroups)
+        return NULL;
+    struct file_group *g = &p->groups[file - 1];
+    if (!g->statics_read) {
+        g->statics_read = 1;
+        uintptr_t bias = p->images[image].bias;
+        with_group_cu(&p->files[image], g, read_statics, &bias);
+    }
+    for (size_t i = 0; i < g->nstatics; i++) {
+        if (strcmp(g->statics[i].key, key))
+            continue;
+        for (size_t k = g->first_sym; k < g->end_sym; k++)
+            if (p->syms[k].address == g->statics[i].address && p->syms[k].type == STT_OBJECT)
+                return &p->syms[k];
+        return NULL;
+    }
+    return NULL;
 }
 
 /* The path of the first compilation unit of the relocatable object at
@@ -540,7 +596,7 @@ int hcr__process_find_file(struct hcr__process *p, size_t image, const char *bas
             continue;
         if (!fg->cu_path_read) {
             fg->cu_path_read = 1;
-            fg->cu_path = image_cu_path(&p->files[image], fg);
+            with_group_cu(&p->files[image], fg, read_cu_path, NULL);
         }
         if (fg->cu_path && !strcmp(fg->cu_path, want)) {
             *file = (uint32_t)g + 1;

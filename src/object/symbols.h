@@ -74,6 +74,12 @@ const struct hcr__proc_sym *hcr__process_find_local(const struct hcr__process *p
 int hcr__process_find_file(struct hcr__process *p, size_t image, const char *base_name,
                            const char *object_path, uint32_t *file, struct hcr__message *msg);
 
+/* The function-local static named by `key` ("function/variable", see
+   dwarf_statics.h) of file group `file` of image `image`, from the
+   image's debug information, or NULL. */
+const struct hcr__proc_sym *hcr__process_find_local_static(struct hcr__process *p, size_t image,
+                                                           uint32_t file, const char *key);
+
 /* Symbols a reload added to the program (new functions and variables),
    so that later reloads of the same unit bind to them like to the
    program's own. file_name is the object's STT_FILE name for a local, NULL

@@ -59,6 +59,33 @@ static const char *failure_text(enum hcr_failure f)
     }
 }
 
+/* Calls main(ctx, op) under a guard frame `g` owned by the caller. Returns
+   the guest's result, or -1 after a crash (then g->signo is non-zero). Kept
+   apart so that only this small frame pays for the jump buffer. */
+__attribute__((noinline)) static int guarded_call(struct hcr_plugin *ctx, hcr__main_fn main,
+                                                   enum hcr_op op, struct hcr__guard *g)
+{
+    hcr__guard_push(g, ctx);
+    if (HCR__GUARD_SETJMP(g->jump) == 0) {
+        int result = main(ctx, op);
+        hcr__guard_pop(g);
+        return result;
+    }
+    return -1;
+}
+
+/* Records a crash caught by `g` as the plugin's message and log line. */
+static enum hcr_failure note_crash(struct hcr__plugin *p, struct hcr__version *v,
+                                   enum hcr_op op, const struct hcr__guard *g)
+{
+    enum hcr_failure failure = failure_of(g);
+    hcr__fail(&p->message, HCR_ECRASH,
+              "%s: version %u crashed in %s: %s (signal %d) at address %p, pc %p", p->path,
+              v->number, op_name(op), failure_text(failure), g->signo, g->fault_address, g->pc);
+    hcr__log(&p->log, HCR_LOG_ERROR, "%s", p->message.text);
+    return failure;
+}
+
 /* Calls the guest under the plugin's protection. Returns the guest's
    result; on a crash returns -1. *failure tells which: HCR_NONE, HCR_USER
    for a negative result, or the crash. */
@@ -66,25 +93,19 @@ static int call_guest(struct hcr__plugin *p, struct hcr__version *v, enum hcr_op
                       enum hcr_failure *failure)
 {
     struct hcr_plugin *ctx = p->ctx;
+    int result;
     if (p->safety == HCR_SAFETY_NONE) {
-        int result = v->main(ctx, op);
-        *failure = result < 0 ? HCR_USER : HCR_NONE;
-        return result;
+        result = v->main(ctx, op);
+    } else {
+        struct hcr__guard g;
+        result = guarded_call(ctx, v->main, op, &g);
+        if (g.signo) {
+            *failure = note_crash(p, v, op, &g);
+            return -1;
+        }
     }
-    struct hcr__guard g;
-    hcr__guard_push(&g, ctx);
-    if (setjmp(g.jump) == 0) {
-        int result = v->main(ctx, op);
-        hcr__guard_pop(&g);
-        *failure = result < 0 ? HCR_USER : HCR_NONE;
-        return result;
-    }
-    *failure = failure_of(&g);
-    hcr__fail(&p->message, HCR_ECRASH, "%s: version %u crashed in %s: %s (signal %d) at address %p, pc %p",
-              p->path, v->number, op_name(op), failure_text(*failure), g.signo,
-              g.fault_address, g.pc);
-    hcr__log(&p->log, HCR_LOG_ERROR, "%s", p->message.text);
-    return -1;
+    *failure = result < 0 ? HCR_USER : HCR_NONE;
+    return result;
 }
 
 /* Records a negative guest result as the plugin's failure message. */
@@ -94,6 +115,19 @@ static void note_user_failure(struct hcr__plugin *p, struct hcr__version *v, enu
     hcr__fail(&p->message, HCR_EUSER, "%s: version %u returned %d from %s", p->path, v->number,
               result, op_name(op));
     hcr__log(&p->log, HCR_LOG_ERROR, "%s", p->message.text);
+}
+
+static void destroy_version(void *v)
+{
+    hcr__version_destroy(v);
+}
+
+/* Unloads a version on the watch thread: unmapping a large library takes
+   longer than a frame, and the host's thread should not wait for it. */
+static void retire(struct hcr__version *v)
+{
+    if (v)
+        hcr__watch_defer(destroy_version, v);
 }
 
 static void set_current(struct hcr__plugin *p, struct hcr__version *v)
@@ -111,7 +145,7 @@ static void roll_back(struct hcr__plugin *p)
     bad->status = HCR__VERSION_FAILED;
     p->previous = NULL;
     set_current(p, NULL);
-    hcr__version_destroy(p, bad);
+    retire(bad);
     if (!target) {
         if (ctx->last_working_version == 0)
             ctx->failure = HCR_INITIAL_FAILURE;
@@ -129,7 +163,7 @@ static void roll_back(struct hcr__plugin *p)
             note_user_failure(p, target, HCR_LOAD, r);
         /* The version we trusted fails too: nothing left to run. */
         set_current(p, NULL);
-        hcr__version_destroy(p, target);
+        retire(target);
     }
 }
 
@@ -154,18 +188,18 @@ static int swap_to(struct hcr__plugin *p, struct hcr__version *next)
         if (rc < 0) {
             hcr__log(&p->log, HCR_LOG_ERROR, "%s", p->message.text);
             ctx->failure = HCR_STATE_INVALIDATED;
-            hcr__version_destroy(p, next);
+            retire(next);
             r = call_guest(p, old, HCR_LOAD, &f);
             if (f != HCR_NONE)
                 roll_back(p);
             return -2;
         }
         if (old->status == HCR__VERSION_WORKING) {
-            hcr__version_destroy(p, p->previous);
+            retire(p->previous);
             p->previous = old;
             old->status = HCR__VERSION_RETIRED;
         } else {
-            hcr__version_destroy(p, old); /* never worked: `previous` stays the fallback */
+            retire(old); /* never worked: `previous` stays the fallback */
         }
     }
     next->status = HCR__VERSION_LIVE;
@@ -191,17 +225,17 @@ static int take_pending(struct hcr__plugin *p)
     if (v->error) {
         p->message = v->message;
         p->ctx->failure = HCR_BAD_IMAGE;
-        hcr__version_destroy(p, v);
+        retire(v);
         return -2;
     }
     return swap_to(p, v);
 }
 
-int hcr_plugin_update(struct hcr_plugin *ctx)
+/* Everything but the common case: a new build waiting, no version, a
+   version on trial, unguarded calls. */
+__attribute__((noinline)) static int update_slow(struct hcr__plugin *p)
 {
-    struct hcr__plugin *p = ctx ? ctx->p : NULL;
-    if (!p)
-        return -2;
+    struct hcr_plugin *ctx = p->ctx;
     if (atomic_load_explicit(&p->pending, memory_order_relaxed) != NULL) {
         ctx->failure = HCR_NONE;
         int rc = take_pending(p);
@@ -214,8 +248,8 @@ int hcr_plugin_update(struct hcr_plugin *ctx)
     ctx->failure = HCR_NONE;
     enum hcr_failure f;
     int r = call_guest(p, v, HCR_STEP, &f);
-    if (__builtin_expect(f == HCR_NONE, 1)) {
-        if (__builtin_expect(v->status != HCR__VERSION_WORKING, 0)) {
+    if (f == HCR_NONE) {
+        if (v->status != HCR__VERSION_WORKING) {
             v->status = HCR__VERSION_WORKING;
             ctx->last_working_version = v->number;
         }
@@ -229,27 +263,43 @@ int hcr_plugin_update(struct hcr_plugin *ctx)
     return -1;
 }
 
+/* A step of a working version failed: report it, keep the version. */
+__attribute__((noinline)) static int step_failed(struct hcr__plugin *p, const struct hcr__guard *g,
+                                                 int result)
+{
+    struct hcr__version *v = p->current;
+    if (g->signo) {
+        p->ctx->failure = note_crash(p, v, HCR_STEP, g);
+    } else {
+        note_user_failure(p, v, HCR_STEP, result);
+        p->ctx->failure = HCR_USER;
+    }
+    return -1;
+}
+
+int hcr_plugin_update(struct hcr_plugin *ctx)
+{
+    struct hcr__plugin *p = ctx ? ctx->p : NULL;
+    if (__builtin_expect(!p, 0))
+        return -2;
+    struct hcr__version *v = p->current;
+    /* The per-frame path: one relaxed load says nothing new arrived. */
+    if (__builtin_expect(atomic_load_explicit(&p->pending, memory_order_relaxed) != NULL || !v ||
+                             v->status != HCR__VERSION_WORKING || p->safety != HCR_SAFETY_GUARDED,
+                         0))
+        return update_slow(p);
+    ctx->failure = HCR_NONE;
+    struct hcr__guard g;
+    int result = guarded_call(ctx, v->main, HCR_STEP, &g);
+    if (__builtin_expect(result >= 0 && !g.signo, 1))
+        return result;
+    return step_failed(p, &g, result);
+}
+
 static int same_file(const struct hcr__file_id *a, const struct hcr__file_id *b)
 {
     return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
            a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns;
-}
-
-/* Content fingerprint of a build, to skip one identical to the last. */
-static uint64_t fingerprint(const void *data, size_t size)
-{
-    const unsigned char *p = data;
-    uint64_t h = 0x9e3779b97f4a7c15u ^ size;
-    size_t i = 0;
-    for (; i + 8 <= size; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdu;
-        h ^= h >> 32;
-    }
-    for (; i < size; i++)
-        h = (h ^ p[i]) * 0x100000001b3u;
-    return h;
 }
 
 /* Prepares the build now in place and publishes it, or its error. `quiet`:
@@ -257,9 +307,22 @@ static uint64_t fingerprint(const void *data, size_t size)
    failure says nothing. prepare_lock held. */
 static void prepare_build(struct hcr__plugin *p, int quiet)
 {
-    struct stat st;
+    struct stat st = {0};
     if (stat(p->path, &st) != 0 && quiet)
         return;
+    struct hcr__file_id id = {st.st_dev, st.st_ino, st.st_size,
+                              (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec,
+                              (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec};
+    /* The very file already prepared (an event that was queued before it),
+       or an attribute change of it with no byte written since (`cp -p`
+       setting the time, `touch`): no new build. */
+    if (st.st_ino && same_file(&id, &p->last_prepared))
+        return;
+    if (quiet && !p->modified && st.st_dev == p->last_prepared.dev &&
+        st.st_ino == p->last_prepared.ino)
+        return;
+    p->modified = 0;
+    p->last_prepared = id;
     struct hcr__version *v = hcr__version_prepare(p, p->next_number);
     if (!v) {
         hcr__log(&p->log, HCR_LOG_ERROR, "%s: out of memory preparing a new version", p->path);
@@ -268,31 +331,26 @@ static void prepare_build(struct hcr__plugin *p, int quiet)
     if (v->error) {
         int repeated = v->error == p->last_failed_error && same_file(&v->source, &p->last_failed);
         if (quiet || repeated) {
-            hcr__version_destroy(p, v);
+            hcr__version_destroy(v); /* on the watch thread already */
             return;
         }
         p->last_failed = v->source;
         p->last_failed_error = v->error;
         hcr__log(&p->log, HCR_LOG_ERROR, "%s (the previous version keeps running)", v->message.text);
     } else {
-        uint64_t print = fingerprint(v->map, v->map_size);
-        if (p->has_fingerprint && print == p->last_fingerprint) {
-            hcr__version_destroy(p, v); /* same bytes as the last build */
-            return;
-        }
-        p->last_fingerprint = print;
-        p->has_fingerprint = 1;
         p->last_failed_error = 0;
         p->next_number++;
         p->ctx->next_version = p->next_number;
     }
     struct hcr__version *replaced = atomic_exchange(&p->pending, v);
-    hcr__version_destroy(p, replaced); /* never seen by the host */
+    retire(replaced); /* never seen by the host */
 }
 
 static void on_file_event(void *user, unsigned events)
 {
     struct hcr__plugin *p = user;
+    if (events & HCR__WATCH_MODIFIED)
+        p->modified = 1;
     if (!(events & (HCR__WATCH_COMPLETE | HCR__WATCH_MAYBE | HCR__WATCH_RESCAN)))
         return;
     pthread_mutex_lock(&p->prepare_lock);
@@ -374,13 +432,14 @@ void hcr_plugin_close(struct hcr_plugin *ctx)
     if (!p)
         return;
     hcr__watch_remove(p->watch); /* no preparation runs after this */
-    hcr__version_destroy(p, atomic_exchange(&p->pending, NULL));
+    hcr__version_destroy(atomic_exchange(&p->pending, NULL));
     if (p->current) {
         enum hcr_failure f;
         call_guest(p, p->current, HCR_CLOSE, &f);
     }
-    hcr__version_destroy(p, p->current);
-    hcr__version_destroy(p, p->previous);
+    hcr__version_destroy(p->current);
+    hcr__version_destroy(p->previous);
+    hcr__watch_flush(); /* versions retired earlier are gone too */
     free_plugin(p);
     void *userdata = ctx->userdata;
     memset(ctx, 0, sizeof *ctx);

@@ -47,6 +47,27 @@ struct hcr__file_id {
 int hcr__snapshot_copy(const char *src, const char *dst, void **map, size_t *size,
                        struct hcr__file_id *id, struct hcr__message *msg);
 
+/* ---- dwarf_names.c ---- */
+
+struct hcr__static_name {
+    uint64_t address;            /* link-time address of the variable */
+    char *key;                   /* "unit\0function/variable" or "unit\0variable" */
+    size_t key_len;
+};
+
+struct hcr__static_names {
+    struct hcr__static_name *items; /* sorted by address */
+    size_t count;
+};
+
+/* Reads the names of every variable with a static address from the debug
+   information of the ELF file at `path`. No debug information is not an
+   error: the list is empty. 0 or HCR_ENOMEM. */
+int hcr__static_names_read(const char *path, struct hcr__static_names *names);
+const struct hcr__static_name *hcr__static_names_find(const struct hcr__static_names *names,
+                                                      uint64_t address);
+void hcr__static_names_free(struct hcr__static_names *names);
+
 /* ---- state.c ---- */
 
 enum {
@@ -73,10 +94,12 @@ struct hcr__state_table {
 };
 
 /* Builds the table of a freshly loaded version: writable variables from the
-   symbol table (section fallback without one). `base` is the load bias.
-   Also snapshots each variable's bytes as loaded. */
+   symbol table (section fallback without one), statics named by `names`
+   (from the debug information) where it knows them. `base` is the load
+   bias. Also snapshots each variable's bytes as loaded. */
 int hcr__state_build(struct hcr__state_table *table, const struct hcr__elf *elf,
-                     uintptr_t base, struct hcr__message *msg);
+                     const struct hcr__static_names *names, uintptr_t base,
+                     struct hcr__message *msg);
 void hcr__state_free(struct hcr__state_table *table);
 
 /* Carries values from `from` (the unloaded old version) into `to` (the new
@@ -122,8 +145,8 @@ struct hcr__plugin;
    version with `error` set. Runs on the watch thread (or in open). */
 struct hcr__version *hcr__version_prepare(struct hcr__plugin *p, unsigned number);
 
-/* Unloads and frees a version, and deletes its copy. */
-void hcr__version_destroy(struct hcr__plugin *p, struct hcr__version *v);
+/* Unloads and frees a version, and deletes its copy. NULL is ignored. */
+void hcr__version_destroy(struct hcr__version *v);
 
 /* ---- address_map.c ---- */
 
@@ -152,8 +175,8 @@ struct hcr__plugin {
     struct hcr__file_id last_failed; /* the build whose error was already reported */
     int last_failed_error;
     int said_whole_sections;
-    uint64_t last_fingerprint;     /* content of the newest good build */
-    int has_fingerprint;
+    struct hcr__file_id last_prepared; /* the file the newest preparation read */
+    int modified;                  /* bytes written since that preparation */
 
     struct hcr__message message; /* what hcr_plugin_error returns */
     unsigned is_open;

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,7 +78,16 @@ char *hcr__snapshot_dir_create(const char *parent, const char *plugin_path,
 {
     if (!parent)
         parent = default_parent();
-    remove_stale_dirs(parent);
+    /* Once per process and parent is enough; a host opening a thousand
+       instances should not scan the directory a thousand times. */
+    static pthread_mutex_t scanned_lock = PTHREAD_MUTEX_INITIALIZER;
+    static char scanned[4096];
+    pthread_mutex_lock(&scanned_lock);
+    if (strcmp(scanned, parent) != 0) {
+        remove_stale_dirs(parent);
+        snprintf(scanned, sizeof scanned, "%s", parent);
+    }
+    pthread_mutex_unlock(&scanned_lock);
     char path[4096];
     int n = snprintf(path, sizeof path, "%s/" SNAPSHOT_PREFIX "%d-XXXXXX", parent, (int)getpid());
     if (n < 0 || (size_t)n >= sizeof path) {

@@ -120,7 +120,8 @@ static int compare_vars(const void *a, const void *b)
     return (x->key_len > y->key_len) - (x->key_len < y->key_len);
 }
 
-static int collect_symbols(struct var_builder *b, const struct hcr__elf *elf, uintptr_t base)
+static int collect_symbols(struct var_builder *b, const struct hcr__elf *elf,
+                           const struct hcr__static_names *names, uintptr_t base)
 {
     uintptr_t relro_lo, relro_hi;
     relro_range(elf, &relro_lo, &relro_hi);
@@ -147,6 +148,12 @@ static int collect_symbols(struct var_builder *b, const struct hcr__elf *elf, ui
         if (!name[0] || is_runtime_symbol(sym_file, name))
             continue;
         unsigned flags = shndx == state_shndx && state_shndx ? HCR__VAR_PINNED : 0;
+        const struct hcr__static_name *source =
+            bind == STB_LOCAL ? hcr__static_names_find(names, sym->st_value) : NULL;
+        if (source) { /* "unit\0function/variable": split at the NUL */
+            sym_file = source->key;
+            name = source->key + strlen(source->key) + 1;
+        }
         int rc = add_var(b, sym_file, name, base + sym->st_value, sym->st_size,
                          initial_bytes(elf, shndx, sym->st_value), flags);
         if (rc)
@@ -176,13 +183,14 @@ static int collect_sections(struct var_builder *b, const struct hcr__elf *elf, u
 }
 
 int hcr__state_build(struct hcr__state_table *table, const struct hcr__elf *elf,
-                     uintptr_t base, struct hcr__message *msg)
+                     const struct hcr__static_names *names, uintptr_t base,
+                     struct hcr__message *msg)
 {
     memset(table, 0, sizeof *table);
     struct var_builder b = {0};
     table->whole_sections = elf->syms == NULL;
     int rc = table->whole_sections ? collect_sections(&b, elf, base)
-                                   : collect_symbols(&b, elf, base);
+                                   : collect_symbols(&b, elf, names, base);
     size_t total = 0;
     for (size_t i = 0; rc == 0 && i < b.count; i++) {
         b.vars[i].key = b.names + (uintptr_t)b.vars[i].key;

@@ -85,7 +85,14 @@ static int load(struct hcr__plugin *p, struct hcr__version *v)
     if (!v->main)
         return hcr__fail(&v->message, HCR_ENOSYM, "%s: hcr_main not found by the loader", src);
     find_ranges(v);
-    rc = hcr__state_build(&v->vars, &v->elf, v->base, &v->message);
+    struct hcr__static_names names;
+    rc = hcr__static_names_read(v->copy_path, &names);
+    if (rc == 0) {
+        rc = hcr__state_build(&v->vars, &v->elf, &names, v->base, &v->message);
+        hcr__static_names_free(&names);
+    } else {
+        hcr__fail(&v->message, rc, "%s: out of memory reading debug information", src);
+    }
     if (rc < 0)
         return rc;
     if (v->vars.whole_sections && !p->said_whole_sections) {
@@ -139,9 +146,8 @@ struct hcr__version *hcr__version_prepare(struct hcr__plugin *p, unsigned number
     return v;
 }
 
-void hcr__version_destroy(struct hcr__plugin *p, struct hcr__version *v)
+void hcr__version_destroy(struct hcr__version *v)
 {
-    (void)p;
     if (!v)
         return;
     if (v->handle) {

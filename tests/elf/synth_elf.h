@@ -44,7 +44,9 @@ static inline void synth_build(struct synth_elf *s)
     const Elf64_Sym syms[3] = {
         {0},
         {.st_name = 1, .st_info = ELF64_ST_INFO(STB_LOCAL, STT_FILE), .st_shndx = SHN_ABS},
-        {.st_name = 9, .st_info = ELF64_ST_INFO(STB_LOCAL, STT_FUNC), .st_shndx = SHN_XINDEX,
+        {.st_name = 9,
+         .st_info = ELF64_ST_INFO(STB_LOCAL, STT_FUNC),
+         .st_shndx = SHN_XINDEX,
          .st_size = 1},
     };
     const Elf32_Word xindex[3] = {0, 0, SYNTH_TEXT};
@@ -54,23 +56,32 @@ static inline void synth_build(struct synth_elf *s)
     memset(s, 0, sizeof *s);
     memset(sh, 0, sizeof sh);
     s->size = sizeof *h;
-    sh[SYNTH_TEXT] = (Elf64_Shdr){.sh_name = 1, .sh_type = SHT_PROGBITS,
-                                  .sh_flags = SHF_ALLOC | SHF_EXECINSTR, .sh_size = sizeof text,
+    sh[SYNTH_TEXT] = (Elf64_Shdr){.sh_name = 1,
+                                  .sh_type = SHT_PROGBITS,
+                                  .sh_flags = SHF_ALLOC | SHF_EXECINSTR,
+                                  .sh_size = sizeof text,
                                   .sh_addralign = 16};
     sh[SYNTH_TEXT].sh_offset = synth_put(s, text, sizeof text, 16);
-    sh[SYNTH_SYMTAB] = (Elf64_Shdr){.sh_name = 7, .sh_type = SHT_SYMTAB, .sh_size = sizeof syms,
-                                    .sh_link = SYNTH_STRTAB, .sh_info = 3, .sh_addralign = 8,
+    sh[SYNTH_SYMTAB] = (Elf64_Shdr){.sh_name = 7,
+                                    .sh_type = SHT_SYMTAB,
+                                    .sh_size = sizeof syms,
+                                    .sh_link = SYNTH_STRTAB,
+                                    .sh_info = 3,
+                                    .sh_addralign = 8,
                                     .sh_entsize = sizeof(Elf64_Sym)};
     sh[SYNTH_SYMTAB].sh_offset = synth_put(s, syms, sizeof syms, 8);
-    sh[SYNTH_SHNDX] = (Elf64_Shdr){.sh_name = 15, .sh_type = SHT_SYMTAB_SHNDX,
-                                   .sh_size = sizeof xindex, .sh_link = SYNTH_SYMTAB,
-                                   .sh_addralign = 4, .sh_entsize = sizeof(Elf32_Word)};
+    sh[SYNTH_SHNDX] = (Elf64_Shdr){.sh_name = 15,
+                                   .sh_type = SHT_SYMTAB_SHNDX,
+                                   .sh_size = sizeof xindex,
+                                   .sh_link = SYNTH_SYMTAB,
+                                   .sh_addralign = 4,
+                                   .sh_entsize = sizeof(Elf32_Word)};
     sh[SYNTH_SHNDX].sh_offset = synth_put(s, xindex, sizeof xindex, 4);
-    sh[SYNTH_STRTAB] = (Elf64_Shdr){.sh_name = 29, .sh_type = SHT_STRTAB, .sh_size = sizeof strtab,
-                                    .sh_addralign = 1};
+    sh[SYNTH_STRTAB] = (Elf64_Shdr){
+        .sh_name = 29, .sh_type = SHT_STRTAB, .sh_size = sizeof strtab, .sh_addralign = 1};
     sh[SYNTH_STRTAB].sh_offset = synth_put(s, strtab, sizeof strtab, 1);
-    sh[SYNTH_SHSTRTAB] = (Elf64_Shdr){.sh_name = 37, .sh_type = SHT_STRTAB,
-                                      .sh_size = sizeof shstrtab, .sh_addralign = 1};
+    sh[SYNTH_SHSTRTAB] = (Elf64_Shdr){
+        .sh_name = 37, .sh_type = SHT_STRTAB, .sh_size = sizeof shstrtab, .sh_addralign = 1};
     sh[SYNTH_SHSTRTAB].sh_offset = synth_put(s, shstrtab, sizeof shstrtab, 1);
 
     memcpy(h->e_ident, ELFMAG, SELFMAG);

@@ -157,7 +157,8 @@ TEST(relocatable_object_opens_and_indexes)
     CHECK(elf.dynsyms == NULL && elf.ndynsyms == 0);
 
     CHECK(elf.symtab_shndx == hcr__elf_find_section(&elf, ".symtab"));
-    CHECK(elf.strtab == (const char *)hcr__elf_section_data(&elf, hcr__elf_find_section(&elf, ".strtab"), &size));
+    CHECK(elf.strtab ==
+          (const char *)hcr__elf_section_data(&elf, hcr__elf_find_section(&elf, ".strtab"), &size));
     CHECK_EQ(elf.strtab_size, size);
     CHECK_EQ(elf.nsyms, shdr(im, elf.symtab_shndx)->sh_size / sizeof(Elf64_Sym));
     i = find_sym(&elf, "fix_a_function");
@@ -201,7 +202,8 @@ TEST(object_with_debug_info_and_groups)
     CHECK(hcr__elf_find_section(&elf, ".debug_info") != 0);
     CHECK(hcr__elf_find_section(&elf, ".rela.debug_info") != 0);
     CHECK(fn != 0);
-    CHECK(strcmp(hcr__elf_section_name(&elf, hcr__elf_sym_shndx(&elf, fn)), ".text.fix_a_function") == 0);
+    CHECK(strcmp(hcr__elf_section_name(&elf, hcr__elf_sym_shndx(&elf, fn)),
+                 ".text.fix_a_function") == 0);
     for (size_t i = 1; i < elf.shnum; i++)
         if (elf.shdrs[i].sh_type == SHT_GROUP)
             group = i;
@@ -321,7 +323,10 @@ TEST(extended_section_numbering)
     expect_reject(im, ET_REL, HCR_ETRUNC, "section header table (");
     shdr(im, 0)->sh_size = n;
     shdr(im, 0)->sh_link = (Elf64_Word)n;
-    expect_reject(im, ET_REL, HCR_ECORRUPT, "e_shstrndx");
+    expect_reject(im, ET_REL, HCR_ECORRUPT, "(section name table) is not a section");
+    shdr(im, 0)->sh_link = (Elf64_Word)names;
+    shdr(im, 0)->sh_size = 0;
+    expect_reject(im, ET_REL, HCR_ECORRUPT, "has 0 entries");
 }
 
 /* ---- not the expected kind of file ---------------------------------- */
@@ -366,6 +371,8 @@ TEST(wrong_class_endianness_version)
     im.data[EI_CLASS] = ELFCLASS64;
     im.data[EI_DATA] = ELFDATA2MSB;
     expect_reject(im, ET_REL, HCR_ENOEXEC, "big-endian");
+    im.data[EI_DATA] = 3;
+    expect_reject(im, ET_REL, HCR_ENOEXEC, "data encoding");
     im.data[EI_DATA] = ELFDATA2LSB;
     im.data[EI_VERSION] = 2;
     expect_reject(im, ET_REL, HCR_ENOEXEC, "version");
@@ -379,7 +386,8 @@ TEST(wrong_machine_names_it)
     struct image im = copy(load("libfix.so"));
 
     ehdr(im)->e_machine = EM_AARCH64;
-    expect_reject(im, ET_DYN, HCR_EARCH, "built for AArch64 (e_machine 183), this process is x86-64");
+    expect_reject(im, ET_DYN, HCR_EARCH,
+                  "built for AArch64 (e_machine 183), this process is x86-64");
     ehdr(im)->e_machine = EM_RISCV;
     expect_reject(im, ET_DYN, HCR_EARCH, "RISC-V");
     ehdr(im)->e_machine = 9999;
@@ -448,7 +456,8 @@ TEST(section_past_the_end)
     char expect[160];
 
     shdr(im, text)->sh_offset = im.size;
-    snprintf(expect, sizeof expect, "file is truncated: section .text ends at byte %llu, the file has %zu bytes",
+    snprintf(expect, sizeof expect,
+             "file is truncated: section .text ends at byte %llu, the file has %zu bytes",
              (unsigned long long)(im.size + shdr(im, text)->sh_size), im.size);
     expect_reject(im, ET_REL, HCR_ETRUNC, expect);
 }
@@ -498,7 +507,7 @@ TEST(bad_shstrndx)
     size_t n = ehdr(im)->e_shnum;
 
     ehdr(im)->e_shstrndx = (Elf64_Half)n;
-    expect_reject(im, ET_REL, HCR_ECORRUPT, "e_shstrndx");
+    expect_reject(im, ET_REL, HCR_ECORRUPT, "(section name table) is not a section");
     ehdr(im)->e_shstrndx = (Elf64_Half)section_of(load("fix_a.o"), ".text");
     expect_reject(im, ET_REL, HCR_ECORRUPT, "not a string table");
     ehdr(im)->e_shstrndx = SHN_LORESERVE + 1;
@@ -557,7 +566,8 @@ TEST(unterminated_string_table)
     Elf64_Shdr *sh = shdr(im, strtab);
 
     im.data[sh->sh_offset + sh->sh_size - 1] = 'x';
-    expect_reject(im, ET_REL, HCR_ECORRUPT, "is not NUL-terminated"); /* clang: .strtab also names sections */
+    expect_reject(im, ET_REL, HCR_ECORRUPT,
+                  "is not NUL-terminated"); /* clang: .strtab also names sections */
     im = copy(load("fix_a.o"));
     sh = shdr(im, ehdr(im)->e_shstrndx);
     im.data[sh->sh_offset + sh->sh_size - 1] = 'x';
@@ -586,6 +596,9 @@ TEST(bad_symbol_section_index)
     expect_reject(im, ET_REL, HCR_ECORRUPT, "SHN_XINDEX");
     sym->st_shndx = SHN_HIPROC;
     expect_reject(im, ET_REL, HCR_ECORRUPT, "reserved section index");
+    sym->st_shndx = (Elf64_Half)section_of(load("fix_a.o"), ".text");
+    sym->st_value = shdr(im, sym->st_shndx)->sh_size + 1;
+    expect_reject(im, ET_REL, HCR_ECORRUPT, "(fix_a_function) of section .symtab is at offset");
     sym->st_shndx = SHN_ABS;
     CHECK_EQ(hcr__elf_open(&elf, im.name, im.data, im.size, EM_X86_64, ET_REL, NULL), 0);
     sym->st_shndx = SHN_COMMON;
@@ -659,6 +672,8 @@ TEST(rela_shape_and_links)
     sh->sh_flags &= ~(Elf64_Xword)SHF_INFO_LINK;
     expect_reject(im, ET_REL, HCR_ECORRUPT, "applies to section 0");
     sh->sh_info = ehdr(im)->e_shnum;
+    expect_reject(im, ET_REL, HCR_ECORRUPT,
+                  "sections"); /* "applies to section N, the file has N sections" */
     expect_reject(im, ET_REL, HCR_ECORRUPT, "applies to section");
 }
 
@@ -680,6 +695,12 @@ TEST(bad_group)
     w[1] = 1;
     shdr(im, group)->sh_info = (Elf64_Word)elf.nsyms;
     expect_reject(im, ET_REL, HCR_ECORRUPT, "signature symbol");
+    shdr(im, group)->sh_info = 1;
+    shdr(im, group)->sh_link = 0;
+    expect_reject(im, ET_REL, HCR_ECORRUPT, "not .symtab");
+    shdr(im, group)->sh_link = (Elf64_Word)elf.symtab_shndx;
+    shdr(im, group)->sh_size = 0;
+    expect_reject(im, ET_REL, HCR_ECORRUPT, "is empty");
 }
 
 TEST(bad_segments)
@@ -699,6 +720,66 @@ TEST(bad_segments)
     im = copy(load("libfix.so"));
     ehdr(im)->e_phoff = im.size - 16;
     expect_reject(im, ET_DYN, HCR_ETRUNC, "program header table");
+    ehdr(im)->e_phoff = 0;
+    expect_reject(im, ET_DYN, HCR_ECORRUPT, "program headers at offset 0");
+    ehdr(im)->e_phoff = sizeof(Elf64_Ehdr) + 4;
+    expect_reject(im, ET_DYN, HCR_ECORRUPT,
+                  "program header table at offset 0x44 is not 8-byte aligned");
+}
+
+/* More than PN_XNUM - 1 program headers: the count is in section 0. */
+TEST(extended_program_header_count)
+{
+    struct image im = copy(load("libfix.so"));
+    size_t n = ehdr(im)->e_phnum;
+    struct hcr__elf elf;
+
+    shdr(im, 0)->sh_info = (Elf64_Word)n;
+    ehdr(im)->e_phnum = PN_XNUM;
+    elf = open_ok(im, ET_DYN);
+    CHECK_EQ(elf.phnum, n);
+    shdr(im, 0)->sh_info = 100000;
+    expect_reject(im, ET_DYN, HCR_ETRUNC, "program header table (100000 entries)");
+    ehdr(im)->e_shoff = 0;
+    ehdr(im)->e_shnum = 0;
+    ehdr(im)->e_shstrndx = 0;
+    expect_reject(im, ET_DYN, HCR_ECORRUPT, "PN_XNUM");
+}
+
+TEST(section_table_fields_disagree)
+{
+    struct image im = copy(load("libfix.so"));
+    struct hcr__elf elf;
+
+    ehdr(im)->e_shoff = 0; /* a shared object may have no sections at all */
+    ehdr(im)->e_shnum = 0;
+    ehdr(im)->e_shstrndx = 0;
+    elf = open_ok(im, ET_DYN);
+    CHECK(elf.shdrs == NULL && elf.shnum == 0 && elf.syms == NULL && elf.phnum > 0);
+    CHECK(strcmp(hcr__elf_section_name(&elf, 1), "") == 0);
+    CHECK(hcr__elf_section_data(&elf, 1, NULL) == NULL);
+    ehdr(im)->e_shnum = 3;
+    expect_reject(im, ET_DYN, HCR_ECORRUPT, "e_shoff is 0");
+
+    im = copy(load("fix_a.o"));
+    ehdr(im)->e_shoff = 0;
+    ehdr(im)->e_shnum = 0;
+    ehdr(im)->e_shstrndx = 0;
+    expect_reject(im, ET_REL, HCR_ECORRUPT, "relocatable object without sections");
+
+    im = copy(load("fix_a.o"));
+    shdr(im, 0)->sh_type = SHT_PROGBITS;
+    expect_reject(im, ET_REL, HCR_ECORRUPT, "section 0 has type 1");
+}
+
+TEST(null_data_is_refused)
+{
+    struct hcr__elf elf;
+    struct hcr__message msg;
+
+    CHECK_EQ(hcr__elf_open(&elf, "null.o", NULL, 100, EM_X86_64, ET_REL, &msg), HCR_EINVAL);
+    CHECK_STR_HAS(msg.text, "null.o: ");
+    CHECK_EQ(hcr__elf_open(&elf, "null.o", NULL, 0, EM_X86_64, ET_REL, &msg), HCR_ENOEXEC);
 }
 
 /* ---- extended section indexes (a hand-written object) --------------- */
@@ -734,7 +815,8 @@ TEST(bad_xindex)
     Elf32_Word *x = (Elf32_Word *)(s.bytes + synth_shdr(&s, SYNTH_SHNDX)->sh_offset);
 
     x[2] = SYNTH_SHNUM;
-    expect_reject(im, ET_REL, HCR_ECORRUPT, "(synth_fn) of section .symtab is in section 6 (extended index)");
+    expect_reject(im, ET_REL, HCR_ECORRUPT,
+                  "(synth_fn) of section .symtab is in section 6 (extended index)");
     im = synth_image(&s);
     synth_shdr(&s, SYNTH_SHNDX)->sh_size -= 4;
     expect_reject(im, ET_REL, HCR_ECORRUPT, "section .symtab_shndx has 2 entries");
@@ -747,6 +829,23 @@ TEST(bad_xindex)
     im = synth_image(&s);
     synth_shdr(&s, SYNTH_SHNDX)->sh_offset += 2;
     expect_reject(im, ET_REL, HCR_ECORRUPT, "not 4-byte aligned");
+}
+
+TEST(second_symbol_tables)
+{
+    struct synth_elf s;
+    struct image im = synth_image(&s);
+
+    synth_shdr(&s, SYNTH_TEXT)->sh_type = SHT_SYMTAB;
+    synth_shdr(&s, SYNTH_TEXT)->sh_entsize = sizeof(Elf64_Sym);
+    synth_shdr(&s, SYNTH_TEXT)->sh_size = 0;
+    synth_shdr(&s, SYNTH_TEXT)->sh_link = SYNTH_STRTAB;
+    expect_reject(im, ET_REL, HCR_ECORRUPT, "a second symbol table");
+    im = synth_image(&s);
+    synth_shdr(&s, SYNTH_TEXT)->sh_type = SHT_SYMTAB_SHNDX;
+    synth_shdr(&s, SYNTH_TEXT)->sh_link = SYNTH_SYMTAB;
+    synth_shdr(&s, SYNTH_TEXT)->sh_entsize = sizeof(Elf32_Word);
+    expect_reject(im, ET_REL, HCR_ECORRUPT, "a second SHT_SYMTAB_SHNDX");
 }
 
 TEST_TIMEOUT(every_prefix_of_the_hand_written_object, 60)

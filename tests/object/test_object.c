@@ -56,6 +56,19 @@ TEST(statics_of_the_same_name_in_two_files_stay_apart)
     CHECK_EQ(a_hits(), 11);
 }
 
+TEST(function_local_statics_match_by_function_not_by_number)
+{
+    CHECK_EQ(b_seq(), 1);
+    CHECK_EQ(b_seq(), 2);
+    CHECK_EQ(b_other(), 101);
+    reload("v2_prog_b.o"); /* a new function's static renumbers count.N */
+    CHECK_EQ(b_seq(), 30);
+    CHECK_EQ(b_other(), 1020);
+    reload("v1_prog_b.o");
+    CHECK_EQ(b_seq(), 4);
+    CHECK_EQ(b_other(), 103);
+}
+
 TEST(files_with_the_same_base_name_keep_their_own_statics)
 {
     one_raise();

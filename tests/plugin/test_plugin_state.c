@@ -31,6 +31,10 @@ TEST(reorder_and_insert_swap_nothing_and_edited_initialiser_wins)
     CHECK_EQ(r.first, 11 + 1);                      /* initialiser edited 1 -> 11 */
     CHECK_EQ(r.second, 2 + 2 * (v1_steps + 1));     /* kept, though now declared first */
     CHECK_EQ(r.extra, 7);                           /* added: its initialiser */
+    /* A same-named function-local static added in an earlier function
+       takes the first number; the values still go by function. */
+    CHECK_EQ(r.local_calls, r.steps);
+    CHECK_EQ(r.extra_calls, 1);
     CHECK_EQ(r.global_counter, r.steps);
     CHECK_STR_HAS(log.all, "first has a new initialiser");
     hcr_plugin_close(&ctx);

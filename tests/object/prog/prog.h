@@ -28,6 +28,8 @@ int b_hits(void);
 int b_calls_a(void);
 int b_counter(void);
 int b_version(void);
+int b_seq(void);
+int b_other(void);
 
 /* one/util.c and two/util.c: two files with the same base name */
 int one_level(void);

@@ -29,3 +29,15 @@ int b_version(void)
 {
     return 1;
 }
+
+int b_seq(void)
+{
+    static int count;
+    return ++count;
+}
+
+int b_other(void)
+{
+    static int count = 100;
+    return ++count;
+}

@@ -28,3 +28,23 @@ int b_version(void)
 {
     return 2;
 }
+
+int b_seq(void)
+{
+    static int count;
+    return 10 * ++count;
+}
+
+int b_other(void)
+{
+    static int count = 100;
+    return 10 * ++count;
+}
+
+/* New, with a static named like those above: gcc numbers `count.N` over the
+   whole file, so the others' numbers shift. */
+int b_late(void)
+{
+    static int count = 500;
+    return ++count;
+}

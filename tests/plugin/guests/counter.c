@@ -53,6 +53,17 @@ static int HCR_STATE pinned_resizable;
 
 const char *greeting = "hello";
 
+#if LAYOUT == 1
+/* A new function whose static has the same name as local_reads's, placed
+   first: the compiler now numbers it calls.0 and local_reads's calls.1. */
+int extra_calls_seen;
+static int extra_reads(void)
+{
+    static int calls;
+    return ++calls;
+}
+#endif
+
 static int local_reads(void)
 {
     static int calls;
@@ -123,6 +134,9 @@ HCR_EXPORT int hcr_main(struct hcr_plugin *ctx, enum hcr_op op)
     r->greeting = greeting;
 #if LAYOUT == 1
     r->extra = extra_added;
+    if (op == HCR_STEP)
+        extra_calls_seen = extra_reads();
+    r->extra_calls = extra_calls_seen;
 #endif
     return op == HCR_STEP ? VERSION * 1000000 + pinned : 0;
 }

@@ -14,6 +14,7 @@ struct guest_report {
     long sized;         /* a variable whose size changes between builds */
     const char *greeting; /* a pointer into the guest's read-only data */
     int extra;          /* a variable some builds add */
+    int extra_calls;    /* a function-local static some builds add */
 };
 
 #endif

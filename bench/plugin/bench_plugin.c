@@ -1,0 +1,145 @@
+/* Plugin mode benchmarks.
+ *   idle update: hcr_plugin_update with nothing changed and a guest that
+ *     returns 0, in ns per call (batches of 100,000 calls);
+ *   reload: from the rename of a new build into place to the first step of
+ *     the new version, for a 20 KB and an 8 MB plugin, with the host
+ *     calling update in a loop; and the time the one update that swapped
+ *     versions blocked the host. */
+#include "bench.h"
+#include "hcr.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sched.h>
+#include <unistd.h>
+
+static char dir[64];
+
+static const char *guest(const char *name)
+{
+    static char path[512];
+    snprintf(path, sizeof path, "%s/%s.so", BENCH_GUESTS, name);
+    return path;
+}
+
+/* Copies src to dst.tmp; the caller renames it into place. */
+static void stage(const char *src, const char *tmp)
+{
+    int in = open(src, O_RDONLY), out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+    if (in < 0 || out < 0) {
+        perror(src);
+        exit(1);
+    }
+    static char buf[1 << 20];
+    ssize_t n;
+    while ((n = read(in, buf, sizeof buf)) > 0)
+        if (write(out, buf, (size_t)n) != n)
+            exit(1);
+    close(in);
+    close(out);
+}
+
+static void quiet(enum hcr_log_level level, const char *message, void *user)
+{
+    (void)user;
+    if (level >= HCR_LOG_WARN)
+        fprintf(stderr, "%s\n", message);
+}
+
+static void bench_idle(void)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/idle.so", dir);
+    stage(guest("bench_idle"), path);
+    struct hcr_plugin ctx = {0};
+    struct hcr_options options = {0};
+    options.log = quiet;
+    if (hcr_plugin_open_with(&ctx, path, &options) != 0)
+        exit(1);
+    enum { BATCHES = 60, CALLS = 100000 };
+    double samples[BATCHES];
+    for (int i = 0; i < 1000; i++)
+        hcr_plugin_update(&ctx);
+    for (int b = 0; b < BATCHES; b++) {
+        uint64_t t0 = bench_now_ns();
+        for (int i = 0; i < CALLS; i++)
+            hcr_plugin_update(&ctx);
+        samples[b] = (double)(bench_now_ns() - t0) / CALLS;
+    }
+    bench_report("idle hcr_plugin_update (ns per call)", samples, BATCHES, 1, "ns");
+    hcr_plugin_close(&ctx);
+}
+
+static void bench_reload(const char *label, const char *a, const char *b, int runs)
+{
+    char path[128], tmp[140];
+    snprintf(path, sizeof path, "%s/reload.so", dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    stage(guest(a), path);
+    struct stat st;
+    stat(path, &st);
+    struct hcr_plugin ctx = {0};
+    struct hcr_options options = {0};
+    options.log = quiet;
+    if (hcr_plugin_open_with(&ctx, path, &options) != 0)
+        exit(1);
+    hcr_plugin_update(&ctx);
+    double *latency = calloc((size_t)runs, sizeof *latency);
+    double *blocked = calloc((size_t)runs, sizeof *blocked);
+    int n = 0;
+    for (int run = 0; run < runs; run++) {
+        const char *next = run % 2 ? a : b;
+        int want = run % 2 ? 1 : 2;
+        stage(guest(next), tmp);
+        uint64_t t0 = bench_now_ns();
+        rename(tmp, path);
+        for (;;) {
+            unsigned before = ctx.version;
+            uint64_t u0 = bench_now_ns();
+            int rc = hcr_plugin_update(&ctx);
+            uint64_t u1 = bench_now_ns();
+            if (rc == want && ctx.version != before) {
+                latency[n] = (double)(u1 - t0);
+                blocked[n] = (double)(u1 - u0);
+                n++;
+                break;
+            }
+            if (getenv("BENCH_YIELD"))
+                sched_yield();
+            if (u1 - t0 > 2000000000u) {
+                fprintf(stderr, "%s: reload not seen within 2 s\n", label);
+                break;
+            }
+        }
+    }
+    char name[160];
+    snprintf(name, sizeof name, "reload %s: rename to first new step", label);
+    bench_report(name, latency, (size_t)n, 1000, "us");
+    snprintf(name, sizeof name, "reload %s: update blocked the host", label);
+    bench_report(name, blocked, (size_t)n, 1000, "us");
+    free(latency);
+    free(blocked);
+    hcr_plugin_close(&ctx);
+}
+
+int main(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/hcr-bench-XXXXXX");
+    if (!mkdtemp(dir))
+        return 1;
+    struct stat small, big;
+    stat(guest("bench_small_1"), &small);
+    stat(guest("bench_big_1"), &big);
+    bench_idle();
+    char label[64];
+    snprintf(label, sizeof label, "%lld KB plugin", (long long)small.st_size / 1024);
+    bench_reload(label, "bench_small_1", "bench_small_2", 100);
+    snprintf(label, sizeof label, "%.1f MB plugin", (double)big.st_size / (1024 * 1024));
+    bench_reload(label, "bench_big_1", "bench_big_2", 60);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    return system(cmd) == 0 ? 0 : 1;
+}

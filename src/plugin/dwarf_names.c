@@ -1,0 +1,166 @@
+/*
+ * dwarf_names.c: the source names of a shared object's static variables,
+ * from its debug information.
+ *
+ * The symbol table names a function-local static `count.1`, numbered in
+ * order of appearance in its file, so adding a function with its own
+ * `count` earlier in the file renumbers every later one, and keeps only the
+ * base name of the source file. The debug information says which function
+ * and which compilation unit each static belongs to; state matching keys
+ * statics by that instead. Objects without debug information give no
+ * names, and callers fall back to the symbol table.
+ */
+#include "plugin_internal.h"
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct name_list {
+    struct hcr__static_name *items;
+    size_t count, capacity;
+    int failed;
+};
+
+static void add_name(struct name_list *list, uint64_t address, const char *unit,
+                     const char *function, const char *variable)
+{
+    if (list->failed)
+        return;
+    if (list->count == list->capacity) {
+        size_t cap = list->capacity ? list->capacity * 2 : 64;
+        struct hcr__static_name *items = realloc(list->items, cap * sizeof *items);
+        if (!items) {
+            list->failed = 1;
+            return;
+        }
+        list->items = items;
+        list->capacity = cap;
+    }
+    /* "unit\0function/variable" or "unit\0variable": the same shape as the
+       state table's "file\0name" keys. */
+    size_t unit_len = strlen(unit), fn_len = function ? strlen(function) + 1 : 0;
+    size_t var_len = strlen(variable);
+    char *key = malloc(unit_len + 1 + fn_len + var_len + 1);
+    if (!key) {
+        list->failed = 1;
+        return;
+    }
+    memcpy(key, unit, unit_len + 1);
+    char *p = key + unit_len + 1;
+    if (function) {
+        memcpy(p, function, fn_len - 1);
+        p[fn_len - 1] = '/';
+        p += fn_len;
+    }
+    memcpy(p, variable, var_len + 1);
+    list->items[list->count++] =
+        (struct hcr__static_name){address, key, unit_len + 1 + fn_len + var_len};
+}
+
+/* The static address of a variable whose location is one DW_OP_addr. */
+static int static_address(Dwarf_Die *die, uint64_t *address)
+{
+    Dwarf_Attribute attr;
+    Dwarf_Op *ops;
+    size_t count;
+    if (!dwarf_attr_integrate(die, DW_AT_location, &attr) ||
+        dwarf_getlocation(&attr, &ops, &count) != 0 || count != 1 || ops[0].atom != DW_OP_addr)
+        return 0;
+    *address = ops[0].number;
+    return 1;
+}
+
+static void walk(struct name_list *list, Dwarf_Die *parent, const char *unit,
+                 const char *function, int depth)
+{
+    Dwarf_Die child;
+    if (depth > 64 || dwarf_child(parent, &child) != 0)
+        return;
+    do {
+        int tag = dwarf_tag(&child);
+        if (tag == DW_TAG_subprogram) {
+            Dwarf_Attribute attr;
+            const char *name = dwarf_formstring(dwarf_attr_integrate(&child, DW_AT_name, &attr));
+            walk(list, &child, unit, name ? name : function, depth + 1);
+        } else if (tag == DW_TAG_lexical_block || tag == DW_TAG_inlined_subroutine) {
+            walk(list, &child, unit, function, depth + 1);
+        } else if (tag == DW_TAG_variable) {
+            Dwarf_Attribute attr;
+            const char *name = dwarf_formstring(dwarf_attr_integrate(&child, DW_AT_name, &attr));
+            uint64_t address;
+            if (name && static_address(&child, &address))
+                add_name(list, address, unit, function, name);
+        }
+    } while (dwarf_siblingof(&child, &child) == 0);
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    const struct hcr__static_name *x = a, *y = b;
+    return (x->address > y->address) - (x->address < y->address);
+}
+
+int hcr__static_names_read(const char *path, struct hcr__static_names *names)
+{
+    memset(names, 0, sizeof *names);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    Dwarf *dw = dwarf_begin(fd, DWARF_C_READ);
+    if (!dw) {
+        close(fd);
+        return 0; /* no debug information: the symbol table will do */
+    }
+    struct name_list list = {0};
+    Dwarf_Off offset = 0, next;
+    size_t header_size;
+    while (dwarf_nextcu(dw, offset, &next, &header_size, NULL, NULL, NULL) == 0) {
+        Dwarf_Die unit;
+        if (dwarf_offdie(dw, offset + header_size, &unit)) {
+            const char *unit_name = dwarf_diename(&unit);
+            walk(&list, &unit, unit_name ? unit_name : "", NULL, 0);
+        }
+        offset = next;
+    }
+    dwarf_end(dw);
+    close(fd);
+    if (list.failed) {
+        names->items = list.items;
+        names->count = list.count;
+        hcr__static_names_free(names);
+        return HCR_ENOMEM;
+    }
+    if (list.count)
+        qsort(list.items, list.count, sizeof *list.items, compare_names);
+    names->items = list.items;
+    names->count = list.count;
+    return 0;
+}
+
+const struct hcr__static_name *hcr__static_names_find(const struct hcr__static_names *names,
+                                                      uint64_t address)
+{
+    size_t lo = 0, hi = names->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (names->items[mid].address == address)
+            return &names->items[mid];
+        if (names->items[mid].address < address)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+void hcr__static_names_free(struct hcr__static_names *names)
+{
+    for (size_t i = 0; i < names->count; i++)
+        free(names->items[i].key);
+    free(names->items);
+    memset(names, 0, sizeof *names);
+}
