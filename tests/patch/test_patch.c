@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* Calls through a pointer the compiler cannot see through. */
 static int call(int (*volatile fn)(int), int x)
@@ -183,4 +185,30 @@ TEST(several_identities)
     set(th, subject_h);
     CHECK_EQ(subject_h(0), 3);
     CHECK_EQ(subject_f(0), 2);
+}
+
+TEST(a_forked_child_patches_its_own_memory)
+{
+    struct hcr__patch_target *t = target(subject_f, "subject_f");
+    set(t, subject_g); /* opens /proc/self/mem in this process */
+    int fds[2];
+    CHECK_EQ(pipe(fds), 0);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        set(t, subject_h); /* must write the child's memory, not ours */
+        char result = (char)subject_f(0);
+        if (write(fds[1], &result, 1) != 1)
+            _exit(2);
+        _exit(0);
+    }
+    char child_result = 0;
+    CHECK_EQ(read(fds[0], &child_result, 1), 1);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK_EQ(status, 0);
+    CHECK_EQ(child_result, 3);
+    CHECK_EQ(subject_f(0), 2); /* still g here */
+    set(t, subject_k);
+    CHECK_EQ(subject_f(0), 4);
 }
