@@ -8,6 +8,7 @@
 
 #include <hcr.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 void reload_checkpoint(int step);
 
@@ -16,15 +17,25 @@ __attribute__((noinline)) void reload_checkpoint(int step)
     __asm__ volatile("" : : "r"(step) : "memory");
 }
 
+static void reload(const char *path)
+{
+    if (hcr_object_reload(path) != 0) {
+        printf("reload failed: %s\n", hcr_object_error());
+        exit(1);
+    }
+}
+
 int main(void)
 {
+    for (int i = 0; i < 5; i++)
+        unit_version();
     printf("before reload: %d\n", unit_mix(1));
     fflush(stdout);
-    if (hcr_object_reload(UNIT_OBJDIR "/unit_v2.o") != 0) {
-        printf("reload failed: %s\n", hcr_object_error());
-        return 1;
-    }
+    reload(UNIT_OBJDIR "/unit_v2.o");
     printf("after reload: %d\n", unit_mix(1));
+    fflush(stdout);
+    reload(UNIT_OBJDIR "/unit_v3.o");
+    printf("after second reload: %d\n", unit_mix(1));
     fflush(stdout);
     reload_checkpoint(1);
     printf("after delete: %d\n", unit_mix(1));

@@ -4,7 +4,10 @@
  * starts: after the reload it must stop inside the reloaded code (the
  * in-memory object registered through the JIT interface) and print the
  * source line there; once the breakpoint is deleted the reload must still
- * be in effect (gdb restoring its saved bytes must not undo hcr's patch).
+ * be in effect (gdb restoring its saved bytes must not undo hcr's patch),
+ * also for the first reloaded copy, redirected by a second reload while
+ * gdb's breakpoint sat on its entry. The file static the unit counts in
+ * reads the program's live value from inside the reloaded code.
  */
 #include "harness.h"
 
@@ -28,6 +31,7 @@ static const char script[] =
     "  printf \"stop at the return line\\n\"\n"
     "  info symbol $pc\n"
     "  frame\n"
+    "  printf \"calls counted: %ld\\n\", calls\n"
     "  continue\n"
     "end\n"
     "break reload_checkpoint\n"
@@ -77,8 +81,11 @@ TEST_TIMEOUT(breakpoint_by_name_is_hit_in_reloaded_code_and_the_reload_survives_
         harness_fail(__FILE__, __LINE__, "no stop by line in the reloaded code:\n%s", out);
     CHECK_STR_HAS(by_line, "in section .text.unit_mix of <in-memory@");
     CHECK_STR_HAS(by_line, "unit.c:23\n23\t    return x * 16 + UNIT_VERSION; /* unit_mix's line */");
+    /* The static is bound to the program's storage, and gdb reads it there. */
+    CHECK_STR_HAS(by_line, "calls counted: 5\n");
     CHECK_STR_HAS(out, "after reload: 18");
+    CHECK_STR_HAS(out, "after second reload: 19");
     CHECK_STR_HAS(out, "deleting breakpoints");
-    CHECK_STR_HAS(out, "after delete: 18");
+    CHECK_STR_HAS(out, "after delete: 19");
     CHECK_STR_HAS(out, "exited normally");
 }
