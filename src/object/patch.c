@@ -33,6 +33,7 @@
 struct patch_entry {
     uintptr_t address;
     int pre_written;             /* the pre-entry jump is in place */
+    int redirected;              /* the entry jumps to the trampoline */
     struct hcr__arch_entry arch; /* what the arch remembers about its bytes */
 };
 
@@ -257,13 +258,16 @@ static int entry_add(struct hcr__patch_target *t, uintptr_t address, struct hcr_
     struct patch_entry *e = &t->entries[t->count++];
     e->address = address;
     e->pre_written = 0;
+    e->redirected = 0;
     hcr__arch_entry_init(&e->arch);
     return 0;
 }
 
+/* The entry at `address`, or NULL. Newest first: a reload sets the newest
+   entry, a revert the one before. */
 static struct patch_entry *entry_find(const struct hcr__patch_target *t, uintptr_t address)
 {
-    for (size_t i = 0; i < t->count; i++)
+    for (size_t i = t->count; i-- > 0;)
         if (t->entries[i].address == address)
             return &t->entries[i];
     return NULL;
@@ -305,11 +309,15 @@ static int entry_switch(const struct hcr__patch_target *t, struct patch_entry *e
             return rc;
     }
     e->arch = next;
+    e->redirected = redirect;
     return 0;
 }
 
 /* Makes `address` (registered) the current entry of t. 0 or a negative code
-   with msg; on failure some entries may be switched already. Lock held. */
+   with msg; on failure some entries may be switched already. Entries known
+   to be redirected are left alone (a debugger's breakpoint on one changes
+   nothing: its bytes underneath stay ours), so a set costs the entries that
+   change, not every version the function ever had. Lock held. */
 static int make_current(struct hcr__patch_target *t, uintptr_t address, struct hcr__message *msg)
 {
     struct patch_entry *self = entry_find(t, address);
@@ -320,7 +328,7 @@ static int make_current(struct hcr__patch_target *t, uintptr_t address, struct h
     __atomic_store_n(t->slot, address, __ATOMIC_RELEASE);
     t->current = address;
     for (size_t i = 0; i < t->count; i++) {
-        if (t->entries[i].address == address)
+        if (t->entries[i].address == address || t->entries[i].redirected)
             continue;
         rc = entry_switch(t, &t->entries[i], 1, msg);
         if (rc < 0)
