@@ -67,6 +67,14 @@ int hcr__arch_plan_entry(const struct hcr__arch_entry *state, const unsigned cha
                          struct hcr__arch_write writes[HCR__PATCH_MAX_WRITES], size_t *count,
                          struct hcr__arch_entry *next);
 
+/* 1 when the pads of the entry at `entry` lie in more than one instruction
+   fetch block, so another CPU could decode a new byte of an instruction
+   together with a stale one: the patcher then makes every CPU discard what
+   it fetched before the last write of a plan. Compilers align functions so
+   this is 0 for their layout; code built with -Os or copied elsewhere may
+   differ. */
+int hcr__arch_pads_straddle(uintptr_t entry);
+
 /* 1 when the entry with these live bytes currently jumps to its pre-entry
    pad, judged as the CPU would see it with `state` under any breakpoint. */
 int hcr__arch_entry_redirected(const struct hcr__arch_entry *state, const unsigned char *live);

@@ -214,10 +214,10 @@ static int walk_frames(struct frame_walk *w)
             rc = walk_cie(w, at, end, &cies[ncies]);
             ncies++;
         } else {
+            /* id is the distance from this field back to the FDE's CIE. */
             const struct cie_info *cie = NULL;
-            size_t cie_off = off + 4 - id; /* id is the distance back to the CIE */
             for (size_t i = 0; i < ncies && id <= off + 4; i++)
-                if (cies[i].offset == cie_off)
+                if (cies[i].offset == off + 4 - id)
                     cie = &cies[i];
             if (!cie) {
                 rc = bad(w, off, "FDE without a preceding CIE");

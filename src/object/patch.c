@@ -27,7 +27,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/membarrier.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 struct patch_entry {
@@ -135,6 +137,20 @@ static int write_code(const struct hcr__patch_target *t, uintptr_t addr, const v
     return hcr__fail(msg, HCR_EIO, "%s: cannot write %zu byte(s) of code at %#lx through "
                      "/proc/self/mem: %s", t->name, n, (unsigned long)addr,
                      w < 0 ? strerror(errno) : "short write");
+}
+
+/* Makes every CPU running this process discard instructions it fetched
+   before now (membarrier SYNC_CORE), for entries whose pads straddle fetch
+   blocks. Without kernel support it does nothing: then only the ordering
+   of the single-byte writes protects such entries. Lock held. */
+static void sync_cores(void)
+{
+    static int state; /* 0 not tried, 1 registered, -1 unavailable */
+    if (state == 0)
+        state = syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0,
+                        0) == 0 ? 1 : -1;
+    if (state == 1)
+        syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0);
 }
 
 /* Whether a debugger is attached: TracerPid in /proc/self/status. */
@@ -303,6 +319,8 @@ static int entry_switch(const struct hcr__patch_target *t, struct patch_entry *e
                          "debugger)", t->name, (unsigned long)e->address, live[0], live[1],
                          live[2], live[3]);
     for (size_t i = 0; i < count; i++) {
+        if (i == count - 1 && hcr__arch_pads_straddle(e->address))
+            sync_cores();
         rc = write_code(t, e->address + (uintptr_t)(intptr_t)writes[i].offset, &writes[i].value,
                         1, msg);
         if (rc < 0)

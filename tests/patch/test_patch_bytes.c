@@ -199,3 +199,11 @@ TEST(trampoline_encoding)
     unsigned char j[HCR__PATCH_PRE_BYTES];
     CHECK_EQ(hcr__arch_pre_jump(j, (uintptr_t)5 << 32, 0x1000), HCR_ERANGE);
 }
+
+TEST(pads_straddling_fetch_blocks)
+{
+    CHECK(!hcr__arch_pads_straddle(0x1005)); /* the compiler's layout */
+    CHECK(!hcr__arch_pads_straddle(0x100c));
+    CHECK(hcr__arch_pads_straddle(0x100d)); /* entry at 16k + 13 */
+    CHECK(hcr__arch_pads_straddle(0x1014)); /* entry at 16k + 4 */
+}

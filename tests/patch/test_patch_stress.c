@@ -70,8 +70,10 @@ static const unsigned char *code(const void *fn)
     return (const unsigned char *)a;
 }
 
-/* Makes RETARGETS copies of stress_template, copy k returning x + k. */
-static version_fn *make_copies(void **mapping, size_t *size)
+/* Makes RETARGETS copies of stress_template, copy k returning x + k, each
+   starting `shift` bytes into its COPY_STRIDE block (0: entry at 16k + 5 as
+   the compiler lays it out; 8: the pads straddle two 16-byte blocks). */
+static version_fn *make_copies(void **mapping, size_t *size, size_t shift)
 {
     const unsigned char *entry = code((const void *)stress_template);
     const unsigned char *src = entry - 5;
@@ -88,14 +90,14 @@ static version_fn *make_copies(void **mapping, size_t *size)
     CHECK(constant_at > 0);
     uintptr_t lo, hi;
     CHECK_EQ(hcr__image_range(entry, &lo, &hi), 0);
-    *size = (size_t)(RETARGETS + 1) * COPY_STRIDE;
+    *size = (size_t)(RETARGETS + 2) * COPY_STRIDE;
     struct hcr__message msg = {{0}};
     unsigned char *m = hcr__near_map(lo, hi, *size, &msg);
     if (!m)
         harness_fail(__FILE__, __LINE__, "%s", msg.text);
     static version_fn copies[RETARGETS + 1];
     for (int k = 1; k <= RETARGETS; k++) {
-        unsigned char *dst = m + (size_t)k * COPY_STRIDE;
+        unsigned char *dst = m + (size_t)k * COPY_STRIDE + shift;
         memcpy(dst, src, body);
         int32_t v = k;
         memcpy(dst + constant_at, &v, 4);
@@ -134,11 +136,11 @@ static void *forward_caller(void *arg)
     return NULL;
 }
 
-TEST_TIMEOUT(four_threads_while_versions_move_forward, 60)
+static void move_forward(size_t shift)
 {
     void *mapping;
     size_t size;
-    S.copies = make_copies(&mapping, &size);
+    S.copies = make_copies(&mapping, &size, shift);
     struct hcr__message msg = {{0}};
     struct hcr__patch_target *t = hcr__patch_target_get((void *)stress_template, "stress", &msg);
     CHECK(t != NULL);
@@ -166,6 +168,16 @@ TEST_TIMEOUT(four_threads_while_versions_move_forward, 60)
                      S.first_bad, S.first_bad_thread);
     CHECK_EQ(stress_template(0), RETARGETS);
     CHECK_EQ(call(S.copies[1], 0), RETARGETS);
+}
+
+TEST_TIMEOUT(four_threads_while_versions_move_forward, 60)
+{
+    move_forward(0);
+}
+
+TEST_TIMEOUT(four_threads_while_straddling_versions_move_forward, 60)
+{
+    move_forward(8); /* every copy's entry switch serialises the CPUs */
 }
 
 /* Cycling: results must be one of the four versions; after the final set

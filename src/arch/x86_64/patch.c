@@ -22,7 +22,9 @@
  * Each write is a single byte, hence atomic, and every mix of old and new
  * bytes a thread can observe decodes to nops, stc/clc or the complete jump.
  * E-5..E+3 lie in one 16-byte block (functions are 16-aligned and E = 16k+5),
- * so a CPU never decodes the new EB with a stale second byte.
+ * so a CPU never decodes the new EB with a stale second byte; for pads laid
+ * out otherwise the patcher serialises every CPU before the last write
+ * (hcr__arch_pads_straddle).
  *
  * Making the entry run its own body again writes one byte back: E+0 = 90 (a
  * stc or clc stays behind at E+1/E+2, harmless), or E+1 = 90 for a jump at
@@ -87,6 +89,12 @@ int hcr__arch_trampoline(unsigned char out[HCR__PATCH_TRAMPOLINE_SIZE], uintptr_
     out[1] = 0x25;
     memset(out + 6, OP_INT3, HCR__PATCH_TRAMPOLINE_SIZE - 6);
     return put_rel32(out + 2, at + 6, slot);
+}
+
+int hcr__arch_pads_straddle(uintptr_t entry)
+{
+    uintptr_t first = entry - HCR__PATCH_PRE_BYTES, last = entry + HCR__PATCH_ENTRY_BYTES - 1;
+    return first / 16 != last / 16;
 }
 
 int hcr__arch_entry_redirected(const struct hcr__arch_entry *state, const unsigned char *live)
