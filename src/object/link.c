@@ -271,6 +271,20 @@ static const struct hcr__proc_sym *existing(const struct linker *lk, size_t k)
     return ps;
 }
 
+/* The definition the dynamic linker binds `name` to in the global scope,
+   or NULL. */
+static void *interposed(const char *name)
+{
+    dlerror();
+    void *addr = dlsym(RTLD_DEFAULT, name);
+    return addr && !dlerror() ? addr : NULL;
+}
+
+static int in_home(const struct linker *lk, uintptr_t address)
+{
+    return lk->home_image && address >= lk->home_image->lo && address < lk->home_image->hi;
+}
+
 /* Resolves an undefined symbol: the home image's globals (hidden ones
    included), then the executable's, then the dynamic linker's global scope
    (default symbol versions, IFUNCs resolved). */
@@ -288,7 +302,19 @@ static int resolve_undefined(struct linker *lk, size_t k)
         ls->address = lk->sandbox_target;
         return 0;
     }
-    const struct hcr__proc_sym *ps = hcr__process_find_global(lk->proc, lk->home, name);
+    const struct hcr__proc_sym *ps = NULL;
+    if (lk->home != 0 && ELF64_ST_VISIBILITY(s->st_other) == STV_DEFAULT) {
+        /* A library's default-visibility references go where the dynamic
+           linker sent them: possibly to the executable's copy of a variable
+           (copy relocation) or another interposing definition. */
+        void *addr = interposed(name);
+        if (addr) {
+            ls->address = (uintptr_t)addr;
+            ls->far = !in_home(lk, ls->address);
+            return 0;
+        }
+    }
+    ps = hcr__process_find_global(lk->proc, lk->home, name);
     if (!ps && lk->home != 0)
         ps = hcr__process_find_global(lk->proc, 0, name);
     if (ps && ps->type == STT_TLS) {
@@ -384,6 +410,14 @@ static int resolve_defined(struct linker *lk, size_t k, size_t sh)
                          (unsigned long long)s->st_size);
     ls->state = S_BOUND;
     ls->address = ps->address;
+    if (lk->home != 0 && ELF64_ST_BIND(s->st_info) != STB_LOCAL &&
+        ELF64_ST_VISIBILITY(s->st_other) == STV_DEFAULT) {
+        /* The executable may hold the live copy of a library's variable
+           (copy relocation): the library itself uses that one. */
+        void *addr = interposed(name);
+        if (addr)
+            ls->address = (uintptr_t)addr;
+    }
     lk->secs[sh].has_bound = 1;
     return 0;
 }

@@ -7,6 +7,7 @@
  */
 #include "harness.h"
 #include "object_util.h"
+#include "objlib.h"
 #include "prog.h"
 
 #include <hcr.h>
@@ -290,4 +291,38 @@ TEST(a_failed_reload_leaves_the_previous_reload_running)
     CHECK_EQ(hcr_object_reload(obj("bad_prog_a.o")), HCR_ENOSYM);
     CHECK_EQ(a_version(), 2);
     CHECK_STR_HAS(a_word(2), "TWO");
+}
+
+/* ---- a translation unit of a shared library ---- */
+
+static void *lib_tls_thread(void *arg)
+{
+    (void)arg;
+    lib_tls = 9;
+    pthread_barrier_wait(&tls_barrier);
+    pthread_barrier_wait(&tls_barrier);
+    return (void *)(intptr_t)lib_tls_get();
+}
+
+TEST(a_library_unit_reloads_with_its_state)
+{
+    pthread_t t;
+    void *result;
+    int (*volatile version)(void) = lib_version;
+    CHECK_EQ(lib_bump(), 1);
+    CHECK_EQ(lib_bump(), 2);
+    CHECK_EQ(lib_calls_exe(), 1);
+    pthread_barrier_init(&tls_barrier, NULL, 2);
+    CHECK_EQ(pthread_create(&t, NULL, lib_tls_thread, NULL), 0);
+    lib_tls = 5;
+    pthread_barrier_wait(&tls_barrier);
+    reload("v2_objlib.o");
+    pthread_barrier_wait(&tls_barrier);
+    pthread_join(t, &result);
+    CHECK_EQ((intptr_t)result, 109);
+    CHECK_EQ(lib_tls_get(), 105);
+    CHECK_EQ(version(), 2);
+    CHECK_EQ(lib_bump(), 12);
+    CHECK_EQ(lib_total, 12);
+    CHECK_EQ(lib_calls_exe(), 1000); /* the library calls into the executable */
 }
