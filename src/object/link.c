@@ -533,8 +533,13 @@ static int plan(struct linker *lk)
             enum hcr__reloc_need need;
             if (hcr__arch_reloc_need(type, &need) < 0)
                 return hcr__fail(lk->msg, HCR_ERELOC,
-                                 "%s: relocation type %u in %s is not supported by hcr", lk->path,
-                                 type, hcr__elf_section_name(elf, i));
+                                 "%s: relocation type %u against %s in %s is not supported by "
+                                 "hcr",
+                                 lk->path, type,
+                                 ELF64_R_SYM(rel[r].r_info) < elf->nsyms
+                                     ? sym_name(lk, ELF64_R_SYM(rel[r].r_info))
+                                     : "?",
+                                 hcr__elf_section_name(elf, i));
             if (k == 0 || k >= elf->nsyms) {
                 if (need != HCR__NEED_NONE)
                     return hcr__fail(lk->msg, HCR_ECORRUPT,
@@ -649,9 +654,12 @@ static int layout(struct linker *lk)
                          lk->path, total, (size_t)MAX_MAPPING);
     lk->map_size = total;
     if (lk->proc) {
-        void *p = hcr__near_map(lk->home_image->lo, lk->home_image->hi, total, lk->msg);
+        struct hcr__message why;
+        void *p = hcr__near_map(lk->home_image->lo, lk->home_image->hi, total, &why);
         if (!p)
-            return HCR_ENOMEM;
+            return hcr__fail(lk->msg, HCR_ENOMEM,
+                             "%s: no room for its %zu bytes within 32-bit reach of %s: %s",
+                             lk->path, total, lk->home_image->path, why.text);
         lk->map = p;
         lk->near = 1;
     } else {

@@ -266,6 +266,30 @@ TEST(an_unknown_symbol_is_a_clean_error)
     check_failed_reload(obj("bad_prog_a.o"), HCR_ENOSYM, "hcr_test_nowhere");
 }
 
+TEST(an_unknown_relocation_type_is_a_clean_error)
+{
+    size_t size;
+    unsigned char *data = slurp(obj("v2_prog_b.o"), &size);
+    struct hcr__elf elf;
+    struct hcr__message msg;
+    CHECK_EQ(hcr__elf_open(&elf, "v2_prog_b.o", data, size, EM_X86_64, ET_REL, &msg), 0);
+    size_t changed = 0;
+    for (size_t i = 1; i < elf.shnum && !changed; i++) {
+        size_t n;
+        if (elf.shdrs[i].sh_type == SHT_RELA &&
+            !strcmp(hcr__elf_section_name(&elf, i), ".rela.text.b_calls_a") &&
+            hcr__elf_rela(&elf, i, &n) && n) {
+            Elf64_Rela *r = (Elf64_Rela *)(data + elf.shdrs[i].sh_offset);
+            r->r_info = ELF64_R_INFO(ELF64_R_SYM(r->r_info), 200);
+            changed = 1;
+        }
+    }
+    CHECK(changed);
+    spill(harness_path("reloc.o"), data, size);
+    check_failed_reload(harness_path("reloc.o"), HCR_ERELOC, "type 200");
+    free(data);
+}
+
 TEST(a_new_thread_local_is_a_clean_error)
 {
     check_failed_reload(obj("bad_tls_new.o"), HCR_ENOTSUP, "b_new_tls");
