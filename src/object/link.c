@@ -162,6 +162,31 @@ static int classify_sections(struct linker *lk)
 
 /* ---- home: the image and source file the unit belongs to --------------- */
 
+/* The image defining the first global of the object (functions only, or
+   variables only) that the process knows; 1 and *image if there is one. */
+static int image_of_globals(const struct linker *lk, int functions, size_t *image)
+{
+    const struct hcr__elf *elf = lk->elf;
+    size_t nimages = hcr__process_image_count(lk->proc);
+    for (size_t k = 1; k < elf->nsyms; k++) {
+        const Elf64_Sym *s = &elf->syms[k];
+        size_t sh = hcr__elf_sym_shndx(elf, k);
+        if (ELF64_ST_BIND(s->st_info) == STB_LOCAL || sh == SHN_UNDEF || sh >= elf->shnum ||
+            (ELF64_ST_TYPE(s->st_info) == STT_FUNC) != functions)
+            continue;
+        for (size_t i = 0; i < nimages; i++)
+            if (hcr__process_find_global(lk->proc, i, hcr__elf_sym_name(elf, s))) {
+                *image = i;
+                return 1;
+            }
+    }
+    return 0;
+}
+
+/* Decides the image and source file the object's unit belongs to: the
+   image of its global functions (of its variables if it has none: the
+   executable may hold a copy of a library's variable), then the file group
+   of its STT_FILE name there. */
 static int find_home(struct linker *lk)
 {
     const struct hcr__elf *elf = lk->elf;
@@ -169,20 +194,7 @@ static int find_home(struct linker *lk)
     if (!lk->proc)
         return 0;
     size_t nimages = hcr__process_image_count(lk->proc);
-    int found = 0;
-    /* The first global the object defines that the process knows decides. */
-    for (size_t k = 1; k < elf->nsyms && !found; k++) {
-        const Elf64_Sym *s = &elf->syms[k];
-        size_t sh = hcr__elf_sym_shndx(elf, k);
-        if (ELF64_ST_BIND(s->st_info) == STB_LOCAL || sh == SHN_UNDEF || sh >= elf->shnum)
-            continue;
-        for (size_t i = 0; i < nimages; i++)
-            if (hcr__process_find_global(lk->proc, i, hcr__elf_sym_name(elf, s))) {
-                lk->home = i;
-                found = 1;
-                break;
-            }
-    }
+    int found = image_of_globals(lk, 1, &lk->home) || image_of_globals(lk, 0, &lk->home);
     const char *file = NULL;
     for (size_t k = 1; k < elf->nsyms; k++)
         if (ELF64_ST_TYPE(elf->syms[k].st_info) == STT_FILE) {
