@@ -83,7 +83,6 @@ struct linker {
     size_t map_size;
     int near;
     size_t patchable_sec;          /* a __patchable_function_entries section, 0 if none */
-    uintptr_t sandbox_target;
 };
 
 static const char *sym_name(const struct linker *lk, size_t k)
@@ -310,10 +309,8 @@ static int resolve_undefined(struct linker *lk, size_t k)
         return 0;
     }
     ls->state = S_EXTERNAL;
-    if (!lk->proc) {
-        ls->address = lk->sandbox_target;
-        return 0;
-    }
+    if (!lk->proc)
+        return 0; /* the sandbox points it into the mapping after layout */
     const struct hcr__proc_sym *ps = NULL;
     if (lk->home != 0 && ELF64_ST_VISIBILITY(s->st_other) == STV_DEFAULT) {
         /* A library's default-visibility references go where the dynamic

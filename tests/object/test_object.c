@@ -301,6 +301,26 @@ TEST(objects_built_without_the_flags_are_a_clean_error)
     check_failed_reload(obj("nopad_prog_b.o"), HCR_EFLAGS, "-fpatchable-function-entry");
 }
 
+int test_unpadded(void);
+
+__attribute__((noinline)) int test_unpadded(void)
+{
+    return 1;
+}
+
+TEST(a_program_function_built_without_the_flags_is_a_clean_error)
+{
+    check_failed_reload(obj("bad_unpadded.o"), HCR_EFLAGS, "test_unpadded");
+    CHECK_EQ(test_unpadded(), 1);
+}
+
+#ifdef HAVE_CLANG_OBJECT
+TEST(an_object_built_by_clang_is_a_clean_error)
+{
+    check_failed_reload(obj("clang_prog_b.o"), HCR_EFLAGS, "clang");
+}
+#endif
+
 TEST(bad_arguments_are_a_clean_error)
 {
     CHECK_EQ(hcr_object_reload(NULL), HCR_EINVAL);
