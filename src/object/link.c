@@ -204,13 +204,14 @@ static int find_home(struct linker *lk)
     lk->file_name = file && file[0] ? file : NULL;
     if (!file || !file[0])
         return 0; /* no locals can be matched: every static is new */
-    int rc = hcr__process_find_file(lk->proc, lk->home, file, lk->path, &lk->file, lk->msg);
+    int rc = hcr__process_find_file(lk->proc, lk->home, file, lk->path, lk->elf, &lk->file,
+                                    lk->msg);
     if (rc < 0)
         return rc;
     if (!found && lk->file == HCR__NO_FILE) {
         /* No global matched: look for the file in the other images. */
         for (size_t i = 1; i < nimages && lk->file == HCR__NO_FILE; i++) {
-            rc = hcr__process_find_file(lk->proc, i, file, lk->path, &lk->file, lk->msg);
+            rc = hcr__process_find_file(lk->proc, i, file, lk->path, lk->elf, &lk->file, lk->msg);
             if (rc < 0)
                 return rc;
             if (lk->file != HCR__NO_FILE) {
