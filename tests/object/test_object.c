@@ -70,6 +70,16 @@ TEST(function_local_statics_match_by_function_not_by_number)
     CHECK_EQ(b_other(), 103);
 }
 
+TEST(new_code_calls_far_libraries_and_is_called_back)
+{
+    int v[] = {5, 2, 9, 1};
+    CHECK_EQ(b_strlen("hello"), 5);
+    CHECK_EQ(b_sort_first(v, 4), 1);
+    reload("v2_prog_b.o");
+    CHECK_EQ(b_strlen("hello"), 10); /* strlen is an IFUNC of libc */
+    CHECK_EQ(b_sort_first(v, 4), 9); /* qsort calls the new comparator */
+}
+
 TEST(files_with_the_same_base_name_keep_their_own_statics)
 {
     one_raise();
