@@ -1,6 +1,7 @@
 /*
- * dwarf_statics.c: function-local statics from debug information (see
- * dwarf_statics.h). The object's debug sections are relocated by libdwfl,
+ * dwarf_statics.c: what object mode reads from debug information:
+ * function-local statics by (function, variable) (see dwarf_statics.h) and
+ * compilation unit paths. The object's debug sections are relocated by libdwfl,
  * which places an ET_REL file's sections at addresses of its own; an
  * address found there is turned back into (section, offset) and then into
  * the symbol defined at that place.
@@ -90,22 +91,20 @@ static size_t symbol_at(const struct hcr__elf *elf, size_t section, uint64_t off
     return 0;
 }
 
-int hcr__object_statics(const char *path, const struct hcr__elf *elf,
-                        struct hcr__local_static **out, size_t *n)
+/* Opens the debug information of the validated object `elf` with libdwfl,
+   which relocates an ET_REL file's debug sections; it reads the bytes
+   already validated, not the file again (it may have changed since). The
+   session, or NULL (no memory, or no debug information). */
+static Dwfl *open_object(const char *path, const struct hcr__elf *elf, Dwfl_Module **mod,
+                         Dwarf **dw, Dwarf_Addr *bias)
 {
     static const Dwfl_Callbacks callbacks = {
         .find_debuginfo = dwfl_standard_find_debuginfo,
         .section_address = dwfl_offline_section_address,
     };
-    size_t cap = 0;
-    int rc = 0;
-    *out = NULL;
-    *n = 0;
     Dwfl *dwfl = dwfl_begin(&callbacks);
     if (!dwfl)
-        return 0;
-    /* libdwfl reads the validated bytes, not the file again: it may have
-       changed since. */
+        return NULL;
     int fd = memfd_create("hcr-object", MFD_CLOEXEC);
     size_t done = 0;
     while (fd >= 0 && done < elf->size) {
@@ -118,17 +117,79 @@ int hcr__object_statics(const char *path, const struct hcr__elf *elf,
         if (fd >= 0)
             close(fd);
         dwfl_end(dwfl);
-        return 0;
+        return NULL;
     }
-    Dwfl_Module *mod = dwfl_report_offline(dwfl, path, path, fd);
+    *mod = dwfl_report_offline(dwfl, path, path, fd); /* owns fd from here */
     dwfl_report_end(dwfl, NULL, NULL);
-    Dwarf_Addr bias = 0;
-    Dwarf *dw = mod ? dwfl_module_getdwarf(mod, &bias) : NULL;
-    Dwarf_Off off = 0, next;
+    *dw = *mod ? dwfl_module_getdwarf(*mod, bias) : NULL;
+    if (!*dw) {
+        dwfl_end(dwfl);
+        return NULL;
+    }
+    return dwfl;
+}
+
+/* The first compilation unit's DIE. 1 if found. */
+static int first_cu(Dwarf *dw, Dwarf_Die *cu)
+{
+    Dwarf_Off next;
     size_t header;
+    return dwarf_nextcu(dw, 0, &next, &header, NULL, NULL, NULL) == 0 &&
+           dwarf_offdie(dw, header, cu) != NULL;
+}
+
+char *hcr__dwarf_cu_path(Dwarf_Die *cu)
+{
+    const char *name = dwarf_diename(cu);
+    if (!name)
+        return NULL;
+    Dwarf_Attribute attr;
+    const char *dir = dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &attr));
+    char *joined = NULL;
+    if (name[0] == '/' || !dir)
+        joined = strdup(name);
+    else if (asprintf(&joined, "%s/%s", dir, name) < 0)
+        joined = NULL;
+    /* "dir/./a.c", "dir/sub/../a.c" and symlinks name one file. */
+    char *real = joined ? realpath(joined, NULL) : NULL;
+    if (real) {
+        free(joined);
+        return real;
+    }
+    return joined;
+}
+
+char *hcr__object_cu_path(const char *path, const struct hcr__elf *elf)
+{
+    Dwfl_Module *mod;
+    Dwarf *dw;
+    Dwarf_Addr bias;
     Dwarf_Die cu;
-    if (dw && dwarf_nextcu(dw, off, &next, &header, NULL, NULL, NULL) == 0 &&
-        dwarf_offdie(dw, off + header, &cu))
+    char *out = NULL;
+    Dwfl *dwfl = open_object(path, elf, &mod, &dw, &bias);
+    if (!dwfl)
+        return NULL;
+    if (first_cu(dw, &cu))
+        out = hcr__dwarf_cu_path(&cu);
+    dwfl_end(dwfl);
+    return out;
+}
+
+int hcr__object_statics(const char *path, const struct hcr__elf *elf,
+                        struct hcr__local_static **out, size_t *n)
+{
+    size_t cap = 0;
+    int rc = 0;
+    Dwfl_Module *mod;
+    Dwarf *dw;
+    Dwarf_Addr bias;
+    Dwarf_Die cu;
+    *out = NULL;
+    *n = 0;
+    Dwfl *dwfl = open_object(path, elf, &mod, &dw, &bias);
+    if (!dwfl)
+        return 0;
+    if (first_cu(dw, &cu))
         rc = hcr__dwarf_collect_statics(&cu, (uintptr_t)bias, out, n, &cap);
     for (size_t i = 0; rc == 0 && i < *n; i++) {
         Dwarf_Addr addr = (*out)[i].address;

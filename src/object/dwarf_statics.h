@@ -1,5 +1,6 @@
 /*
- * dwarf_statics.h: function-local statics by their source names. gcc names
+ * dwarf_statics.h: debug information object mode matches by: compilation
+ * unit paths, and function-local statics by their source names. gcc names
  * a function-local static `name.N` in the symbol table, with N counted over
  * the whole file, so adding a static in one function renumbers those of
  * others. The debug information says which function declares which
@@ -34,6 +35,15 @@ int hcr__dwarf_collect_statics(Dwarf_Die *cu, uintptr_t bias, struct hcr__local_
    information. 0 or HCR_ENOMEM. */
 int hcr__object_statics(const char *path, const struct hcr__elf *elf,
                         struct hcr__local_static **out, size_t *n);
+
+/* The path of compilation unit `cu`: DW_AT_comp_dir joined with
+   DW_AT_name, resolved with realpath when the file exists. malloc'ed, or
+   NULL. */
+char *hcr__dwarf_cu_path(Dwarf_Die *cu);
+
+/* The path of the first compilation unit of the object `elf` (read from
+   `path`), or NULL when it has no readable debug information. */
+char *hcr__object_cu_path(const char *path, const struct hcr__elf *elf);
 
 void hcr__local_statics_free(struct hcr__local_static *v, size_t n);
 

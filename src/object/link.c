@@ -83,7 +83,6 @@ struct linker {
     size_t map_size;
     int near;
     size_t patchable_sec;          /* a __patchable_function_entries section, 0 if none */
-    uintptr_t sandbox_target;
 };
 
 static const char *sym_name(const struct linker *lk, size_t k)
@@ -162,6 +161,31 @@ static int classify_sections(struct linker *lk)
 
 /* ---- home: the image and source file the unit belongs to --------------- */
 
+/* The image defining the first global of the object (functions only, or
+   variables only) that the process knows; 1 and *image if there is one. */
+static int image_of_globals(const struct linker *lk, int functions, size_t *image)
+{
+    const struct hcr__elf *elf = lk->elf;
+    size_t nimages = hcr__process_image_count(lk->proc);
+    for (size_t k = 1; k < elf->nsyms; k++) {
+        const Elf64_Sym *s = &elf->syms[k];
+        size_t sh = hcr__elf_sym_shndx(elf, k);
+        if (ELF64_ST_BIND(s->st_info) == STB_LOCAL || sh == SHN_UNDEF || sh >= elf->shnum ||
+            (ELF64_ST_TYPE(s->st_info) == STT_FUNC) != functions)
+            continue;
+        for (size_t i = 0; i < nimages; i++)
+            if (hcr__process_find_global(lk->proc, i, hcr__elf_sym_name(elf, s))) {
+                *image = i;
+                return 1;
+            }
+    }
+    return 0;
+}
+
+/* Decides the image and source file the object's unit belongs to: the
+   image of its global functions (of its variables if it has none: the
+   executable may hold a copy of a library's variable), then the file group
+   of its STT_FILE name there. */
 static int find_home(struct linker *lk)
 {
     const struct hcr__elf *elf = lk->elf;
@@ -169,20 +193,7 @@ static int find_home(struct linker *lk)
     if (!lk->proc)
         return 0;
     size_t nimages = hcr__process_image_count(lk->proc);
-    int found = 0;
-    /* The first global the object defines that the process knows decides. */
-    for (size_t k = 1; k < elf->nsyms && !found; k++) {
-        const Elf64_Sym *s = &elf->syms[k];
-        size_t sh = hcr__elf_sym_shndx(elf, k);
-        if (ELF64_ST_BIND(s->st_info) == STB_LOCAL || sh == SHN_UNDEF || sh >= elf->shnum)
-            continue;
-        for (size_t i = 0; i < nimages; i++)
-            if (hcr__process_find_global(lk->proc, i, hcr__elf_sym_name(elf, s))) {
-                lk->home = i;
-                found = 1;
-                break;
-            }
-    }
+    int found = image_of_globals(lk, 1, &lk->home) || image_of_globals(lk, 0, &lk->home);
     const char *file = NULL;
     for (size_t k = 1; k < elf->nsyms; k++)
         if (ELF64_ST_TYPE(elf->syms[k].st_info) == STT_FILE) {
@@ -193,13 +204,14 @@ static int find_home(struct linker *lk)
     lk->file_name = file && file[0] ? file : NULL;
     if (!file || !file[0])
         return 0; /* no locals can be matched: every static is new */
-    int rc = hcr__process_find_file(lk->proc, lk->home, file, lk->path, &lk->file, lk->msg);
+    int rc = hcr__process_find_file(lk->proc, lk->home, file, lk->path, lk->elf, &lk->file,
+                                    lk->msg);
     if (rc < 0)
         return rc;
     if (!found && lk->file == HCR__NO_FILE) {
         /* No global matched: look for the file in the other images. */
         for (size_t i = 1; i < nimages && lk->file == HCR__NO_FILE; i++) {
-            rc = hcr__process_find_file(lk->proc, i, file, lk->path, &lk->file, lk->msg);
+            rc = hcr__process_find_file(lk->proc, i, file, lk->path, lk->elf, &lk->file, lk->msg);
             if (rc < 0)
                 return rc;
             if (lk->file != HCR__NO_FILE) {
@@ -271,6 +283,20 @@ static const struct hcr__proc_sym *existing(const struct linker *lk, size_t k)
     return ps;
 }
 
+/* The definition the dynamic linker binds `name` to in the global scope,
+   or NULL. */
+static void *interposed(const char *name)
+{
+    dlerror();
+    void *addr = dlsym(RTLD_DEFAULT, name);
+    return addr && !dlerror() ? addr : NULL;
+}
+
+static int in_home(const struct linker *lk, uintptr_t address)
+{
+    return lk->home_image && address >= lk->home_image->lo && address < lk->home_image->hi;
+}
+
 /* Resolves an undefined symbol: the home image's globals (hidden ones
    included), then the executable's, then the dynamic linker's global scope
    (default symbol versions, IFUNCs resolved). */
@@ -284,11 +310,21 @@ static int resolve_undefined(struct linker *lk, size_t k)
         return 0;
     }
     ls->state = S_EXTERNAL;
-    if (!lk->proc) {
-        ls->address = lk->sandbox_target;
-        return 0;
+    if (!lk->proc)
+        return 0; /* the sandbox points it into the mapping after layout */
+    const struct hcr__proc_sym *ps = NULL;
+    if (lk->home != 0 && ELF64_ST_VISIBILITY(s->st_other) == STV_DEFAULT) {
+        /* A library's default-visibility references go where the dynamic
+           linker sent them: possibly to the executable's copy of a variable
+           (copy relocation) or another interposing definition. */
+        void *addr = interposed(name);
+        if (addr) {
+            ls->address = (uintptr_t)addr;
+            ls->far = !in_home(lk, ls->address);
+            return 0;
+        }
     }
-    const struct hcr__proc_sym *ps = hcr__process_find_global(lk->proc, lk->home, name);
+    ps = hcr__process_find_global(lk->proc, lk->home, name);
     if (!ps && lk->home != 0)
         ps = hcr__process_find_global(lk->proc, 0, name);
     if (ps && ps->type == STT_TLS) {
@@ -384,6 +420,14 @@ static int resolve_defined(struct linker *lk, size_t k, size_t sh)
                          (unsigned long long)s->st_size);
     ls->state = S_BOUND;
     ls->address = ps->address;
+    if (lk->home != 0 && ELF64_ST_BIND(s->st_info) != STB_LOCAL &&
+        ELF64_ST_VISIBILITY(s->st_other) == STV_DEFAULT) {
+        /* The executable may hold the live copy of a library's variable
+           (copy relocation): the library itself uses that one. */
+        void *addr = interposed(name);
+        if (addr)
+            ls->address = (uintptr_t)addr;
+    }
     lk->secs[sh].has_bound = 1;
     return 0;
 }
@@ -499,8 +543,13 @@ static int plan(struct linker *lk)
             enum hcr__reloc_need need;
             if (hcr__arch_reloc_need(type, &need) < 0)
                 return hcr__fail(lk->msg, HCR_ERELOC,
-                                 "%s: relocation type %u in %s is not supported by hcr", lk->path,
-                                 type, hcr__elf_section_name(elf, i));
+                                 "%s: relocation type %u against %s in %s is not supported by "
+                                 "hcr",
+                                 lk->path, type,
+                                 ELF64_R_SYM(rel[r].r_info) < elf->nsyms
+                                     ? sym_name(lk, ELF64_R_SYM(rel[r].r_info))
+                                     : "?",
+                                 hcr__elf_section_name(elf, i));
             if (k == 0 || k >= elf->nsyms) {
                 if (need != HCR__NEED_NONE)
                     return hcr__fail(lk->msg, HCR_ECORRUPT,
@@ -615,9 +664,12 @@ static int layout(struct linker *lk)
                          lk->path, total, (size_t)MAX_MAPPING);
     lk->map_size = total;
     if (lk->proc) {
-        void *p = hcr__near_map(lk->home_image->lo, lk->home_image->hi, total, lk->msg);
+        struct hcr__message why;
+        void *p = hcr__near_map(lk->home_image->lo, lk->home_image->hi, total, &why);
         if (!p)
-            return HCR_ENOMEM;
+            return hcr__fail(lk->msg, HCR_ENOMEM,
+                             "%s: no room for its %zu bytes within 32-bit reach of %s: %s",
+                             lk->path, total, lk->home_image->path, why.text);
         lk->map = p;
         lk->near = 1;
     } else {

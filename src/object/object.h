@@ -17,8 +17,8 @@
 enum hcr__reload_state {
     HCR__RELOAD_LOADING,  /* published, being switched in */
     HCR__RELOAD_LIVE,     /* its functions are the current ones (or later reloads') */
-    HCR__RELOAD_REVERTED, /* switched back; its code stays mapped */
-    HCR__RELOAD_FAILED    /* never went live; its memory is gone */
+    HCR__RELOAD_REVERTED  /* switched back (after a crash, or a failed switch);
+                             its code stays mapped */
 };
 
 struct switched;

@@ -202,10 +202,12 @@ static int reload_locked(const char *path, struct hcr__message *msg)
     atomic_store(&newest, rec);
 
     if ((rc = switch_all(sw, nsw, msg)) < 0) {
+        /* Some thread may have entered a new copy before the switch was
+           undone: the code stays mapped, like every reload's. */
         forget_all(sw, nsw);
-        atomic_store(&rec->state, HCR__RELOAD_FAILED);
-        rec = NULL; /* stays in the list, never matches a PC again */
-        goto discard;
+        atomic_store(&rec->state, HCR__RELOAD_REVERTED);
+        hcr__link_release_tables(&linked);
+        goto out;
     }
     reload_count++;
     /* Later reloads of this unit bind to what this one added. A failure
@@ -272,13 +274,10 @@ const char *hcr_object_error(void)
 
 const struct hcr__object_record *hcr__object_record_at(uintptr_t pc)
 {
-    for (const struct hcr__object_record *r = atomic_load(&newest); r; r = r->older) {
-        int state = atomic_load(&r->state);
-        if ((state == HCR__RELOAD_LIVE || state == HCR__RELOAD_REVERTED ||
-             state == HCR__RELOAD_LOADING) &&
-            pc >= r->text_lo && pc < r->text_hi)
+    /* Every record's code is still mapped, whatever its state. */
+    for (const struct hcr__object_record *r = atomic_load(&newest); r; r = r->older)
+        if (pc >= r->text_lo && pc < r->text_hi)
             return r;
-    }
     return NULL;
 }
 

@@ -13,7 +13,6 @@
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
-#include <elfutils/libdwfl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libelf.h>
@@ -418,22 +417,6 @@ const struct hcr__proc_sym *hcr__process_find_local(const struct hcr__process *p
 
 /* ---- compilation unit paths ------------------------------------------ */
 
-/* "comp_dir/name" of a compilation unit DIE, or name if absolute. */
-static char *cu_die_path(Dwarf_Die *cu)
-{
-    const char *name = dwarf_diename(cu);
-    if (!name)
-        return NULL;
-    Dwarf_Attribute attr;
-    const char *dir = dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &attr));
-    char *out = NULL;
-    if (name[0] == '/' || !dir)
-        out = strdup(name);
-    else if (asprintf(&out, "%s/%s", dir, name) < 0)
-        out = NULL;
-    return out;
-}
-
 /* Whether die or one of its descendants (functions, blocks) declares a
    variable located at the fixed file address `address`. */
 static int declares_variable_at(Dwarf_Die *die, uintptr_t address, int depth)
@@ -503,7 +486,7 @@ static void with_group_cu(const struct image_file *f, struct file_group *g,
 static void read_cu_path(struct file_group *g, Dwarf_Die *cu, void *arg)
 {
     (void)arg;
-    g->cu_path = cu_die_path(cu);
+    g->cu_path = hcr__dwarf_cu_path(cu);
 }
 
 static void read_statics(struct file_group *g, Dwarf_Die *cu, void *arg)
@@ -538,37 +521,9 @@ const struct hcr__proc_sym *hcr__process_find_local_static(struct hcr__process *
     return NULL;
 }
 
-/* The path of the first compilation unit of the relocatable object at
-   `path`, with its debug sections relocated (libdwfl does that for ET_REL),
-   or NULL. */
-static char *object_cu_path(const char *path)
-{
-    static const Dwfl_Callbacks callbacks = {
-        .find_debuginfo = dwfl_standard_find_debuginfo,
-        .section_address = dwfl_offline_section_address,
-    };
-    Dwfl *dwfl = dwfl_begin(&callbacks);
-    if (!dwfl)
-        return NULL;
-    char *out = NULL;
-    Dwfl_Module *mod = dwfl_report_offline(dwfl, "object", path, -1);
-    dwfl_report_end(dwfl, NULL, NULL);
-    Dwarf_Addr bias;
-    Dwarf *dw = mod ? dwfl_module_getdwarf(mod, &bias) : NULL;
-    if (dw) {
-        Dwarf_Off off = 0, next;
-        size_t header;
-        Dwarf_Die cu;
-        if (dwarf_nextcu(dw, off, &next, &header, NULL, NULL, NULL) == 0 &&
-            dwarf_offdie(dw, off + header, &cu))
-            out = cu_die_path(&cu);
-    }
-    dwfl_end(dwfl);
-    return out;
-}
-
 int hcr__process_find_file(struct hcr__process *p, size_t image, const char *base_name,
-                           const char *object_path, uint32_t *file, struct hcr__message *msg)
+                           const char *object_path, const struct hcr__elf *object,
+                           uint32_t *file, struct hcr__message *msg)
 {
     uint32_t found = HCR__NO_FILE;
     size_t count = 0;
@@ -584,7 +539,7 @@ int hcr__process_find_file(struct hcr__process *p, size_t image, const char *bas
         return 0;
     }
     /* Several files of that base name: compare compilation unit paths. */
-    char *want = object_cu_path(object_path);
+    char *want = hcr__object_cu_path(object_path, object);
     if (!want)
         return hcr__fail(msg, HCR_ENOSYM,
                          "%s: the program has %zu files named %s and the object has no readable "

@@ -66,13 +66,14 @@ const struct hcr__proc_sym *hcr__process_find_global(const struct hcr__process *
 const struct hcr__proc_sym *hcr__process_find_local(const struct hcr__process *p, size_t image,
                                                     uint32_t file, const char *name);
 
-/* The file group of image `image` for the source file the object `elf`
+/* The file group of image `image` for the source file the object `object`
    (read from object_path) was compiled from, whose STT_FILE name is
    `base_name`. 0 and *file = HCR__NO_FILE when the image has no such file
    (every local of the object is then new); HCR_ENOSYM with msg when several
    files have that base name and the debug information cannot tell which. */
 int hcr__process_find_file(struct hcr__process *p, size_t image, const char *base_name,
-                           const char *object_path, uint32_t *file, struct hcr__message *msg);
+                           const char *object_path, const struct hcr__elf *object,
+                           uint32_t *file, struct hcr__message *msg);
 
 /* The function-local static named by `key` ("function/variable", see
    dwarf_statics.h) of file group `file` of image `image`, from the

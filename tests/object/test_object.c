@@ -7,6 +7,7 @@
  */
 #include "harness.h"
 #include "object_util.h"
+#include "objlib.h"
 #include "prog.h"
 
 #include <hcr.h>
@@ -67,6 +68,16 @@ TEST(function_local_statics_match_by_function_not_by_number)
     reload("v1_prog_b.o");
     CHECK_EQ(b_seq(), 4);
     CHECK_EQ(b_other(), 103);
+}
+
+TEST(new_code_calls_far_libraries_and_is_called_back)
+{
+    int v[] = {5, 2, 9, 1};
+    CHECK_EQ(b_strlen("hello"), 5);
+    CHECK_EQ(b_sort_first(v, 4), 1);
+    reload("v2_prog_b.o");
+    CHECK_EQ(b_strlen("hello"), 10); /* strlen is an IFUNC of libc */
+    CHECK_EQ(b_sort_first(v, 4), 9); /* qsort calls the new comparator */
 }
 
 TEST(files_with_the_same_base_name_keep_their_own_statics)
@@ -265,6 +276,30 @@ TEST(an_unknown_symbol_is_a_clean_error)
     check_failed_reload(obj("bad_prog_a.o"), HCR_ENOSYM, "hcr_test_nowhere");
 }
 
+TEST(an_unknown_relocation_type_is_a_clean_error)
+{
+    size_t size;
+    unsigned char *data = slurp(obj("v2_prog_b.o"), &size);
+    struct hcr__elf elf;
+    struct hcr__message msg;
+    CHECK_EQ(hcr__elf_open(&elf, "v2_prog_b.o", data, size, EM_X86_64, ET_REL, &msg), 0);
+    size_t changed = 0;
+    for (size_t i = 1; i < elf.shnum && !changed; i++) {
+        size_t n;
+        if (elf.shdrs[i].sh_type == SHT_RELA &&
+            !strcmp(hcr__elf_section_name(&elf, i), ".rela.text.b_calls_a") &&
+            hcr__elf_rela(&elf, i, &n) && n) {
+            Elf64_Rela *r = (Elf64_Rela *)(data + elf.shdrs[i].sh_offset);
+            r->r_info = ELF64_R_INFO(ELF64_R_SYM(r->r_info), 200);
+            changed = 1;
+        }
+    }
+    CHECK(changed);
+    spill(harness_path("reloc.o"), data, size);
+    check_failed_reload(harness_path("reloc.o"), HCR_ERELOC, "type 200");
+    free(data);
+}
+
 TEST(a_new_thread_local_is_a_clean_error)
 {
     check_failed_reload(obj("bad_tls_new.o"), HCR_ENOTSUP, "b_new_tls");
@@ -275,6 +310,26 @@ TEST(objects_built_without_the_flags_are_a_clean_error)
     check_failed_reload(obj("nods_prog_a.o"), HCR_EFLAGS, "-fdata-sections");
     check_failed_reload(obj("nopad_prog_b.o"), HCR_EFLAGS, "-fpatchable-function-entry");
 }
+
+int test_unpadded(void);
+
+__attribute__((noinline)) int test_unpadded(void)
+{
+    return 1;
+}
+
+TEST(a_program_function_built_without_the_flags_is_a_clean_error)
+{
+    check_failed_reload(obj("bad_unpadded.o"), HCR_EFLAGS, "test_unpadded");
+    CHECK_EQ(test_unpadded(), 1);
+}
+
+#ifdef HAVE_CLANG_OBJECT
+TEST(an_object_built_by_clang_is_a_clean_error)
+{
+    check_failed_reload(obj("clang_prog_b.o"), HCR_EFLAGS, "clang");
+}
+#endif
 
 TEST(bad_arguments_are_a_clean_error)
 {
@@ -290,4 +345,38 @@ TEST(a_failed_reload_leaves_the_previous_reload_running)
     CHECK_EQ(hcr_object_reload(obj("bad_prog_a.o")), HCR_ENOSYM);
     CHECK_EQ(a_version(), 2);
     CHECK_STR_HAS(a_word(2), "TWO");
+}
+
+/* ---- a translation unit of a shared library ---- */
+
+static void *lib_tls_thread(void *arg)
+{
+    (void)arg;
+    lib_tls = 9;
+    pthread_barrier_wait(&tls_barrier);
+    pthread_barrier_wait(&tls_barrier);
+    return (void *)(intptr_t)lib_tls_get();
+}
+
+TEST(a_library_unit_reloads_with_its_state)
+{
+    pthread_t t;
+    void *result;
+    int (*volatile version)(void) = lib_version;
+    CHECK_EQ(lib_bump(), 1);
+    CHECK_EQ(lib_bump(), 2);
+    CHECK_EQ(lib_calls_exe(), 1);
+    pthread_barrier_init(&tls_barrier, NULL, 2);
+    CHECK_EQ(pthread_create(&t, NULL, lib_tls_thread, NULL), 0);
+    lib_tls = 5;
+    pthread_barrier_wait(&tls_barrier);
+    reload("v2_objlib.o");
+    pthread_barrier_wait(&tls_barrier);
+    pthread_join(t, &result);
+    CHECK_EQ((intptr_t)result, 109);
+    CHECK_EQ(lib_tls_get(), 105);
+    CHECK_EQ(version(), 2);
+    CHECK_EQ(lib_bump(), 12);
+    CHECK_EQ(lib_total, 12);
+    CHECK_EQ(lib_calls_exe(), 1000); /* the library calls into the executable */
 }

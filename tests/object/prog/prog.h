@@ -30,6 +30,8 @@ int b_counter(void);
 int b_version(void);
 int b_seq(void);
 int b_other(void);
+int b_strlen(const char *s);
+int b_sort_first(int *v, int n);
 
 /* one/util.c and two/util.c: two files with the same base name */
 int one_level(void);
