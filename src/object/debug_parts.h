@@ -31,4 +31,11 @@ struct hcr__debug_frames *hcr__debug_frames_register(const char *object_path, co
                                                      size_t size, struct hcr__message *msg);
 void hcr__debug_frames_unregister(struct hcr__debug_frames *frames);
 
+/* The walk behind hcr__debug_frames_register, alone (for the fuzz target):
+   copies the `size` bytes of .eh_frame at src to dst, adjusting every
+   PC-relative pointer as if dst lay `moved` bytes after src. 0, or
+   HCR_ECORRUPT / HCR_ERANGE / HCR_ENOMEM with msg naming `path`. */
+int hcr__debug_frames_copy(const char *path, const void *src, void *dst, size_t size,
+                           intptr_t moved, struct hcr__message *msg);
+
 #endif

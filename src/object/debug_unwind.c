@@ -246,6 +246,13 @@ static int walk_frames(struct frame_walk *w)
     return rc;
 }
 
+int hcr__debug_frames_copy(const char *path, const void *src, void *dst, size_t size,
+                           intptr_t moved, struct hcr__message *msg)
+{
+    struct frame_walk w = {src, dst, size, moved, path, msg};
+    return walk_frames(&w);
+}
+
 struct hcr__debug_frames *hcr__debug_frames_register(const char *object_path, const void *eh_frame,
                                                      size_t size, struct hcr__message *msg)
 {
@@ -261,9 +268,8 @@ struct hcr__debug_frames *hcr__debug_frames_register(const char *object_path, co
         free(f);
         return NULL;
     }
-    struct frame_walk w = {eh_frame, f->copy, size, (intptr_t)(f->copy - (unsigned char *)src),
-                           object_path, msg};
-    if (walk_frames(&w) < 0)
+    if (hcr__debug_frames_copy(object_path, eh_frame, f->copy, size,
+                               (intptr_t)((uintptr_t)f->copy - src), msg) < 0)
         goto fail;
     memset(f->copy + size, 0, 4);
     if (mprotect(f->copy, f->map_size, PROT_READ) != 0) {
