@@ -7,12 +7,16 @@
  * be in effect (gdb restoring its saved bytes must not undo hcr's patch),
  * also for the first reloaded copy, redirected by a second reload while
  * gdb's breakpoint sat on its entry. The file static the unit counts in
- * reads the program's live value from inside the reloaded code.
+ * reads the program's live value from inside the reloaded code. And gdb
+ * attaching to a process after its reload finds the reloaded code by
+ * walking the JIT list.
  */
 #include "harness.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static const char script[] =
     "set breakpoint pending on\n"
@@ -88,4 +92,55 @@ TEST_TIMEOUT(breakpoint_by_name_is_hit_in_reloaded_code_and_the_reload_survives_
     CHECK_STR_HAS(out, "deleting breakpoints");
     CHECK_STR_HAS(out, "after delete: 19");
     CHECK_STR_HAS(out, "exited normally");
+}
+
+TEST_TIMEOUT(gdb_attaching_after_a_reload_finds_the_new_code, 120)
+{
+    const char *asan = getenv("ASAN_OPTIONS"); /* LeakSanitizer fails under ptrace */
+    char env[2048];
+    snprintf(env, sizeof env, "%s%sdetect_leaks=0", asan ? asan : "", asan ? ":" : "");
+    setenv("ASAN_OPTIONS", env, 1);
+    int to_child[2], from_child[2];
+    CHECK_EQ(pipe(to_child), 0);
+    CHECK_EQ(pipe(from_child), 0);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        dup2(to_child[0], 0);
+        dup2(from_child[1], 1);
+        close(to_child[1]);
+        close(from_child[0]);
+        execl(HCR_RELOAD_ATTACH_PROG, HCR_RELOAD_ATTACH_PROG, (char *)NULL);
+        _exit(127);
+    }
+    close(to_child[0]);
+    close(from_child[1]);
+    FILE *from = fdopen(from_child[0], "r");
+    char line[256] = "";
+    CHECK(fgets(line, sizeof line, from) != NULL);
+    void *copy = NULL;
+    int result = 0;
+    if (sscanf(line, "ready %p %d", &copy, &result) != 2)
+        harness_fail(__FILE__, __LINE__, "program said: %s", line);
+    CHECK_EQ(result, 20);
+
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "gdb -batch -nx -p %ld -ex 'info symbol %p' -ex 'list unit_mix' "
+             "2>&1 </dev/null", (long)pid, copy);
+    FILE *p = popen(cmd, "r");
+    CHECK(p != NULL);
+    static char out[65536];
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    pclose(p);
+    if (write(to_child[1], "go\n", 3) != 3)
+        harness_fail(__FILE__, __LINE__, "cannot resume the program");
+    CHECK(fgets(line, sizeof line, from) != NULL);
+    CHECK_STR_HAS(line, "resumed 20");
+    fclose(from);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK_EQ(status, 0);
+    CHECK_STR_HAS(out, "unit_mix in section .text.unit_mix of <in-memory@");
+    CHECK_STR_HAS(out, "return x * 16 + UNIT_VERSION; /* unit_mix's line */");
 }
