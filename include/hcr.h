@@ -144,6 +144,12 @@
  *   installs hcr's crash handlers (see 5: they chain to the previous ones),
  *   so that a crash in reloaded code is reported with the object that
  *   introduced it.
+ *
+ *   Reloaded code is visible to gdb (breakpoints by name or file:line, bt,
+ *   list, variables; a breakpoint set by name before a reload also stops
+ *   in the new code, and deleting it never undoes the reload), to the
+ *   unwinder (backtrace(), C++ exceptions) and to perf through
+ *   /tmp/perf-PID.map (HCR_PERF_MAP=0 in the environment turns that off).
  */
 #ifndef HCR_H
 #define HCR_H
