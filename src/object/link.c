@@ -1017,10 +1017,17 @@ static int collect_constructors(struct linker *lk, struct hcr__linked *out)
     for (size_t i = 1; i < elf->shnum; i++) {
         if (lk->secs[i].kind != SEC_LOAD || elf->shdrs[i].sh_type != SHT_INIT_ARRAY)
             continue;
-        const uint64_t *entry = (const uint64_t *)lk->secs[i].address;
+        const unsigned char *entries = (const unsigned char *)lk->secs[i].address;
+        uintptr_t text_lo = (uintptr_t)lk->map + lk->region_offset[R_TEXT];
+        uintptr_t text_hi = text_lo + lk->region_size[R_TEXT];
         for (size_t e = 0; e < elf->shdrs[i].sh_size / 8; e++) {
-            uintptr_t fn = entry[e];
-            int known = fn == 0 || fn == (uintptr_t)-1;
+            uint64_t fn;
+            memcpy(&fn, entries + 8 * e, sizeof fn); /* the section may be unaligned */
+            int known = fn == 0 || fn == UINT64_MAX;
+            if (!known && (fn < text_lo || fn >= text_hi))
+                return hcr__fail(lk->msg, HCR_ECORRUPT,
+                                 "%s: constructor %zu of %s points outside the object's code",
+                                 lk->path, e, hcr__elf_section_name(elf, i));
             for (size_t f = 0; f < out->nfunctions && !known; f++)
                 if (out->functions[f].entry == fn && out->functions[f].original)
                     known = 1;
