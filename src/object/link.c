@@ -118,6 +118,11 @@ static int classify_sections(struct linker *lk)
         const Elf64_Shdr *sh = &elf->shdrs[i];
         const char *name = hcr__elf_section_name(elf, i);
         struct lsec *s = &lk->secs[i];
+        if (starts_with(name, ".gnu.lto_"))
+            return hcr__fail(lk->msg, HCR_EFLAGS,
+                             "%s: built with -flto: the object holds compiler IR, not code; "
+                             "build reloadable files without -flto",
+                             lk->path);
         if (!strcmp(name, "__patchable_function_entries")) {
             lk->patchable_sec = i;
             continue;
