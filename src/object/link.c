@@ -235,6 +235,13 @@ static int find_home(struct linker *lk)
 
 /* ---- symbols -------------------------------------------------------------- */
 
+/* Whether a variable of section sh is one whose value must be kept: the
+   section is writable and loaded as data. */
+static int is_state(const struct linker *lk, size_t sh)
+{
+    return sh < lk->elf->shnum && lk->secs[sh].kind == SEC_LOAD && lk->secs[sh].region == R_DATA;
+}
+
 /* Reads the function-local statics of the object from its debug
    information, if it has local variables named like gcc names them
    (`name.N`). */
@@ -244,16 +251,23 @@ static int read_statics(struct linker *lk)
     int any = 0;
     if (!lk->proc)
         return 0;
+    const char *example = NULL;
     for (size_t k = 1; k < elf->nsyms && !any; k++) {
         const Elf64_Sym *s = &elf->syms[k];
         any = ELF64_ST_BIND(s->st_info) == STB_LOCAL && ELF64_ST_TYPE(s->st_info) == STT_OBJECT &&
-              strchr(hcr__elf_sym_name(elf, s), '.');
+              is_state(lk, hcr__elf_sym_shndx(elf, k)) && strchr(hcr__elf_sym_name(elf, s), '.');
+        example = hcr__elf_sym_name(elf, s);
     }
     if (!any)
         return 0;
     if (hcr__object_statics(lk->path, elf, &lk->statics, &lk->nstatics) < 0)
         return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory reading debug information",
                          lk->path);
+    if (!lk->nstatics)
+        return hcr__fail(lk->msg, HCR_EFLAGS,
+                         "%s: has function-local statics (%s) but no debug information to tell "
+                         "whose they are (gcc renumbers them between builds); build with -g",
+                         lk->path, example);
     lk->static_key = calloc(elf->nsyms, sizeof *lk->static_key);
     if (!lk->static_key)
         return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory", lk->path);
@@ -365,13 +379,6 @@ static int resolve_undefined(struct linker *lk, size_t k)
                      "%s: undefined symbol %s is defined nowhere in the running program or its "
                      "libraries",
                      lk->path, name);
-}
-
-/* Whether data symbol k of section sh is a variable whose value must be
-   kept: it lives in a writable section that is loaded as data. */
-static int is_state(const struct linker *lk, size_t sh)
-{
-    return sh < lk->elf->shnum && lk->secs[sh].kind == SEC_LOAD && lk->secs[sh].region == R_DATA;
 }
 
 static int resolve_defined(struct linker *lk, size_t k, size_t sh)
