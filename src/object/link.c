@@ -402,6 +402,13 @@ static int resolve_defined(struct linker *lk, size_t k, size_t sh)
                              "%s: %s is a new thread-local variable; threads that already run "
                              "have no storage for it (restart the program to add it)",
                              lk->path, name);
+        if (ps->size != s->st_size)
+            return hcr__fail(lk->msg, HCR_ESTATE,
+                             "%s: thread-local variable %s changed size from %llu to %llu "
+                             "bytes; its storage in every thread cannot change (restart to "
+                             "apply)",
+                             lk->path, name, (unsigned long long)ps->size,
+                             (unsigned long long)s->st_size);
         ls->state = S_TLS;
         ls->address = ps->address;
         ls->tls_image = hcr__process_image(lk->proc, ps->image);
