@@ -118,6 +118,11 @@ static int classify_sections(struct linker *lk)
         const Elf64_Shdr *sh = &elf->shdrs[i];
         const char *name = hcr__elf_section_name(elf, i);
         struct lsec *s = &lk->secs[i];
+        if (starts_with(name, ".gnu.lto_"))
+            return hcr__fail(lk->msg, HCR_EFLAGS,
+                             "%s: built with -flto: the object holds compiler IR, not code; "
+                             "build reloadable files without -flto",
+                             lk->path);
         if (!strcmp(name, "__patchable_function_entries")) {
             lk->patchable_sec = i;
             continue;
@@ -230,6 +235,13 @@ static int find_home(struct linker *lk)
 
 /* ---- symbols -------------------------------------------------------------- */
 
+/* Whether a variable of section sh is one whose value must be kept: the
+   section is writable and loaded as data. */
+static int is_state(const struct linker *lk, size_t sh)
+{
+    return sh < lk->elf->shnum && lk->secs[sh].kind == SEC_LOAD && lk->secs[sh].region == R_DATA;
+}
+
 /* Reads the function-local statics of the object from its debug
    information, if it has local variables named like gcc names them
    (`name.N`). */
@@ -239,16 +251,23 @@ static int read_statics(struct linker *lk)
     int any = 0;
     if (!lk->proc)
         return 0;
+    const char *example = NULL;
     for (size_t k = 1; k < elf->nsyms && !any; k++) {
         const Elf64_Sym *s = &elf->syms[k];
         any = ELF64_ST_BIND(s->st_info) == STB_LOCAL && ELF64_ST_TYPE(s->st_info) == STT_OBJECT &&
-              strchr(hcr__elf_sym_name(elf, s), '.');
+              is_state(lk, hcr__elf_sym_shndx(elf, k)) && strchr(hcr__elf_sym_name(elf, s), '.');
+        example = hcr__elf_sym_name(elf, s);
     }
     if (!any)
         return 0;
     if (hcr__object_statics(lk->path, elf, &lk->statics, &lk->nstatics) < 0)
         return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory reading debug information",
                          lk->path);
+    if (!lk->nstatics)
+        return hcr__fail(lk->msg, HCR_EFLAGS,
+                         "%s: has function-local statics (%s) but no debug information to tell "
+                         "whose they are (gcc renumbers them between builds); build with -g",
+                         lk->path, example);
     lk->static_key = calloc(elf->nsyms, sizeof *lk->static_key);
     if (!lk->static_key)
         return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory", lk->path);
@@ -362,13 +381,6 @@ static int resolve_undefined(struct linker *lk, size_t k)
                      lk->path, name);
 }
 
-/* Whether data symbol k of section sh is a variable whose value must be
-   kept: it lives in a writable section that is loaded as data. */
-static int is_state(const struct linker *lk, size_t sh)
-{
-    return sh < lk->elf->shnum && lk->secs[sh].kind == SEC_LOAD && lk->secs[sh].region == R_DATA;
-}
-
 static int resolve_defined(struct linker *lk, size_t k, size_t sh)
 {
     const Elf64_Sym *s = &lk->elf->syms[k];
@@ -390,6 +402,13 @@ static int resolve_defined(struct linker *lk, size_t k, size_t sh)
                              "%s: %s is a new thread-local variable; threads that already run "
                              "have no storage for it (restart the program to add it)",
                              lk->path, name);
+        if (ps->size != s->st_size)
+            return hcr__fail(lk->msg, HCR_ESTATE,
+                             "%s: thread-local variable %s changed size from %llu to %llu "
+                             "bytes; its storage in every thread cannot change (restart to "
+                             "apply)",
+                             lk->path, name, (unsigned long long)ps->size,
+                             (unsigned long long)s->st_size);
         ls->state = S_TLS;
         ls->address = ps->address;
         ls->tls_image = hcr__process_image(lk->proc, ps->image);
@@ -1017,10 +1036,17 @@ static int collect_constructors(struct linker *lk, struct hcr__linked *out)
     for (size_t i = 1; i < elf->shnum; i++) {
         if (lk->secs[i].kind != SEC_LOAD || elf->shdrs[i].sh_type != SHT_INIT_ARRAY)
             continue;
-        const uint64_t *entry = (const uint64_t *)lk->secs[i].address;
+        const unsigned char *entries = (const unsigned char *)lk->secs[i].address;
+        uintptr_t text_lo = (uintptr_t)lk->map + lk->region_offset[R_TEXT];
+        uintptr_t text_hi = text_lo + lk->region_size[R_TEXT];
         for (size_t e = 0; e < elf->shdrs[i].sh_size / 8; e++) {
-            uintptr_t fn = entry[e];
-            int known = fn == 0 || fn == (uintptr_t)-1;
+            uint64_t fn;
+            memcpy(&fn, entries + 8 * e, sizeof fn); /* the section may be unaligned */
+            int known = fn == 0 || fn == UINT64_MAX;
+            if (!known && (fn < text_lo || fn >= text_hi))
+                return hcr__fail(lk->msg, HCR_ECORRUPT,
+                                 "%s: constructor %zu of %s points outside the object's code",
+                                 lk->path, e, hcr__elf_section_name(elf, i));
             for (size_t f = 0; f < out->nfunctions && !known; f++)
                 if (out->functions[f].entry == fn && out->functions[f].original)
                     known = 1;

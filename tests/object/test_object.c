@@ -300,6 +300,11 @@ TEST(an_unknown_relocation_type_is_a_clean_error)
     free(data);
 }
 
+TEST(a_variable_that_changed_size_is_a_clean_error)
+{
+    check_failed_reload(obj("bad_size_prog_b.o"), HCR_ESTATE, "hits");
+}
+
 TEST(a_new_thread_local_is_a_clean_error)
 {
     check_failed_reload(obj("bad_tls_new.o"), HCR_ENOTSUP, "b_new_tls");
@@ -309,6 +314,8 @@ TEST(objects_built_without_the_flags_are_a_clean_error)
 {
     check_failed_reload(obj("nods_prog_a.o"), HCR_EFLAGS, "-fdata-sections");
     check_failed_reload(obj("nopad_prog_b.o"), HCR_EFLAGS, "-fpatchable-function-entry");
+    check_failed_reload(obj("lto_prog_b.o"), HCR_EFLAGS, "-flto");
+    check_failed_reload(obj("nog_prog_b.o"), HCR_EFLAGS, "-g");
 }
 
 int test_unpadded(void);
