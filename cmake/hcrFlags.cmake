@@ -6,16 +6,23 @@
 #   a host callback must leave a return address inside the plugin, or the
 #   host cannot tell which instance called.
 set(HCR_PLUGIN_CFLAGS -fPIC -g -fno-optimize-sibling-calls)
-# HCR_RELOAD_CFLAGS: translation units reloadable in object mode.
-#   -fPIC: the object can be placed anywhere near the image.
-#   -ffunction-sections -fdata-sections: one section per function and per
-#     object, so each is placed and resolved on its own.
-#   -fpatchable-function-entry=9,5: 5 bytes of padding before each function
-#     and 4 nops at its entry; hcr redirects an old function by writing a
-#     jump into the padding and a 2-byte jump at the entry, atomically and
-#     clear of the byte a debugger puts its breakpoint on.
-#   -g: debug information, to tell apart file statics of the same name and
-#     to show reloaded code in gdb.
+# HCR_RELOAD_CFLAGS: translation units reloadable in object mode (gcc only).
+#   -fpatchable-function-entry=9,5 (required): 5 bytes of padding before each
+#     function and 4 one-byte nops at its entry; hcr redirects an old function
+#     by writing a jump into the padding and a 2-byte jump at the entry, one
+#     byte at a time, clear of the byte a debugger puts its breakpoint on.
+#     Objects without it fail with HCR_EFLAGS. (clang emits one 4-byte nop at
+#     the entry, which cannot be switched byte by byte.)
+#   -fdata-sections (required): one section per variable, so a reference to
+#     "section + offset" names exactly one variable of the running program;
+#     a section holding several of them fails with HCR_EFLAGS.
+#   -g (required): debug information, to tell apart file statics in files
+#     of the same base name and function-local statics (whose name.N numbers
+#     shift between builds), and to show reloaded code in gdb.
+#   -fPIC (required): the object can be placed anywhere near the image, and
+#     reaches libraries through GOT entries.
+#   -ffunction-sections (optional): one section per function; objects built
+#     without it reload as well.
 set(HCR_RELOAD_CFLAGS -fPIC -g -ffunction-sections -fdata-sections
     -fpatchable-function-entry=9,5)
 string(REPLACE ";" " " HCR_PLUGIN_CFLAGS_STRING "${HCR_PLUGIN_CFLAGS}")

@@ -8,8 +8,10 @@ function(hcr_plugin target)
 endfunction()
 
 # hcr_reloadable(<target>): build the sources of <target> so that object mode
-# can reload each translation unit, and keep the executable's full symbol
-# table and debug information that hcr links against.
+# can reload each translation unit. hcr links against the executable's full
+# symbol table and debug information, read from /proc/self/exe: do not strip
+# it. Exporting the executable's symbols is not needed by object mode; it is
+# set so that plugins and dlsym see the same functions the objects bind to.
 function(hcr_reloadable target)
   target_compile_options(${target} PRIVATE ${HCR_RELOAD_CFLAGS})
   get_target_property(type ${target} TYPE)

@@ -128,10 +128,30 @@
  * 9. Object mode
  *
  *   Link the program with hcr and build its reloadable translation units
- *   with `pkg-config --variable=reload_cflags hcr`. When a .c file changes,
- *   compile it to an object and call hcr_object_reload("file.o"): every
- *   function it defines runs the new code from then on, and every global
- *   and static keeps its value. See the README for what the flags do.
+ *   with `pkg-config --variable=reload_cflags hcr` (gcc; CMake:
+ *   hcr_reloadable). When a .c file changes, compile it to an object and
+ *   call hcr_object_reload("file.o"): every function it defines runs the
+ *   new code from then on (old function pointers included), and every
+ *   global and static keeps its value: the object's variables are the
+ *   program's own, matched by source file, function and name. New
+ *   variables get their initialisers; constructors run only for new
+ *   functions. See the README for what the flags do and what cannot be
+ *   reloaded (new thread-local variables, variables that change size).
+ *   The translation unit may be in the executable or in a loaded library;
+ *   the executable must not be stripped.
+ *
+ *   One reload at a time (calls from several threads are serialised);
+ *   other threads may run the functions being replaced. Reloaded code stays
+ *   mapped for the life of the process. The first successful reload
+ *   installs hcr's crash handlers (see 5: they chain to the previous ones),
+ *   so that a crash in reloaded code is reported with the object that
+ *   introduced it.
+ *
+ *   Reloaded code is visible to gdb (breakpoints by name or file:line, bt,
+ *   list, variables; a breakpoint set by name before a reload also stops
+ *   in the new code, and deleting it never undoes the reload), to the
+ *   unwinder (backtrace(), C++ exceptions) and to perf through
+ *   /tmp/perf-PID.map (HCR_PERF_MAP=0 in the environment turns that off).
  */
 #ifndef HCR_H
 #define HCR_H

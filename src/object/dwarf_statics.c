@@ -1,0 +1,208 @@
+/*
+ * dwarf_statics.c: what object mode reads from debug information:
+ * function-local statics by (function, variable) (see dwarf_statics.h) and
+ * compilation unit paths. The object's debug sections are relocated by libdwfl,
+ * which places an ET_REL file's sections at addresses of its own; an
+ * address found there is turned back into (section, offset) and then into
+ * the symbol defined at that place.
+ */
+#include "object/dwarf_statics.h"
+
+#include <dwarf.h>
+#include <elfutils/libdwfl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+static int push(struct hcr__local_static **v, size_t *n, size_t *cap, const char *function,
+                const char *variable, uintptr_t address)
+{
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 16;
+        struct hcr__local_static *nv = realloc(*v, c * sizeof *nv);
+        if (!nv)
+            return HCR_ENOMEM;
+        *v = nv;
+        *cap = c;
+    }
+    char *key;
+    if (asprintf(&key, "%s/%s", function, variable) < 0)
+        return HCR_ENOMEM;
+    (*v)[(*n)++] = (struct hcr__local_static){.key = key, .address = address};
+    return 0;
+}
+
+/* Walks the children of `die`, inside function `function` (NULL at file
+   level). */
+static int walk(Dwarf_Die *die, const char *function, uintptr_t bias,
+                struct hcr__local_static **v, size_t *n, size_t *cap, int depth)
+{
+    Dwarf_Die child;
+    if (depth > 16 || dwarf_child(die, &child) != 0)
+        return 0;
+    do {
+        int tag = dwarf_tag(&child);
+        if (tag == DW_TAG_variable && function) {
+            Dwarf_Attribute attr;
+            Dwarf_Op *ops;
+            size_t nops;
+            const char *name = dwarf_diename(&child);
+            if (name && dwarf_attr(&child, DW_AT_location, &attr) &&
+                dwarf_getlocation(&attr, &ops, &nops) == 0 && nops == 1 &&
+                ops[0].atom == DW_OP_addr &&
+                push(v, n, cap, function, name, (uintptr_t)ops[0].number + bias) < 0)
+                return HCR_ENOMEM;
+        } else if (tag == DW_TAG_subprogram) {
+            const char *name = dwarf_diename(&child);
+            if (name && walk(&child, name, bias, v, n, cap, depth + 1) < 0)
+                return HCR_ENOMEM;
+        } else if (tag == DW_TAG_lexical_block && function) {
+            if (walk(&child, function, bias, v, n, cap, depth + 1) < 0)
+                return HCR_ENOMEM;
+        }
+    } while (dwarf_siblingof(&child, &child) == 0);
+    return 0;
+}
+
+int hcr__dwarf_collect_statics(Dwarf_Die *cu, uintptr_t bias, struct hcr__local_static **v,
+                               size_t *n, size_t *cap)
+{
+    return walk(cu, NULL, bias, v, n, cap, 0);
+}
+
+void hcr__local_statics_free(struct hcr__local_static *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i].key);
+    free(v);
+}
+
+/* The defined local data symbol of `elf` at (section, offset), or 0. */
+static size_t symbol_at(const struct hcr__elf *elf, size_t section, uint64_t offset)
+{
+    for (size_t k = 1; k < elf->nsyms; k++) {
+        const Elf64_Sym *s = &elf->syms[k];
+        if (ELF64_ST_BIND(s->st_info) == STB_LOCAL && ELF64_ST_TYPE(s->st_info) == STT_OBJECT &&
+            hcr__elf_sym_shndx(elf, k) == section && s->st_value == offset)
+            return k;
+    }
+    return 0;
+}
+
+/* Opens the debug information of the validated object `elf` with libdwfl,
+   which relocates an ET_REL file's debug sections; it reads the bytes
+   already validated, not the file again (it may have changed since). The
+   session, or NULL (no memory, or no debug information). */
+static Dwfl *open_object(const char *path, const struct hcr__elf *elf, Dwfl_Module **mod,
+                         Dwarf **dw, Dwarf_Addr *bias)
+{
+    static const Dwfl_Callbacks callbacks = {
+        .find_debuginfo = dwfl_standard_find_debuginfo,
+        .section_address = dwfl_offline_section_address,
+    };
+    Dwfl *dwfl = dwfl_begin(&callbacks);
+    if (!dwfl)
+        return NULL;
+    int fd = memfd_create("hcr-object", MFD_CLOEXEC);
+    size_t done = 0;
+    while (fd >= 0 && done < elf->size) {
+        ssize_t w = write(fd, elf->data + done, elf->size - done);
+        if (w <= 0)
+            break;
+        done += (size_t)w;
+    }
+    if (fd < 0 || done < elf->size) {
+        if (fd >= 0)
+            close(fd);
+        dwfl_end(dwfl);
+        return NULL;
+    }
+    *mod = dwfl_report_offline(dwfl, path, path, fd); /* owns fd from here */
+    dwfl_report_end(dwfl, NULL, NULL);
+    *dw = *mod ? dwfl_module_getdwarf(*mod, bias) : NULL;
+    if (!*dw) {
+        dwfl_end(dwfl);
+        return NULL;
+    }
+    return dwfl;
+}
+
+/* The first compilation unit's DIE. 1 if found. */
+static int first_cu(Dwarf *dw, Dwarf_Die *cu)
+{
+    Dwarf_Off next;
+    size_t header;
+    return dwarf_nextcu(dw, 0, &next, &header, NULL, NULL, NULL) == 0 &&
+           dwarf_offdie(dw, header, cu) != NULL;
+}
+
+char *hcr__dwarf_cu_path(Dwarf_Die *cu)
+{
+    const char *name = dwarf_diename(cu);
+    if (!name)
+        return NULL;
+    Dwarf_Attribute attr;
+    const char *dir = dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &attr));
+    char *joined = NULL;
+    if (name[0] == '/' || !dir)
+        joined = strdup(name);
+    else if (asprintf(&joined, "%s/%s", dir, name) < 0)
+        joined = NULL;
+    /* "dir/./a.c", "dir/sub/../a.c" and symlinks name one file. */
+    char *real = joined ? realpath(joined, NULL) : NULL;
+    if (real) {
+        free(joined);
+        return real;
+    }
+    return joined;
+}
+
+char *hcr__object_cu_path(const char *path, const struct hcr__elf *elf)
+{
+    Dwfl_Module *mod;
+    Dwarf *dw;
+    Dwarf_Addr bias;
+    Dwarf_Die cu;
+    char *out = NULL;
+    Dwfl *dwfl = open_object(path, elf, &mod, &dw, &bias);
+    if (!dwfl)
+        return NULL;
+    if (first_cu(dw, &cu))
+        out = hcr__dwarf_cu_path(&cu);
+    dwfl_end(dwfl);
+    return out;
+}
+
+int hcr__object_statics(const char *path, const struct hcr__elf *elf,
+                        struct hcr__local_static **out, size_t *n)
+{
+    size_t cap = 0;
+    int rc = 0;
+    Dwfl_Module *mod;
+    Dwarf *dw;
+    Dwarf_Addr bias;
+    Dwarf_Die cu;
+    *out = NULL;
+    *n = 0;
+    Dwfl *dwfl = open_object(path, elf, &mod, &dw, &bias);
+    if (!dwfl)
+        return 0;
+    if (first_cu(dw, &cu))
+        rc = hcr__dwarf_collect_statics(&cu, (uintptr_t)bias, out, n, &cap);
+    for (size_t i = 0; rc == 0 && i < *n; i++) {
+        Dwarf_Addr addr = (*out)[i].address;
+        Dwarf_Addr section_bias;
+        Elf_Scn *scn = dwfl_module_address_section(mod, &addr, &section_bias);
+        size_t section = scn ? elf_ndxscn(scn) : 0;
+        (*out)[i].symbol = section && section < elf->shnum ? symbol_at(elf, section, addr) : 0;
+    }
+    dwfl_end(dwfl);
+    if (rc < 0) {
+        hcr__local_statics_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}

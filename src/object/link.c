@@ -1,0 +1,1172 @@
+/*
+ * link.c: the object linker (see link.h). Stages, each a function below:
+ * classify sections, find the unit's home (image and source file), resolve
+ * every symbol, plan GOT entries and PLT stubs, lay out and map, copy,
+ * relocate, collect functions and constructors, protect. Memory is laid out
+ * as three page-aligned regions: text (sections, then PLT stubs; mapped
+ * read-execute), read-only (constant sections, relocated read-only data,
+ * .init_array, then the GOT; read-only), and data (writable sections of new
+ * variables; read-write). Every page is written while read-write and only
+ * then made executable, never both at once.
+ */
+#include "object/link.h"
+#include "arch/reloc.h"
+#include "object/dwarf_statics.h"
+#include "object/near_memory.h"
+
+#include <dlfcn.h>
+#include <elf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define PAGE 4096u
+#define PAD_BEFORE 5 /* -fpatchable-function-entry=9,5 */
+#define PAD_AT 4
+#define MAX_MAPPING ((size_t)256 << 20) /* no translation unit needs more */
+
+enum region { R_NONE, R_TEXT, R_RODATA, R_DATA, R_COUNT };
+
+enum sec_kind {
+    SEC_SKIP,    /* not loaded */
+    SEC_LOAD,    /* placed in a region */
+    SEC_BOUND,   /* stands for one variable the program already has */
+    SEC_TLS,     /* thread-local: its variables live in the program's TLS */
+};
+
+struct lsec {
+    enum sec_kind kind;
+    enum region region;
+    size_t offset;       /* within the region */
+    uintptr_t address;   /* run-time */
+    size_t nsyms;        /* defined symbols in it (not section symbols) */
+    size_t first_sym;    /* one of them */
+    int has_bound;       /* some symbol in it binds to existing storage */
+};
+
+enum sym_state { S_NONE, S_NEW, S_BOUND, S_EXTERNAL, S_TLS, S_SECTION, S_ABS, S_GOT_BASE };
+
+struct lsym {
+    enum sym_state state;
+    uintptr_t address;   /* run-time address; TLS: offset in the block */
+    const struct hcr__proc_image *tls_image;
+    int far;             /* external and possibly out of 32-bit reach */
+    uint32_t got, got_tpoff, tlsgd, plt; /* offset+1 in GOT / PLT area, 0 = none */
+    uintptr_t original;  /* functions: the program's entry */
+    size_t common_offset; /* S_NEW commons: offset+1 in the data region */
+    size_t function;     /* functions: index+1 in the linked functions */
+};
+
+struct linker {
+    const struct hcr__elf *elf;
+    const char *path;
+    struct hcr__process *proc;
+    struct hcr__message *msg;
+    struct lsec *secs;
+    struct lsym *syms;
+    size_t home;
+    uint32_t file;
+    const char *file_name;         /* the object's STT_FILE name, or NULL */
+    struct hcr__local_static *statics; /* function-local statics from debug info */
+    size_t nstatics;
+    const char **static_key;       /* per symbol: its "function/variable", or NULL */
+    const struct hcr__proc_image *home_image;
+    size_t region_size[R_COUNT];
+    size_t region_offset[R_COUNT]; /* from the mapping's start */
+    size_t got_size, got_offset;   /* in R_RODATA */
+    size_t plt_size, plt_offset;   /* in R_TEXT */
+    size_t common_size, common_offset; /* in R_DATA */
+    uint32_t tlsld;                /* offset+1 of the shared TLSLD pair */
+    unsigned char *map;
+    size_t map_size;
+    int near;
+    size_t patchable_sec;          /* a __patchable_function_entries section, 0 if none */
+};
+
+static const char *sym_name(const struct linker *lk, size_t k)
+{
+    const Elf64_Sym *s = &lk->elf->syms[k];
+    if (ELF64_ST_TYPE(s->st_info) == STT_SECTION) {
+        size_t sh = hcr__elf_sym_shndx(lk->elf, k);
+        return hcr__elf_section_name(lk->elf, sh < lk->elf->shnum ? sh : 0);
+    }
+    return hcr__elf_sym_name(lk->elf, s);
+}
+
+static int starts_with(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static size_t align_up(size_t v, size_t a)
+{
+    return (v + a - 1) & ~(a - 1);
+}
+
+/* ---- sections ----------------------------------------------------------- */
+
+/* Decides which sections are loaded and into which region. Writable data
+   sections are candidates for binding; .data.rel.ro, .init_array and
+   .fini_array are writable only for the dynamic linker's sake: they hold
+   constants, so the new version's contents are loaded read-only. */
+static int classify_sections(struct linker *lk)
+{
+    const struct hcr__elf *elf = lk->elf;
+    for (size_t i = 1; i < elf->shnum; i++) {
+        const Elf64_Shdr *sh = &elf->shdrs[i];
+        const char *name = hcr__elf_section_name(elf, i);
+        struct lsec *s = &lk->secs[i];
+        if (starts_with(name, ".gnu.lto_"))
+            return hcr__fail(lk->msg, HCR_EFLAGS,
+                             "%s: built with -flto: the object holds compiler IR, not code; "
+                             "build reloadable files without -flto",
+                             lk->path);
+        if (!strcmp(name, "__patchable_function_entries")) {
+            lk->patchable_sec = i;
+            continue;
+        }
+        if (!(sh->sh_flags & SHF_ALLOC) || sh->sh_type == SHT_GROUP)
+            continue;
+        if (sh->sh_flags & SHF_TLS) {
+            s->kind = SEC_TLS;
+            continue;
+        }
+        if (sh->sh_addralign > PAGE)
+            return hcr__fail(lk->msg, HCR_ENOTSUP,
+                             "%s: section %s asks for %llu-byte alignment; hcr places sections "
+                             "with at most page alignment",
+                             lk->path, name, (unsigned long long)sh->sh_addralign);
+        if (sh->sh_type == SHT_FINI_ARRAY || sh->sh_type == SHT_PREINIT_ARRAY ||
+            starts_with(name, ".fini_array") || starts_with(name, ".ctors") ||
+            starts_with(name, ".dtors"))
+            continue; /* destructors never run for reloaded code */
+        s->kind = SEC_LOAD;
+        if (sh->sh_flags & SHF_EXECINSTR)
+            s->region = R_TEXT;
+        else if ((sh->sh_flags & SHF_WRITE) && !starts_with(name, ".data.rel.ro") &&
+                 sh->sh_type != SHT_INIT_ARRAY && !starts_with(name, ".init_array"))
+            s->region = R_DATA;
+        else
+            s->region = R_RODATA;
+    }
+    /* Count the symbols defined in each section, for binding decisions. */
+    for (size_t k = 1; k < elf->nsyms; k++) {
+        unsigned type = ELF64_ST_TYPE(elf->syms[k].st_info);
+        size_t sh = hcr__elf_sym_shndx(elf, k);
+        if (type == STT_SECTION || type == STT_FILE || sh == SHN_UNDEF || sh >= elf->shnum)
+            continue;
+        if (!lk->secs[sh].nsyms)
+            lk->secs[sh].first_sym = k;
+        lk->secs[sh].nsyms++;
+    }
+    return 0;
+}
+
+/* ---- home: the image and source file the unit belongs to --------------- */
+
+/* The image defining the first global of the object (functions only, or
+   variables only) that the process knows; 1 and *image if there is one. */
+static int image_of_globals(const struct linker *lk, int functions, size_t *image)
+{
+    const struct hcr__elf *elf = lk->elf;
+    size_t nimages = hcr__process_image_count(lk->proc);
+    for (size_t k = 1; k < elf->nsyms; k++) {
+        const Elf64_Sym *s = &elf->syms[k];
+        size_t sh = hcr__elf_sym_shndx(elf, k);
+        if (ELF64_ST_BIND(s->st_info) == STB_LOCAL || sh == SHN_UNDEF || sh >= elf->shnum ||
+            (ELF64_ST_TYPE(s->st_info) == STT_FUNC) != functions)
+            continue;
+        for (size_t i = 0; i < nimages; i++)
+            if (hcr__process_find_global(lk->proc, i, hcr__elf_sym_name(elf, s))) {
+                *image = i;
+                return 1;
+            }
+    }
+    return 0;
+}
+
+/* Decides the image and source file the object's unit belongs to: the
+   image of its global functions (of its variables if it has none: the
+   executable may hold a copy of a library's variable), then the file group
+   of its STT_FILE name there. */
+static int find_home(struct linker *lk)
+{
+    const struct hcr__elf *elf = lk->elf;
+    lk->home = 0;
+    if (!lk->proc)
+        return 0;
+    size_t nimages = hcr__process_image_count(lk->proc);
+    int found = image_of_globals(lk, 1, &lk->home) || image_of_globals(lk, 0, &lk->home);
+    const char *file = NULL;
+    for (size_t k = 1; k < elf->nsyms; k++)
+        if (ELF64_ST_TYPE(elf->syms[k].st_info) == STT_FILE) {
+            file = hcr__elf_sym_name(elf, &elf->syms[k]);
+            break;
+        }
+    lk->home_image = hcr__process_image(lk->proc, lk->home);
+    lk->file_name = file && file[0] ? file : NULL;
+    if (!file || !file[0])
+        return 0; /* no locals can be matched: every static is new */
+    int rc = hcr__process_find_file(lk->proc, lk->home, file, lk->path, lk->elf, &lk->file,
+                                    lk->msg);
+    if (rc < 0)
+        return rc;
+    if (!found && lk->file == HCR__NO_FILE) {
+        /* No global matched: look for the file in the other images. */
+        for (size_t i = 1; i < nimages && lk->file == HCR__NO_FILE; i++) {
+            rc = hcr__process_find_file(lk->proc, i, file, lk->path, lk->elf, &lk->file, lk->msg);
+            if (rc < 0)
+                return rc;
+            if (lk->file != HCR__NO_FILE) {
+                lk->home = i;
+                lk->home_image = hcr__process_image(lk->proc, i);
+            }
+        }
+    }
+    if (!found && lk->file == HCR__NO_FILE)
+        hcr__log(NULL, HCR_LOG_WARN,
+                 "object: %s defines nothing the program has (source %s): its code is new and "
+                 "only reachable through new references",
+                 lk->path, file);
+    return 0;
+}
+
+/* ---- symbols -------------------------------------------------------------- */
+
+/* Whether a variable of section sh is one whose value must be kept: the
+   section is writable and loaded as data. */
+static int is_state(const struct linker *lk, size_t sh)
+{
+    return sh < lk->elf->shnum && lk->secs[sh].kind == SEC_LOAD && lk->secs[sh].region == R_DATA;
+}
+
+/* Reads the function-local statics of the object from its debug
+   information, if it has local variables named like gcc names them
+   (`name.N`). */
+static int read_statics(struct linker *lk)
+{
+    const struct hcr__elf *elf = lk->elf;
+    int any = 0;
+    if (!lk->proc)
+        return 0;
+    const char *example = NULL;
+    for (size_t k = 1; k < elf->nsyms && !any; k++) {
+        const Elf64_Sym *s = &elf->syms[k];
+        any = ELF64_ST_BIND(s->st_info) == STB_LOCAL && ELF64_ST_TYPE(s->st_info) == STT_OBJECT &&
+              is_state(lk, hcr__elf_sym_shndx(elf, k)) && strchr(hcr__elf_sym_name(elf, s), '.');
+        example = hcr__elf_sym_name(elf, s);
+    }
+    if (!any)
+        return 0;
+    if (hcr__object_statics(lk->path, elf, &lk->statics, &lk->nstatics) < 0)
+        return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory reading debug information",
+                         lk->path);
+    if (!lk->nstatics)
+        return hcr__fail(lk->msg, HCR_EFLAGS,
+                         "%s: has function-local statics (%s) but no debug information to tell "
+                         "whose they are (gcc renumbers them between builds); build with -g",
+                         lk->path, example);
+    lk->static_key = calloc(elf->nsyms, sizeof *lk->static_key);
+    if (!lk->static_key)
+        return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory", lk->path);
+    for (size_t i = 0; i < lk->nstatics; i++)
+        if (lk->statics[i].symbol)
+            lk->static_key[lk->statics[i].symbol] = lk->statics[i].key;
+    return 0;
+}
+
+/* The process symbol object symbol k stands for (same name; same source
+   file for locals), or NULL. */
+static const struct hcr__proc_sym *existing(const struct linker *lk, size_t k)
+{
+    const Elf64_Sym *s = &lk->elf->syms[k];
+    const char *name = hcr__elf_sym_name(lk->elf, s);
+    if (!lk->proc || !name[0])
+        return NULL;
+    int local = ELF64_ST_BIND(s->st_info) == STB_LOCAL;
+    const struct hcr__proc_sym *ps;
+    if (local && lk->static_key && lk->static_key[k]) {
+        /* A function-local static: by function and name, never by the
+           file-wide number in its symbol name. */
+        name = lk->static_key[k];
+        ps = hcr__process_find_local_static(lk->proc, lk->home, lk->file, name);
+    } else {
+        ps = local ? hcr__process_find_local(lk->proc, lk->home, lk->file, name)
+                   : hcr__process_find_global(lk->proc, lk->home, name);
+    }
+    if (!ps && (!local || lk->file_name))
+        ps = hcr__process_find_reloaded(lk->proc, lk->home, lk->file,
+                                        local ? lk->file_name : NULL, name);
+    return ps;
+}
+
+/* The definition the dynamic linker binds `name` to in the global scope,
+   or NULL. */
+static void *interposed(const char *name)
+{
+    dlerror();
+    void *addr = dlsym(RTLD_DEFAULT, name);
+    return addr && !dlerror() ? addr : NULL;
+}
+
+static int in_home(const struct linker *lk, uintptr_t address)
+{
+    return lk->home_image && address >= lk->home_image->lo && address < lk->home_image->hi;
+}
+
+/* Resolves an undefined symbol: the home image's globals (hidden ones
+   included), then the executable's, then the dynamic linker's global scope
+   (default symbol versions, IFUNCs resolved). */
+static int resolve_undefined(struct linker *lk, size_t k)
+{
+    const Elf64_Sym *s = &lk->elf->syms[k];
+    const char *name = hcr__elf_sym_name(lk->elf, s);
+    struct lsym *ls = &lk->syms[k];
+    if (!strcmp(name, "_GLOBAL_OFFSET_TABLE_")) {
+        ls->state = S_GOT_BASE; /* this object's own GOT */
+        return 0;
+    }
+    ls->state = S_EXTERNAL;
+    if (!lk->proc)
+        return 0; /* the sandbox points it into the mapping after layout */
+    const struct hcr__proc_sym *ps = NULL;
+    if (lk->home != 0 && ELF64_ST_VISIBILITY(s->st_other) == STV_DEFAULT) {
+        /* A library's default-visibility references go where the dynamic
+           linker sent them: possibly to the executable's copy of a variable
+           (copy relocation) or another interposing definition. */
+        void *addr = interposed(name);
+        if (addr) {
+            ls->address = (uintptr_t)addr;
+            ls->far = !in_home(lk, ls->address);
+            return 0;
+        }
+    }
+    ps = hcr__process_find_global(lk->proc, lk->home, name);
+    if (!ps && lk->home != 0)
+        ps = hcr__process_find_global(lk->proc, 0, name);
+    if (ps && ps->type == STT_TLS) {
+        ls->state = S_TLS;
+        ls->address = ps->address;
+        ls->tls_image = hcr__process_image(lk->proc, ps->image);
+        return 0;
+    }
+    if (ps && ps->type == STT_GNU_IFUNC) {
+        void *(*resolver)(void) = (void *(*)(void))ps->address;
+        ls->address = (uintptr_t)resolver();
+        ls->far = 1;
+        return 0;
+    }
+    if (ps) {
+        ls->address = ps->address;
+        ls->far = ps->image != lk->home;
+        return 0;
+    }
+    dlerror();
+    void *addr = dlsym(RTLD_DEFAULT, name);
+    if (addr && !dlerror()) {
+        ls->address = (uintptr_t)addr;
+        ls->far = 1;
+        return 0;
+    }
+    if (ELF64_ST_BIND(s->st_info) == STB_WEAK) {
+        ls->address = 0;
+        ls->far = 1;
+        return 0;
+    }
+    return hcr__fail(lk->msg, HCR_ENOSYM,
+                     "%s: undefined symbol %s is defined nowhere in the running program or its "
+                     "libraries",
+                     lk->path, name);
+}
+
+static int resolve_defined(struct linker *lk, size_t k, size_t sh)
+{
+    const Elf64_Sym *s = &lk->elf->syms[k];
+    unsigned type = ELF64_ST_TYPE(s->st_info);
+    const char *name = hcr__elf_sym_name(lk->elf, s);
+    struct lsym *ls = &lk->syms[k];
+    const struct hcr__proc_sym *ps = existing(lk, k);
+    if (type == STT_GNU_IFUNC)
+        return hcr__fail(lk->msg, HCR_ENOTSUP, "%s: %s is an IFUNC; hcr cannot reload resolvers",
+                         lk->path, name);
+    if (lk->secs[sh].kind == SEC_TLS || type == STT_TLS) {
+        if (!lk->proc) {
+            ls->state = S_TLS;
+            ls->address = s->st_value;
+            return 0;
+        }
+        if (!ps || ps->type != STT_TLS)
+            return hcr__fail(lk->msg, HCR_ENOTSUP,
+                             "%s: %s is a new thread-local variable; threads that already run "
+                             "have no storage for it (restart the program to add it)",
+                             lk->path, name);
+        if (ps->size != s->st_size)
+            return hcr__fail(lk->msg, HCR_ESTATE,
+                             "%s: thread-local variable %s changed size from %llu to %llu "
+                             "bytes; its storage in every thread cannot change (restart to "
+                             "apply)",
+                             lk->path, name, (unsigned long long)ps->size,
+                             (unsigned long long)s->st_size);
+        ls->state = S_TLS;
+        ls->address = ps->address;
+        ls->tls_image = hcr__process_image(lk->proc, ps->image);
+        lk->secs[sh].has_bound = 1;
+        return 0;
+    }
+    ls->state = S_NEW;
+    uint64_t sec_size = lk->elf->shdrs[sh].sh_size;
+    if (s->st_value > sec_size || (type == STT_FUNC && s->st_size > sec_size - s->st_value))
+        return hcr__fail(lk->msg, HCR_ECORRUPT,
+                         "%s: symbol %s (0x%llx bytes at 0x%llx) lies outside its section %s "
+                         "(0x%llx bytes)",
+                         lk->path, name, (unsigned long long)s->st_size,
+                         (unsigned long long)s->st_value, hcr__elf_section_name(lk->elf, sh),
+                         (unsigned long long)sec_size);
+    if (type == STT_FUNC) {
+        if (ps && (ps->type == STT_FUNC))
+            ls->original = ps->address;
+        return 0;
+    }
+    if (!is_state(lk, sh) || !ps || ps->type == STT_FUNC || ps->type == STT_TLS)
+        return 0;
+    if (ps->size != s->st_size)
+        return hcr__fail(lk->msg, HCR_ESTATE,
+                         "%s: variable %s changed size from %llu to %llu bytes; its storage in "
+                         "the running program cannot grow or shrink (restart to apply)",
+                         lk->path, name, (unsigned long long)ps->size,
+                         (unsigned long long)s->st_size);
+    ls->state = S_BOUND;
+    ls->address = ps->address;
+    if (lk->home != 0 && ELF64_ST_BIND(s->st_info) != STB_LOCAL &&
+        ELF64_ST_VISIBILITY(s->st_other) == STV_DEFAULT) {
+        /* The executable may hold the live copy of a library's variable
+           (copy relocation): the library itself uses that one. */
+        void *addr = interposed(name);
+        if (addr)
+            ls->address = (uintptr_t)addr;
+    }
+    lk->secs[sh].has_bound = 1;
+    return 0;
+}
+
+static int resolve_symbols(struct linker *lk)
+{
+    const struct hcr__elf *elf = lk->elf;
+    for (size_t k = 1; k < elf->nsyms; k++) {
+        const Elf64_Sym *s = &elf->syms[k];
+        unsigned type = ELF64_ST_TYPE(s->st_info);
+        size_t sh = hcr__elf_sym_shndx(elf, k);
+        struct lsym *ls = &lk->syms[k];
+        int rc = 0;
+        if (type == STT_FILE)
+            continue;
+        if (type == STT_SECTION) {
+            ls->state = S_SECTION;
+            continue;
+        }
+        if (sh == SHN_UNDEF) {
+            rc = resolve_undefined(lk, k);
+        } else if (sh == SHN_ABS) {
+            ls->state = S_ABS;
+            ls->address = s->st_value;
+        } else if (sh == SHN_COMMON) {
+            const struct hcr__proc_sym *ps = existing(lk, k);
+            if (ps && ps->type != STT_FUNC && ps->type != STT_TLS) {
+                ls->state = S_BOUND;
+                ls->address = ps->address;
+            } else {
+                size_t align = s->st_value && s->st_value <= PAGE ? s->st_value : 8;
+                if (align & (align - 1))
+                    return hcr__fail(lk->msg, HCR_ECORRUPT,
+                                     "%s: common symbol %s has alignment %llu", lk->path,
+                                     hcr__elf_sym_name(elf, s), (unsigned long long)s->st_value);
+                if (s->st_size > (1u << 30))
+                    return hcr__fail(lk->msg, HCR_ECORRUPT, "%s: common symbol %s is too large",
+                                     lk->path, hcr__elf_sym_name(elf, s));
+                lk->common_size = align_up(lk->common_size, align);
+                ls->state = S_NEW;
+                ls->common_offset = lk->common_size + 1;
+                lk->common_size += s->st_size;
+            }
+        } else if (sh >= elf->shnum) {
+            return hcr__fail(lk->msg, HCR_ECORRUPT, "%s: symbol %s has reserved section index %zu",
+                             lk->path, hcr__elf_sym_name(elf, s), sh);
+        } else if (lk->secs[sh].kind == SEC_SKIP) {
+            ls->state = S_ABS; /* defined in a section that is not loaded */
+            ls->address = 0;
+        } else {
+            rc = resolve_defined(lk, k, sh);
+        }
+        if (rc < 0)
+            return rc;
+    }
+    /* A data section holding exactly one variable, which the program
+       already has, is that variable: it is not loaded, and references to
+       the section itself mean the existing storage. */
+    for (size_t i = 1; i < elf->shnum; i++) {
+        struct lsec *sec = &lk->secs[i];
+        if (sec->kind != SEC_LOAD || !sec->has_bound)
+            continue;
+        const struct lsym *only = &lk->syms[sec->first_sym];
+        if (sec->nsyms == 1 && only->state == S_BOUND && elf->syms[sec->first_sym].st_value == 0) {
+            sec->kind = SEC_BOUND;
+            sec->address = only->address;
+        }
+    }
+    return 0;
+}
+
+/* ---- planning GOT entries and PLT stubs ------------------------------------ */
+
+/* A relocation against a section symbol reaches its target by addend alone.
+   For a section that mixes variables of the program with others, the
+   variable an addend means cannot be known (a PC-relative addend also
+   carries the distance to the end of the instruction), so hcr refuses the
+   object instead of guessing. */
+static int check_section_ref(struct linker *lk, size_t k, size_t target_sec)
+{
+    size_t sh = hcr__elf_sym_shndx(lk->elf, k);
+    if (sh == SHN_UNDEF || sh >= lk->elf->shnum)
+        return hcr__fail(lk->msg, HCR_ECORRUPT, "%s: section symbol %zu has no section", lk->path,
+                         k);
+    const struct lsec *s = &lk->secs[sh];
+    if ((s->kind == SEC_LOAD && s->has_bound) || s->kind == SEC_TLS)
+        return hcr__fail(lk->msg, HCR_EFLAGS,
+                         "%s: %s refers to variables of section %s by offset, and that section "
+                         "holds several variables of the running program; build with "
+                         "-fdata-sections (hcr's reload flags)",
+                         lk->path, hcr__elf_section_name(lk->elf, target_sec),
+                         hcr__elf_section_name(lk->elf, sh));
+    return 0;
+}
+
+static int plan(struct linker *lk)
+{
+    const struct hcr__elf *elf = lk->elf;
+    for (size_t i = 1; i < elf->shnum; i++) {
+        size_t n;
+        const Elf64_Rela *rel = hcr__elf_rela(elf, i, &n);
+        if (!rel)
+            continue;
+        size_t target = elf->shdrs[i].sh_info;
+        if (target >= elf->shnum || lk->secs[target].kind != SEC_LOAD)
+            continue;
+        if (elf->shdrs[i].sh_link != elf->symtab_shndx)
+            return hcr__fail(lk->msg, HCR_ECORRUPT, "%s: %s does not use the symbol table",
+                             lk->path, hcr__elf_section_name(elf, i));
+        for (size_t r = 0; r < n; r++) {
+            uint32_t type = (uint32_t)ELF64_R_TYPE(rel[r].r_info);
+            size_t k = ELF64_R_SYM(rel[r].r_info);
+            enum hcr__reloc_need need;
+            if (hcr__arch_reloc_need(type, &need) < 0)
+                return hcr__fail(lk->msg, HCR_ERELOC,
+                                 "%s: relocation type %u against %s in %s is not supported by "
+                                 "hcr",
+                                 lk->path, type,
+                                 ELF64_R_SYM(rel[r].r_info) < elf->nsyms
+                                     ? sym_name(lk, ELF64_R_SYM(rel[r].r_info))
+                                     : "?",
+                                 hcr__elf_section_name(elf, i));
+            if (k == 0 || k >= elf->nsyms) {
+                if (need != HCR__NEED_NONE)
+                    return hcr__fail(lk->msg, HCR_ECORRUPT,
+                                     "%s: relocation %zu of %s needs a symbol", lk->path, r,
+                                     hcr__elf_section_name(elf, i));
+                continue;
+            }
+            struct lsym *ls = &lk->syms[k];
+            if (ls->state == S_SECTION) {
+                int rc = check_section_ref(lk, k, target);
+                if (rc < 0)
+                    return rc;
+            }
+            int tls = ls->state == S_TLS;
+            switch (need) {
+            case HCR__NEED_GOT:
+                if (!ls->got) {
+                    lk->got_size = align_up(lk->got_size, 8);
+                    ls->got = (uint32_t)lk->got_size + 1;
+                    lk->got_size += 8;
+                }
+                break;
+            case HCR__NEED_PLT:
+                if (ls->far && !ls->plt) {
+                    if (!ls->got) {
+                        lk->got_size = align_up(lk->got_size, 8);
+                        ls->got = (uint32_t)lk->got_size + 1;
+                        lk->got_size += 8;
+                    }
+                    ls->plt = (uint32_t)lk->plt_size + 1;
+                    lk->plt_size += HCR__ARCH_PLT_SIZE;
+                }
+                break;
+            case HCR__NEED_GOT_TPOFF:
+            case HCR__NEED_TLSGD:
+            case HCR__NEED_TLS_OFFSET:
+                if (!tls)
+                    return hcr__fail(lk->msg, HCR_ECORRUPT,
+                                     "%s: thread-local relocation %s against %s, which is not "
+                                     "thread-local",
+                                     lk->path, hcr__arch_reloc_name(type), sym_name(lk, k));
+                if (need == HCR__NEED_GOT_TPOFF && !ls->got_tpoff) {
+                    if (lk->proc && !ls->tls_image->tls_static)
+                        return hcr__fail(lk->msg, HCR_ENOTSUP,
+                                         "%s: %s uses the initial-exec TLS model for %s, which "
+                                         "lives in a library's dynamic TLS",
+                                         lk->path, hcr__arch_reloc_name(type), sym_name(lk, k));
+                    lk->got_size = align_up(lk->got_size, 8);
+                    ls->got_tpoff = (uint32_t)lk->got_size + 1;
+                    lk->got_size += 8;
+                }
+                if (need == HCR__NEED_TLSGD && !ls->tlsgd) {
+                    lk->got_size = align_up(lk->got_size, 16);
+                    ls->tlsgd = (uint32_t)lk->got_size + 1;
+                    lk->got_size += 16;
+                }
+                break;
+            case HCR__NEED_TLSLD:
+                if (!lk->tlsld) {
+                    lk->got_size = align_up(lk->got_size, 16);
+                    lk->tlsld = (uint32_t)lk->got_size + 1;
+                    lk->got_size += 16;
+                }
+                break;
+            case HCR__NEED_NONE:
+                break;
+            }
+        }
+    }
+    return 0;
+}
+
+/* ---- layout and mapping -------------------------------------------------------- */
+
+static int layout(struct linker *lk)
+{
+    const struct hcr__elf *elf = lk->elf;
+    for (size_t i = 1; i < elf->shnum; i++) {
+        struct lsec *s = &lk->secs[i];
+        if (s->kind != SEC_LOAD)
+            continue;
+        const Elf64_Shdr *sh = &elf->shdrs[i];
+        size_t align = sh->sh_addralign ? sh->sh_addralign : 1;
+        if (align & (align - 1))
+            return hcr__fail(lk->msg, HCR_ECORRUPT, "%s: section %s has alignment %zu", lk->path,
+                             hcr__elf_section_name(elf, i), align);
+        if (sh->sh_size > (1ull << 30))
+            return hcr__fail(lk->msg, HCR_ENOTSUP, "%s: section %s is larger than 1 GiB",
+                             lk->path, hcr__elf_section_name(elf, i));
+        size_t *size = &lk->region_size[s->region];
+        *size = align_up(*size, align);
+        s->offset = *size;
+        *size += sh->sh_size;
+    }
+    lk->plt_offset = align_up(lk->region_size[R_TEXT], 16);
+    lk->region_size[R_TEXT] = lk->plt_offset + lk->plt_size;
+    lk->got_offset = align_up(lk->region_size[R_RODATA], 16);
+    lk->region_size[R_RODATA] = lk->got_offset + lk->got_size;
+    lk->common_offset = align_up(lk->region_size[R_DATA], 64);
+    lk->region_size[R_DATA] = lk->common_offset + lk->common_size;
+    size_t total = 0;
+    for (int r = R_TEXT; r < R_COUNT; r++) {
+        lk->region_offset[r] = total;
+        total += align_up(lk->region_size[r], PAGE);
+    }
+    if (total == 0)
+        total = PAGE;
+    if (total > MAX_MAPPING)
+        return hcr__fail(lk->msg, HCR_ENOTSUP,
+                         "%s: the object needs %zu bytes of memory, more than hcr places for one "
+                         "translation unit (%zu)",
+                         lk->path, total, (size_t)MAX_MAPPING);
+    lk->map_size = total;
+    if (lk->proc) {
+        struct hcr__message why;
+        void *p = hcr__near_map(lk->home_image->lo, lk->home_image->hi, total, &why);
+        if (!p)
+            return hcr__fail(lk->msg, HCR_ENOMEM,
+                             "%s: no room for its %zu bytes within 32-bit reach of %s: %s",
+                             lk->path, total, lk->home_image->path, why.text);
+        lk->map = p;
+        lk->near = 1;
+    } else {
+        void *p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+            return hcr__fail(lk->msg, HCR_ENOMEM, "%s: cannot map %zu bytes", lk->path, total);
+        lk->map = p;
+    }
+    uintptr_t base = (uintptr_t)lk->map;
+    for (size_t i = 1; i < elf->shnum; i++) {
+        struct lsec *s = &lk->secs[i];
+        if (s->kind != SEC_LOAD)
+            continue;
+        s->address = base + lk->region_offset[s->region] + s->offset;
+        size_t size;
+        const void *data = hcr__elf_section_data(elf, i, &size);
+        if (data && elf->shdrs[i].sh_type != SHT_NOBITS)
+            memcpy((void *)s->address, data, size);
+    }
+    /* Symbol addresses now that sections have theirs. */
+    for (size_t k = 1; k < elf->nsyms; k++) {
+        struct lsym *ls = &lk->syms[k];
+        size_t sh = hcr__elf_sym_shndx(elf, k);
+        if (ls->state == S_SECTION) {
+            ls->address = sh < elf->shnum ? lk->secs[sh].address : 0;
+        } else if (ls->state == S_GOT_BASE) {
+            ls->address = base + lk->region_offset[R_RODATA] + lk->got_offset;
+        } else if (ls->state == S_NEW) {
+            if (ls->common_offset)
+                ls->address = base + lk->region_offset[R_DATA] + lk->common_offset +
+                              ls->common_offset - 1;
+            else
+                ls->address = lk->secs[sh].address + elf->syms[k].st_value;
+        }
+    }
+    return 0;
+}
+
+static uintptr_t got_entry(const struct linker *lk, uint32_t slot)
+{
+    return (uintptr_t)lk->map + lk->region_offset[R_RODATA] + lk->got_offset + slot - 1;
+}
+
+static int64_t tpoff_of(const struct linker *lk, const struct lsym *ls)
+{
+    if (!lk->proc || !ls->tls_image)
+        return (int64_t)ls->address;
+    return (int64_t)ls->tls_image->tls_tpoff + (int64_t)ls->address;
+}
+
+/* Fills the GOT and writes the PLT stubs. */
+static void fill_got(struct linker *lk)
+{
+    const struct hcr__elf *elf = lk->elf;
+    for (size_t k = 1; k < elf->nsyms; k++) {
+        const struct lsym *ls = &lk->syms[k];
+        if (ls->got)
+            *(uint64_t *)got_entry(lk, ls->got) = ls->address;
+        if (ls->got_tpoff)
+            *(int64_t *)got_entry(lk, ls->got_tpoff) = tpoff_of(lk, ls);
+        if (ls->tlsgd) {
+            uint64_t *pair = (uint64_t *)got_entry(lk, ls->tlsgd);
+            pair[0] = ls->tls_image ? ls->tls_image->tls_modid : 0;
+            pair[1] = ls->address;
+        }
+        if (ls->plt) {
+            uintptr_t stub = (uintptr_t)lk->map + lk->region_offset[R_TEXT] + lk->plt_offset +
+                             ls->plt - 1;
+            hcr__arch_plt_write((unsigned char *)stub, stub, got_entry(lk, ls->got));
+        }
+    }
+    if (lk->tlsld) {
+        uint64_t *pair = (uint64_t *)got_entry(lk, lk->tlsld);
+        pair[0] = lk->home_image ? lk->home_image->tls_modid : 0;
+        pair[1] = 0;
+    }
+}
+
+/* ---- relocation ----------------------------------------------------------------- */
+
+static int relocate(struct linker *lk)
+{
+    const struct hcr__elf *elf = lk->elf;
+    for (size_t i = 1; i < elf->shnum; i++) {
+        size_t n;
+        const Elf64_Rela *rel = hcr__elf_rela(elf, i, &n);
+        if (!rel)
+            continue;
+        size_t target = elf->shdrs[i].sh_info;
+        if (target >= elf->shnum || lk->secs[target].kind != SEC_LOAD)
+            continue;
+        const Elf64_Shdr *tsh = &elf->shdrs[target];
+        if (tsh->sh_type == SHT_NOBITS && n)
+            return hcr__fail(lk->msg, HCR_ECORRUPT, "%s: relocations for %s, which has no bytes",
+                             lk->path, hcr__elf_section_name(elf, target));
+        unsigned char *sec = (unsigned char *)lk->secs[target].address;
+        for (size_t r = 0; r < n; r++) {
+            uint32_t type = (uint32_t)ELF64_R_TYPE(rel[r].r_info);
+            size_t k = ELF64_R_SYM(rel[r].r_info);
+            if (rel[r].r_offset >= tsh->sh_size)
+                return hcr__fail(lk->msg, HCR_ECORRUPT,
+                                 "%s: relocation at offset 0x%llx lies outside %s (0x%llx bytes)",
+                                 lk->path, (unsigned long long)rel[r].r_offset,
+                                 hcr__elf_section_name(elf, target),
+                                 (unsigned long long)tsh->sh_size);
+            const struct lsym *ls = k && k < elf->nsyms ? &lk->syms[k] : NULL;
+            struct hcr__reloc_value v = {
+                .S = ls ? ls->address : 0,
+                .A = rel[r].r_addend,
+                .P = (uintptr_t)sec + rel[r].r_offset,
+            };
+            v.L = v.S;
+            if (ls) {
+                v.Z = elf->syms[k].st_size;
+                if (ls->plt && !hcr__arch_fits_pc32((int64_t)(v.S + (uint64_t)v.A - v.P)))
+                    v.L = (uintptr_t)lk->map + lk->region_offset[R_TEXT] + lk->plt_offset +
+                          ls->plt - 1;
+                enum hcr__reloc_need need = HCR__NEED_NONE;
+                hcr__arch_reloc_need(type, &need);
+                if (need == HCR__NEED_GOT)
+                    v.G = got_entry(lk, ls->got);
+                else if (need == HCR__NEED_GOT_TPOFF)
+                    v.G = got_entry(lk, ls->got_tpoff);
+                else if (need == HCR__NEED_TLSGD)
+                    v.G = got_entry(lk, ls->tlsgd);
+                else if (need == HCR__NEED_TLSLD)
+                    v.G = got_entry(lk, lk->tlsld);
+                if (ls->state == S_TLS) {
+                    v.tpoff = tpoff_of(lk, ls);
+                    v.dtpoff = (int64_t)ls->address;
+                }
+            }
+            int rc = hcr__arch_reloc_apply(sec + rel[r].r_offset,
+                                           tsh->sh_size - rel[r].r_offset, type, &v);
+            if (rc == HCR_ERANGE)
+                return hcr__fail(lk->msg, HCR_ERELOC,
+                                 "%s: %s at %s+0x%llx against %s: the target is out of the "
+                                 "field's reach",
+                                 lk->path, hcr__arch_reloc_name(type),
+                                 hcr__elf_section_name(elf, target),
+                                 (unsigned long long)rel[r].r_offset, ls ? sym_name(lk, k) : "0");
+            if (rc < 0)
+                return hcr__fail(lk->msg, rc == HCR_ETRUNC ? HCR_ECORRUPT : rc,
+                                 "%s: %s at %s+0x%llx does not fit in the section", lk->path,
+                                 hcr__arch_reloc_name(type) ? hcr__arch_reloc_name(type) : "?",
+                                 hcr__elf_section_name(elf, target),
+                                 (unsigned long long)rel[r].r_offset);
+        }
+    }
+    return 0;
+}
+
+/* ---- functions and constructors ------------------------------------------------------ */
+
+static int is_nop_run(const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != 0x90)
+            return 0;
+    return 1;
+}
+
+/* A function symbol's place, for finding the function after a pad. */
+struct func_place {
+    size_t shndx;
+    uint64_t value;
+    size_t sym;
+};
+
+static int compare_place(const void *a, const void *b)
+{
+    const struct func_place *x = a, *y = b;
+    if (x->shndx != y->shndx)
+        return x->shndx < y->shndx ? -1 : 1;
+    return (x->value > y->value) - (x->value < y->value);
+}
+
+/* Marks the entries listed in __patchable_function_entries (one section,
+   or one per function with some compilers): their relocations point at
+   each function's first padding byte. Functions are looked up by place in
+   a sorted table, so this stays linear-logarithmic in the object's size. */
+static int mark_patchable(struct linker *lk, unsigned char *patchable)
+{
+    const struct hcr__elf *elf = lk->elf;
+    if (!lk->patchable_sec)
+        return 0;
+    size_t n = 0;
+    struct func_place *places = malloc(elf->nsyms * sizeof *places);
+    if (!places)
+        return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory", lk->path);
+    for (size_t f = 1; f < elf->nsyms; f++)
+        if (ELF64_ST_TYPE(elf->syms[f].st_info) == STT_FUNC)
+            places[n++] = (struct func_place){hcr__elf_sym_shndx(elf, f), elf->syms[f].st_value, f};
+    qsort(places, n, sizeof *places, compare_place);
+    for (size_t i = 1; i < elf->shnum; i++) {
+        size_t count;
+        const Elf64_Rela *rel = hcr__elf_rela(elf, i, &count);
+        size_t target = elf->shdrs[i].sh_info;
+        if (!rel || target >= elf->shnum ||
+            strcmp(hcr__elf_section_name(elf, target), "__patchable_function_entries"))
+            continue;
+        for (size_t r = 0; r < count; r++) {
+            size_t k = ELF64_R_SYM(rel[r].r_info);
+            if (!k || k >= elf->nsyms)
+                continue;
+            size_t sh = hcr__elf_sym_shndx(elf, k);
+            if (sh >= elf->shnum || lk->secs[sh].kind != SEC_LOAD)
+                continue;
+            struct func_place key = {sh, elf->syms[k].st_value + (uint64_t)rel[r].r_addend + PAD_BEFORE, 0};
+            const struct func_place *hit = bsearch(&key, places, n, sizeof *places, compare_place);
+            if (!hit)
+                continue;
+            /* Aliases share the place: mark every one of them. */
+            while (hit > places && !compare_place(hit - 1, &key))
+                hit--;
+            for (; hit < places + n && !compare_place(hit, &key); hit++)
+                patchable[hit->sym] = 1;
+        }
+    }
+    free(places);
+    return 0;
+}
+
+static int collect_functions(struct linker *lk, struct hcr__linked *out)
+{
+    const struct hcr__elf *elf = lk->elf;
+    size_t count = 0;
+    for (size_t k = 1; k < elf->nsyms; k++)
+        if (ELF64_ST_TYPE(elf->syms[k].st_info) == STT_FUNC && lk->syms[k].state == S_NEW)
+            count++;
+    unsigned char *patchable = calloc(elf->nsyms, 1);
+    out->functions = calloc(count ? count : 1, sizeof *out->functions);
+    if (!patchable || !out->functions) {
+        free(patchable);
+        return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory", lk->path);
+    }
+    if (count && !lk->patchable_sec && lk->proc) {
+        free(patchable);
+        return hcr__fail(lk->msg, HCR_EFLAGS,
+                         "%s: built without -fpatchable-function-entry=9,5 (no "
+                         "__patchable_function_entries section): its functions cannot be "
+                         "redirected; use hcr's reload flags (pkg-config --variable=reload_cflags "
+                         "hcr)",
+                         lk->path);
+    }
+    int rc = mark_patchable(lk, patchable);
+    for (size_t k = 1; k < elf->nsyms && rc == 0; k++) {
+        const Elf64_Sym *s = &elf->syms[k];
+        struct lsym *ls = &lk->syms[k];
+        if (ELF64_ST_TYPE(s->st_info) != STT_FUNC || ls->state != S_NEW)
+            continue;
+        struct hcr__link_function *f = &out->functions[out->nfunctions++];
+        ls->function = out->nfunctions;
+        f->name = hcr__elf_sym_name(elf, s);
+        f->entry = ls->address;
+        f->size = s->st_size;
+        f->original = ls->original;
+        f->patchable = patchable[k];
+        if (!f->patchable && f->original) {
+            /* Split-off cold parts are entered only from their own
+               function, which is redirected; they need no entry patch. */
+            if (strstr(f->name, ".cold")) {
+                f->original = 0;
+                continue;
+            }
+            rc = hcr__fail(lk->msg, HCR_EFLAGS,
+                           "%s: function %s has no hot-patch padding (built without "
+                           "-fpatchable-function-entry=9,5, or marked "
+                           "no_patchable_function_entry); it cannot be redirected",
+                           lk->path, f->name);
+            break;
+        }
+        if (f->patchable) {
+            size_t sh = hcr__elf_sym_shndx(elf, k);
+            uint64_t off = s->st_value;
+            if (off < PAD_BEFORE || off + PAD_AT > elf->shdrs[sh].sh_size ||
+                !is_nop_run((const unsigned char *)ls->address - PAD_BEFORE, PAD_BEFORE + PAD_AT)) {
+                rc = hcr__fail(lk->msg, HCR_EFLAGS,
+                               "%s: function %s does not have 5 one-byte nops before and 4 at "
+                               "its entry; build with gcc and -fpatchable-function-entry=9,5 "
+                               "exactly (clang puts one 4-byte nop at the entry, which cannot "
+                               "be patched byte by byte)",
+                               lk->path, f->name);
+                break;
+            }
+        }
+    }
+    free(patchable);
+    return rc;
+}
+
+/* Lists what the object adds to the program: new functions with
+   hot-patch pads and new variables, for later reloads to bind to. */
+static int collect_new_symbols(struct linker *lk, struct hcr__linked *out)
+{
+    const struct hcr__elf *elf = lk->elf;
+    if (!lk->proc)
+        return 0;
+    out->new_symbols = calloc(elf->nsyms, sizeof *out->new_symbols);
+    if (!out->new_symbols)
+        return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory", lk->path);
+    for (size_t k = 1; k < elf->nsyms; k++) {
+        const Elf64_Sym *s = &elf->syms[k];
+        const struct lsym *ls = &lk->syms[k];
+        unsigned type = ELF64_ST_TYPE(s->st_info);
+        size_t sh = hcr__elf_sym_shndx(elf, k);
+        int local = ELF64_ST_BIND(s->st_info) == STB_LOCAL;
+        const char *name = hcr__elf_sym_name(elf, s);
+        if (ls->state != S_NEW || !name[0] || (local && !lk->file_name))
+            continue;
+        if (type == STT_FUNC) {
+            if (ls->original)
+                continue;
+            if (!ls->function || !out->functions[ls->function - 1].patchable)
+                continue;
+        } else if (!ls->common_offset && !is_state(lk, sh)) {
+            continue;
+        }
+        if (lk->static_key && lk->static_key[k])
+            name = lk->static_key[k];
+        out->new_symbols[out->nnew_symbols++] = (struct hcr__link_symbol){
+            .name = name, .local = local, .address = ls->address, .size = s->st_size,
+            .type = type};
+    }
+    out->file = lk->file;
+    out->file_name = lk->file_name;
+    return 0;
+}
+
+/* Lists the .init_array entries that point to new functions: a function the
+   program already has already ran as a constructor, on the globals it set
+   up, and is not run again. */
+static int collect_constructors(struct linker *lk, struct hcr__linked *out)
+{
+    const struct hcr__elf *elf = lk->elf;
+    size_t count = 0;
+    for (size_t i = 1; i < elf->shnum; i++)
+        if (lk->secs[i].kind == SEC_LOAD && elf->shdrs[i].sh_type == SHT_INIT_ARRAY)
+            count += elf->shdrs[i].sh_size / 8;
+    if (!count)
+        return 0;
+    out->constructors = calloc(count, sizeof *out->constructors);
+    if (!out->constructors)
+        return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory", lk->path);
+    for (size_t i = 1; i < elf->shnum; i++) {
+        if (lk->secs[i].kind != SEC_LOAD || elf->shdrs[i].sh_type != SHT_INIT_ARRAY)
+            continue;
+        const unsigned char *entries = (const unsigned char *)lk->secs[i].address;
+        uintptr_t text_lo = (uintptr_t)lk->map + lk->region_offset[R_TEXT];
+        uintptr_t text_hi = text_lo + lk->region_size[R_TEXT];
+        for (size_t e = 0; e < elf->shdrs[i].sh_size / 8; e++) {
+            uint64_t fn;
+            memcpy(&fn, entries + 8 * e, sizeof fn); /* the section may be unaligned */
+            int known = fn == 0 || fn == UINT64_MAX;
+            if (!known && (fn < text_lo || fn >= text_hi))
+                return hcr__fail(lk->msg, HCR_ECORRUPT,
+                                 "%s: constructor %zu of %s points outside the object's code",
+                                 lk->path, e, hcr__elf_section_name(elf, i));
+            for (size_t f = 0; f < out->nfunctions && !known; f++)
+                if (out->functions[f].entry == fn && out->functions[f].original)
+                    known = 1;
+            if (!known)
+                out->constructors[out->nconstructors++] = fn;
+        }
+    }
+    return 0;
+}
+
+static int protect(struct linker *lk)
+{
+    static const int prot[R_COUNT] = {0, PROT_READ | PROT_EXEC, PROT_READ, PROT_READ | PROT_WRITE};
+    for (int r = R_TEXT; r < R_COUNT; r++) {
+        size_t size = align_up(lk->region_size[r], PAGE);
+        if (size && mprotect(lk->map + lk->region_offset[r], size, prot[r]) < 0)
+            return hcr__fail(lk->msg, -errno, "%s: mprotect of the loaded code failed: %s",
+                             lk->path, strerror(errno));
+    }
+    return 0;
+}
+
+/* ---- the whole link --------------------------------------------------------------------- */
+
+int hcr__link(struct hcr__linked *out, const struct hcr__elf *elf, const char *object_path,
+              struct hcr__process *process, struct hcr__message *msg)
+{
+    memset(out, 0, sizeof *out);
+    struct linker lk = {.elf = elf, .path = object_path, .proc = process, .msg = msg};
+    int rc;
+    if (elf->ehdr->e_type != ET_REL || !elf->shdrs)
+        return hcr__fail(msg, HCR_ENOEXEC, "%s: not a relocatable object", object_path);
+    if (!elf->syms)
+        return hcr__fail(msg, HCR_ENOEXEC, "%s: has no symbol table", object_path);
+    lk.secs = calloc(elf->shnum, sizeof *lk.secs);
+    lk.syms = calloc(elf->nsyms, sizeof *lk.syms);
+    if (!lk.secs || !lk.syms) {
+        rc = hcr__fail(msg, HCR_ENOMEM, "%s: out of memory", object_path);
+        goto fail;
+    }
+    if ((rc = classify_sections(&lk)) < 0 || (rc = find_home(&lk)) < 0 ||
+        (rc = read_statics(&lk)) < 0 || (rc = resolve_symbols(&lk)) < 0 || (rc = plan(&lk)) < 0 ||
+        (rc = layout(&lk)) < 0)
+        goto fail;
+    if (!process) {
+        /* Sandbox: undefined symbols point into the mapping. */
+        for (size_t k = 1; k < elf->nsyms; k++)
+            if (lk.syms[k].state == S_EXTERNAL)
+                lk.syms[k].address = (uintptr_t)lk.map;
+    }
+    fill_got(&lk);
+    if ((rc = relocate(&lk)) < 0 || (rc = collect_functions(&lk, out)) < 0 ||
+        (rc = collect_constructors(&lk, out)) < 0 || (rc = collect_new_symbols(&lk, out)) < 0 ||
+        (rc = protect(&lk)) < 0)
+        goto fail;
+    out->base = lk.map;
+    out->size = lk.map_size;
+    out->near = lk.near;
+    out->text_lo = (uintptr_t)lk.map + lk.region_offset[R_TEXT];
+    out->text_hi = out->text_lo + lk.region_size[R_TEXT];
+    out->nsections = elf->shnum;
+    out->section_address = calloc(elf->shnum, sizeof *out->section_address);
+    if (!out->section_address) {
+        rc = hcr__fail(msg, HCR_ENOMEM, "%s: out of memory", object_path);
+        goto fail;
+    }
+    for (size_t i = 1; i < elf->shnum; i++) {
+        if (lk.secs[i].kind == SEC_LOAD || lk.secs[i].kind == SEC_BOUND)
+            out->section_address[i] = lk.secs[i].address;
+        if (lk.secs[i].kind == SEC_LOAD && !strcmp(hcr__elf_section_name(elf, i), ".eh_frame")) {
+            out->eh_frame = (const void *)lk.secs[i].address;
+            out->eh_frame_size = elf->shdrs[i].sh_size;
+        }
+    }
+    for (size_t k = 1; k < elf->nsyms; k++)
+        out->bound += lk.syms[k].state == S_BOUND;
+    out->home_image = lk.home;
+    out->statics = lk.statics; /* new_symbols may point at their keys */
+    out->nstatics = lk.nstatics;
+    free(lk.static_key);
+    free(lk.secs);
+    free(lk.syms);
+    return 0;
+fail:
+    out->base = lk.map;
+    out->size = lk.map_size;
+    out->near = lk.near;
+    hcr__link_discard(out);
+    hcr__local_statics_free(lk.statics, lk.nstatics);
+    free(lk.static_key);
+    free(lk.secs);
+    free(lk.syms);
+    return rc;
+}
+
+void hcr__link_release_tables(struct hcr__linked *l)
+{
+    free(l->functions);
+    free(l->constructors);
+    free(l->section_address);
+    free(l->new_symbols);
+    hcr__local_statics_free(l->statics, l->nstatics);
+    l->statics = NULL;
+    l->nstatics = 0;
+    l->new_symbols = NULL;
+    l->nnew_symbols = 0;
+    l->functions = NULL;
+    l->constructors = NULL;
+    l->section_address = NULL;
+    l->nfunctions = l->nconstructors = l->nsections = 0;
+}
+
+void hcr__link_discard(struct hcr__linked *l)
+{
+    hcr__link_release_tables(l);
+    if (l->base) {
+        if (l->near)
+            hcr__near_unmap(l->base, l->size);
+        else
+            munmap(l->base, l->size);
+    }
+    l->base = NULL;
+}

@@ -1,0 +1,80 @@
+/*
+ * link.h: the object linker. hcr__link places the allocatable sections of a
+ * validated relocatable object into fresh memory near the image the object's
+ * translation unit belongs to, resolves its symbols against the running
+ * process (binding every variable the program already has to the existing
+ * storage), applies its relocations, and protects the pages. It changes
+ * nothing in the running program: the result lists the functions to redirect
+ * and the constructors to run, and the caller commits or discards it.
+ *
+ * With process == NULL it links into a sandbox: every symbol of the object is
+ * new and undefined symbols resolve to the mapping itself (fuzzing).
+ */
+#ifndef HCR_OBJECT_LINK_H
+#define HCR_OBJECT_LINK_H
+
+#include "elf/elf_file.h"
+#include "internal.h"
+#include "object/dwarf_statics.h"
+#include "object/symbols.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A function the object defines. */
+struct hcr__link_function {
+    const char *name;   /* in the object's string table */
+    uintptr_t entry;    /* the new copy's entry */
+    uint64_t size;
+    uintptr_t original; /* entry of the program's version; 0 if the function is new */
+    int patchable;      /* has hot-patch padding (listed in __patchable_function_entries) */
+};
+
+/* A function or variable the object adds to the program. */
+struct hcr__link_symbol {
+    const char *name;   /* in the object's string table */
+    int local;
+    uintptr_t address;
+    uint64_t size;
+    unsigned type;      /* STT_FUNC or a data type */
+};
+
+/* One linked object, not yet live. */
+struct hcr__linked {
+    void *base;                  /* the mapping */
+    size_t size;
+    int near;                    /* mapped with hcr__near_map */
+    uintptr_t text_lo, text_hi;  /* executable part */
+    uintptr_t *section_address;  /* per section index; 0 = not loaded */
+    size_t nsections;
+    struct hcr__link_function *functions;
+    size_t nfunctions;
+    uintptr_t *constructors;     /* .init_array entries of new functions, in order */
+    size_t nconstructors;
+    const void *eh_frame;        /* relocated, in memory; NULL if none */
+    size_t eh_frame_size;
+    size_t bound;                /* variables bound to existing storage */
+    size_t home_image;           /* image of the process the unit belongs to */
+    uint32_t file;               /* its file group there, or HCR__NO_FILE */
+    const char *file_name;       /* the object's STT_FILE name, or NULL */
+    struct hcr__link_symbol *new_symbols; /* for hcr__process_add_reloaded */
+    size_t nnew_symbols;
+    struct hcr__local_static *statics; /* owned: names of function-local statics */
+    size_t nstatics;
+};
+
+/* Links `elf` (validated, ET_REL, this machine; read from object_path) into
+   memory. 0 and *out filled, or a negative HCR_E* code with msg naming the
+   object, the symbol and the problem, and nothing left mapped. */
+int hcr__link(struct hcr__linked *out, const struct hcr__elf *elf, const char *object_path,
+              struct hcr__process *process, struct hcr__message *msg);
+
+/* Frees the tables of a linked object (functions, constructors, section
+   addresses) but keeps its memory mapped: after a commit, code may run there
+   and stays mapped for the life of the process. */
+void hcr__link_release_tables(struct hcr__linked *l);
+
+/* Unmaps a linked object that never went live and frees its tables. */
+void hcr__link_discard(struct hcr__linked *l);
+
+#endif

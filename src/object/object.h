@@ -1,0 +1,56 @@
+/*
+ * object.h: what object mode's parts share about reloads that went live: the
+ * record of each reload (for reverting it and for saying which reload
+ * introduced the code at a crashing PC) and reverting. Records are never
+ * freed; every field but `state` is fixed before the record is published.
+ */
+#ifndef HCR_OBJECT_OBJECT_H
+#define HCR_OBJECT_OBJECT_H
+
+#include "internal.h"
+
+#include <limits.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum hcr__reload_state {
+    HCR__RELOAD_LOADING,  /* published, being switched in */
+    HCR__RELOAD_LIVE,     /* its functions are the current ones (or later reloads') */
+    HCR__RELOAD_REVERTED  /* switched back (after a crash, or a failed switch);
+                             its code stays mapped */
+};
+
+struct switched;
+
+struct hcr__object_record {
+    struct hcr__object_record *older;
+    unsigned id;                /* 1 for the first successful reload */
+    char path[PATH_MAX];        /* the object, for messages (also in signal context) */
+    uintptr_t text_lo, text_hi; /* its code */
+    void *base;
+    size_t size;
+    _Atomic int state;          /* enum hcr__reload_state */
+    struct switched *switched;  /* functions it made current, and what was before */
+    size_t nswitched;
+};
+
+/* The record whose code contains pc, newest first, or NULL.
+   Async-signal-safe (lock-free reads of a list that only grows). */
+const struct hcr__object_record *hcr__object_record_at(uintptr_t pc);
+
+/* Reverts every live reload newer than `target`, and `target` itself,
+   newest first: each function it switched gets its previous entry back.
+   0 or the first error (msg set). Takes the reload lock. */
+int hcr__object_revert_to_before(const struct hcr__object_record *target,
+                                 struct hcr__message *msg);
+
+/* Makes sure a crash in reloaded code outside hcr_object_protect is
+   reported with the reload that introduced the code (installs the crash
+   guard's handlers once). */
+void hcr__object_watch_crashes(void);
+
+/* Sets the message hcr_object_error returns. */
+void hcr__object_set_error(const struct hcr__message *msg);
+
+#endif

@@ -1,0 +1,471 @@
+/*
+ * patch.c: the function identities of object mode and the writes that
+ * redirect their entries (the scheme is described in src/object/patch.h and,
+ * byte by byte, in src/arch/x86_64/patch.c).
+ *
+ * Slots and trampolines come in chunks of two pages placed near the image
+ * of the original function: a read-write page of slots and a read-execute
+ * page of trampolines, the trampolines written once while the page is still
+ * read-write, before it ever becomes executable. Identities live in an
+ * open-addressing table keyed by the original entry and are never freed: a
+ * function pointer to any entry may be held forever.
+ *
+ * Writes to code go through /proc/self/mem with pwrite: the kernel writes
+ * the page the way a debugger does, without making it writable in our
+ * mapping. Live entry bytes are written one byte per pwrite. One mutex
+ * serialises every change; threads calling the functions take nothing.
+ */
+#include "object/patch.h"
+
+#include "arch/patch.h"
+#include "object/near_memory.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/membarrier.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+struct patch_entry {
+    uintptr_t address;
+    int pre_written;             /* the pre-entry jump is in place */
+    int redirected;              /* the entry jumps to the trampoline */
+    struct hcr__arch_entry arch; /* what the arch remembers about its bytes */
+};
+
+struct hcr__patch_target {
+    uintptr_t original;
+    char *name;
+    uintptr_t *slot;       /* read-write; read by the trampoline */
+    uintptr_t trampoline;  /* read-execute */
+    uintptr_t current;
+    struct patch_entry *entries; /* entries[0] is the original */
+    size_t count, capacity;
+};
+
+struct patch_chunk {
+    unsigned char *base; /* page of slots, then page of trampolines */
+    size_t used, capacity;
+    struct patch_chunk *next;
+};
+
+static pthread_mutex_t patch_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct hcr__patch_target **table; /* open addressing, NULL = free */
+static size_t table_size, table_used;
+static struct patch_chunk *chunks;
+static int mem_fd = -1;
+static pid_t mem_pid;
+
+static size_t page_size(void)
+{
+    long p = sysconf(_SC_PAGESIZE);
+    return p > 0 ? (size_t)p : 4096;
+}
+
+static size_t hash_address(uintptr_t a)
+{
+    uint64_t h = (uint64_t)a * 0x9e3779b97f4a7c15ull;
+    return (size_t)(h >> 17);
+}
+
+/* The table position of `original`: its target, or the free cell where it
+   belongs. Lock held; table_size > 0. */
+static size_t table_position(uintptr_t original)
+{
+    size_t mask = table_size - 1, i = hash_address(original) & mask;
+    while (table[i] && table[i]->original != original)
+        i = (i + 1) & mask;
+    return i;
+}
+
+/* Makes room for one more target. 0 or HCR_ENOMEM. Lock held. */
+static int table_reserve(void)
+{
+    if ((table_used + 1) * 2 <= table_size)
+        return 0;
+    size_t new_size = table_size ? table_size * 2 : 64;
+    struct hcr__patch_target **old = table;
+    size_t old_size = table_size;
+    table = calloc(new_size, sizeof *table);
+    if (!table) {
+        table = old;
+        return HCR_ENOMEM;
+    }
+    table_size = new_size;
+    for (size_t i = 0; i < old_size; i++)
+        if (old[i])
+            table[table_position(old[i]->original)] = old[i];
+    free(old);
+    return 0;
+}
+
+/* The file descriptor of /proc/self/mem for this process (reopened after a
+   fork: the old one writes the parent's memory). -1 + errno on failure. Lock
+   held. */
+static int mem_file(void)
+{
+    pid_t pid = getpid();
+    if (mem_fd >= 0 && mem_pid == pid)
+        return mem_fd;
+    if (mem_fd >= 0)
+        close(mem_fd);
+    mem_fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+    mem_pid = pid;
+    return mem_fd;
+}
+
+/* Writes n bytes of code at addr through /proc/self/mem. 0 or HCR_EIO with
+   msg naming the function. Lock held. */
+static int write_code(const struct hcr__patch_target *t, uintptr_t addr, const void *bytes,
+                      size_t n, struct hcr__message *msg)
+{
+    int fd = mem_file();
+    ssize_t w = -1;
+    if (fd >= 0) {
+        do
+            w = pwrite(fd, bytes, n, (off_t)addr);
+        while (w < 0 && errno == EINTR);
+    }
+    if (w == (ssize_t)n)
+        return 0;
+    return hcr__fail(msg, HCR_EIO, "%s: cannot write %zu byte(s) of code at %#lx through "
+                     "/proc/self/mem: %s", t->name, n, (unsigned long)addr,
+                     w < 0 ? strerror(errno) : "short write");
+}
+
+/* Makes every CPU running this process discard instructions it fetched
+   before now (membarrier SYNC_CORE), for entries whose pads straddle fetch
+   blocks. Without kernel support it does nothing: then only the ordering
+   of the single-byte writes protects such entries. Lock held. */
+static void sync_cores(void)
+{
+    static int state; /* 0 not tried, 1 registered, -1 unavailable */
+    if (state == 0)
+        state = syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0,
+                        0) == 0 ? 1 : -1;
+    if (state == 1)
+        syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0);
+}
+
+/* Whether a debugger is attached: TracerPid in /proc/self/status. */
+static int debugger_attached(void)
+{
+    FILE *f = fopen("/proc/self/status", "re");
+    if (!f)
+        return 0;
+    char line[256];
+    long tracer = 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "TracerPid: %ld", &tracer) == 1)
+            break;
+    fclose(f);
+    return tracer != 0;
+}
+
+/* Allocates a chunk of slots and trampolines within reach of [lo, hi).
+   NULL + msg on failure. Lock held. */
+static struct patch_chunk *chunk_new(uintptr_t lo, uintptr_t hi, const char *name,
+                                     struct hcr__message *msg)
+{
+    size_t page = page_size();
+    struct patch_chunk *c = calloc(1, sizeof *c);
+    if (!c) {
+        hcr__fail(msg, HCR_ENOMEM, "%s: out of memory for its patch slot", name);
+        return NULL;
+    }
+    c->base = hcr__near_map(lo, hi, 2 * page, msg);
+    if (!c->base) {
+        free(c);
+        return NULL;
+    }
+    c->capacity = page / sizeof(uintptr_t);
+    if (c->capacity > page / HCR__PATCH_TRAMPOLINE_SIZE)
+        c->capacity = page / HCR__PATCH_TRAMPOLINE_SIZE;
+    unsigned char *tramp = c->base + page;
+    for (size_t i = 0; i < c->capacity; i++) {
+        uintptr_t at = (uintptr_t)(tramp + i * HCR__PATCH_TRAMPOLINE_SIZE);
+        uintptr_t slot = (uintptr_t)(c->base + i * sizeof(uintptr_t));
+        /* Cannot fail: slot and trampoline are one page apart. */
+        hcr__arch_trampoline(tramp + i * HCR__PATCH_TRAMPOLINE_SIZE, at, slot);
+    }
+    if (mprotect(tramp, page, PROT_READ | PROT_EXEC) != 0) {
+        hcr__fail(msg, HCR_ENOMEM, "%s: cannot make its trampoline page executable: %s", name,
+                  strerror(errno));
+        hcr__near_unmap(c->base, 2 * page);
+        free(c);
+        return NULL;
+    }
+    c->next = chunks;
+    chunks = c;
+    return c;
+}
+
+/* A free slot and its trampoline within reach of the image holding
+   `original`. 0 or a negative code with msg. Lock held. */
+static int slot_take(uintptr_t original, const char *name, uintptr_t **slot,
+                     uintptr_t *trampoline, struct hcr__message *msg)
+{
+    uintptr_t lo, hi;
+    if (hcr__image_range((const void *)original, &lo, &hi) < 0) {
+        lo = original; /* code outside any image: a copy hcr placed itself */
+        hi = original + 1;
+    }
+    size_t page = page_size();
+    struct patch_chunk *c;
+    for (c = chunks; c; c = c->next) {
+        uintptr_t s = (uintptr_t)c->base, e = s + 2 * page;
+        uintptr_t top = e > hi ? e : hi, bottom = s < lo ? s : lo;
+        if (c->used < c->capacity && top - bottom <= HCR__NEAR_REACH)
+            break;
+    }
+    if (!c && !(c = chunk_new(lo, hi, name, msg)))
+        return HCR_ENOMEM;
+    *slot = (uintptr_t *)(c->base + c->used * sizeof(uintptr_t));
+    *trampoline = (uintptr_t)(c->base + page + c->used * HCR__PATCH_TRAMPOLINE_SIZE);
+    c->used++;
+    return 0;
+}
+
+int hcr__patch_pads_untouched(const void *entry)
+{
+    return hcr__arch_pads_untouched(entry, NULL);
+}
+
+/* Checks that `address` can become an entry of t. 0, HCR_EFLAGS or
+   HCR_ERANGE with msg. */
+static int entry_check(const struct hcr__patch_target *t, uintptr_t address,
+                       struct hcr__message *msg)
+{
+    unsigned char jump[HCR__PATCH_PRE_BYTES];
+    if (!hcr__arch_pads_untouched((const unsigned char *)address, debugger_attached))
+        return hcr__fail(msg, HCR_EFLAGS,
+                         "%s: the code at %#lx has no hot-patch pads (%d nops before the entry, "
+                         "%d at it): build it with -fpatchable-function-entry=9,5 "
+                         "(pkg-config --variable=reload_cflags hcr)",
+                         t->name, (unsigned long)address, HCR__PATCH_PRE_BYTES,
+                         HCR__PATCH_ENTRY_BYTES);
+    if (hcr__arch_pre_jump(jump, address, t->trampoline) < 0)
+        return hcr__fail(msg, HCR_ERANGE,
+                         "%s: the entry at %#lx is out of jump reach of its trampoline at %#lx",
+                         t->name, (unsigned long)address, (unsigned long)t->trampoline);
+    return 0;
+}
+
+/* Appends a new entry to t. 0 or a negative code with msg. Lock held. */
+static int entry_add(struct hcr__patch_target *t, uintptr_t address, struct hcr__message *msg)
+{
+    int rc = entry_check(t, address, msg);
+    if (rc < 0)
+        return rc;
+    if (t->count == t->capacity) {
+        size_t cap = t->capacity ? t->capacity * 2 : 4;
+        struct patch_entry *e = realloc(t->entries, cap * sizeof *e);
+        if (!e)
+            return hcr__fail(msg, HCR_ENOMEM, "%s: out of memory for its entries", t->name);
+        t->entries = e;
+        t->capacity = cap;
+    }
+    struct patch_entry *e = &t->entries[t->count++];
+    e->address = address;
+    e->pre_written = 0;
+    e->redirected = 0;
+    hcr__arch_entry_init(&e->arch);
+    return 0;
+}
+
+/* The entry at `address`, or NULL. Newest first: a reload sets the newest
+   entry, a revert the one before. */
+static struct patch_entry *entry_find(const struct hcr__patch_target *t, uintptr_t address)
+{
+    for (size_t i = t->count; i-- > 0;)
+        if (t->entries[i].address == address)
+            return &t->entries[i];
+    return NULL;
+}
+
+/* Makes entry e jump to the trampoline (`redirect`) or run its own body.
+   0 or a negative code with msg. Lock held. */
+static int entry_switch(const struct hcr__patch_target *t, struct patch_entry *e, int redirect,
+                        struct hcr__message *msg)
+{
+    if (redirect && !e->pre_written) {
+        unsigned char jump[HCR__PATCH_PRE_BYTES];
+        if (hcr__arch_pre_jump(jump, e->address, t->trampoline) < 0)
+            return hcr__fail(msg, HCR_ERANGE, "%s: entry at %#lx out of reach of %#lx", t->name,
+                             (unsigned long)e->address, (unsigned long)t->trampoline);
+        /* The pre-entry pad is never executed: one plain write. */
+        int rc = write_code(t, e->address - HCR__PATCH_PRE_BYTES, jump, sizeof jump, msg);
+        if (rc < 0)
+            return rc;
+        e->pre_written = 1;
+    }
+    unsigned char live[HCR__PATCH_ENTRY_BYTES];
+    memcpy(live, (const void *)e->address, sizeof live);
+    struct hcr__arch_write writes[HCR__PATCH_MAX_WRITES];
+    struct hcr__arch_entry next;
+    size_t count;
+    int rc = hcr__arch_plan_entry(&e->arch, live, redirect, debugger_attached, writes, &count,
+                                  &next);
+    if (rc < 0)
+        return hcr__fail(msg, rc,
+                         "%s: the entry at %#lx holds %02x %02x %02x %02x, which hcr did not "
+                         "write (another tool patched it, or an int3 is there without a "
+                         "debugger)", t->name, (unsigned long)e->address, live[0], live[1],
+                         live[2], live[3]);
+    for (size_t i = 0; i < count; i++) {
+        if (i == count - 1 && hcr__arch_pads_straddle(e->address))
+            sync_cores();
+        rc = write_code(t, e->address + (uintptr_t)(intptr_t)writes[i].offset, &writes[i].value,
+                        1, msg);
+        if (rc < 0)
+            return rc;
+    }
+    e->arch = next;
+    e->redirected = redirect;
+    return 0;
+}
+
+/* Makes `address` (registered) the current entry of t. 0 or a negative code
+   with msg; on failure some entries may be switched already. Entries known
+   to be redirected are left alone (a debugger's breakpoint on one changes
+   nothing: its bytes underneath stay ours), so a set costs the entries that
+   change, not every version the function ever had. Lock held. */
+static int make_current(struct hcr__patch_target *t, uintptr_t address, struct hcr__message *msg)
+{
+    struct patch_entry *self = entry_find(t, address);
+    /* Own body first: calls through it then run valid code at every step. */
+    int rc = entry_switch(t, self, 0, msg);
+    if (rc < 0)
+        return rc;
+    __atomic_store_n(t->slot, address, __ATOMIC_RELEASE);
+    t->current = address;
+    for (size_t i = 0; i < t->count; i++) {
+        if (t->entries[i].address == address || t->entries[i].redirected)
+            continue;
+        rc = entry_switch(t, &t->entries[i], 1, msg);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+struct hcr__patch_target *hcr__patch_target_find(const void *original)
+{
+    pthread_mutex_lock(&patch_lock);
+    struct hcr__patch_target *t = NULL;
+    if (table_size)
+        t = table[table_position((uintptr_t)original)];
+    pthread_mutex_unlock(&patch_lock);
+    return t;
+}
+
+struct hcr__patch_target *hcr__patch_target_get(void *original, const char *name,
+                                                struct hcr__message *msg)
+{
+    uintptr_t address = (uintptr_t)original;
+    if (!name)
+        name = "(unnamed function)";
+    pthread_mutex_lock(&patch_lock);
+    struct hcr__patch_target *t = NULL;
+    if (table_reserve() < 0) {
+        hcr__fail(msg, HCR_ENOMEM, "%s: out of memory for its patch identity", name);
+        goto out;
+    }
+    size_t pos = table_position(address);
+    if (table[pos]) {
+        t = table[pos];
+        goto out;
+    }
+    t = calloc(1, sizeof *t);
+    if (!t || !(t->name = strdup(name))) {
+        hcr__fail(msg, HCR_ENOMEM, "%s: out of memory for its patch identity", name);
+        goto fail;
+    }
+    t->original = t->current = address;
+    if (!hcr__arch_pads_untouched((const unsigned char *)address, debugger_attached)) {
+        /* entry_add would say the same; fail before taking a slot. */
+        entry_check(t, address, msg);
+        goto fail;
+    }
+    if (slot_take(address, name, &t->slot, &t->trampoline, msg) < 0)
+        goto fail;
+    if (entry_add(t, address, msg) < 0)
+        goto fail; /* the slot stays unused; slots are cheap */
+    __atomic_store_n(t->slot, address, __ATOMIC_RELEASE);
+    table[pos] = t;
+    table_used++;
+    goto out;
+fail:
+    if (t)
+        free(t->name);
+    free(t);
+    t = NULL;
+out:
+    pthread_mutex_unlock(&patch_lock);
+    return t;
+}
+
+int hcr__patch_target_set(struct hcr__patch_target *t, void *entry, struct hcr__message *msg)
+{
+    uintptr_t address = (uintptr_t)entry;
+    pthread_mutex_lock(&patch_lock);
+    uintptr_t previous = t->current;
+    int rc = 0;
+    if (!entry_find(t, address) && (rc = entry_add(t, address, msg)) < 0)
+        goto out;
+    rc = make_current(t, address, msg);
+    if (rc < 0 && previous != address) {
+        /* Put the previous version back; the first error is the one told. */
+        struct hcr__message ignored;
+        make_current(t, previous, &ignored);
+    }
+out:
+    pthread_mutex_unlock(&patch_lock);
+    return rc;
+}
+
+int hcr__patch_target_forget(struct hcr__patch_target *t, void *entry)
+{
+    uintptr_t address = (uintptr_t)entry;
+    pthread_mutex_lock(&patch_lock);
+    int rc = HCR_ENOENT;
+    struct patch_entry *e = entry_find(t, address);
+    if (e && (address == t->current || address == t->original)) {
+        rc = HCR_EBUSY;
+    } else if (e) {
+        *e = t->entries[--t->count];
+        rc = 0;
+    }
+    pthread_mutex_unlock(&patch_lock);
+    return rc;
+}
+
+void *hcr__patch_target_current(const struct hcr__patch_target *t)
+{
+    return (void *)__atomic_load_n(t->slot, __ATOMIC_ACQUIRE);
+}
+
+void *hcr__patch_target_original(const struct hcr__patch_target *t)
+{
+    return (void *)t->original;
+}
+
+const char *hcr__patch_target_name(const struct hcr__patch_target *t)
+{
+    return t->name;
+}
+
+int hcr__patch_entry_redirected(const struct hcr__patch_target *t, const void *entry)
+{
+    pthread_mutex_lock(&patch_lock);
+    const struct patch_entry *e = entry_find(t, (uintptr_t)entry);
+    int r = e && e->pre_written && hcr__arch_entry_redirected(&e->arch, entry);
+    pthread_mutex_unlock(&patch_lock);
+    return r;
+}

@@ -1,0 +1,657 @@
+/*
+ * symbols.c: the process symbol index (see symbols.h). Images come from
+ * dl_iterate_phdr; each image's file is mapped read-only, validated by the
+ * ELF reader, and its symbols go into one open-addressing hash table keyed by
+ * (image, file group, name). File groups follow the STT_FILE symbols of the
+ * static symbol table, which the static linker keeps in front of each input
+ * file's locals; their compilation unit paths are read from the debug
+ * information only when two groups share a base name.
+ */
+#include "object/symbols.h"
+#include "arch/reloc.h"
+#include "object/dwarf_statics.h"
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libelf.h>
+#include <limits.h>
+#include <link.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* A run of locals after one STT_FILE symbol. */
+struct file_group {
+    uint32_t image;
+    const char *name;      /* base name from STT_FILE */
+    uintptr_t function;    /* file address of one function of the group, or 0 */
+    uintptr_t variable;    /* file address of one variable of the group, or 0 */
+    unsigned ordinal;      /* earlier groups of the same image and name */
+    char *cu_path;         /* compilation unit path, read lazily */
+    int cu_path_read;
+    size_t first_sym, end_sym; /* its locals in the index's symbols */
+    struct hcr__local_static *statics; /* function-local statics, read lazily */
+    size_t nstatics;
+    int statics_read;
+};
+
+struct image_file {
+    void *map;
+    size_t size;
+    struct hcr__elf elf;
+    int valid;
+};
+
+struct hcr__process {
+    struct hcr__proc_image *images;
+    struct image_file *files;
+    size_t nimages;
+    struct hcr__proc_sym *syms;
+    size_t nsyms, syms_cap;
+    uint32_t *slots; /* index+1 into syms, 0 = empty */
+    size_t nslots;
+    struct file_group *groups; /* group id g is groups[g - 1] */
+    size_t ngroups, groups_cap;
+    unsigned long long adds, subs; /* dl_iterate_phdr counters at build time */
+};
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct hcr__process *cache;
+
+static uint64_t hash_key(uint32_t image, uint32_t file, const char *name, size_t len)
+{
+    uint64_t h = 1469598103934665603ull ^ ((uint64_t)image << 32 | file);
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)name[i];
+        h *= 1099511628211ull;
+    }
+    return h ^ (h >> 29);
+}
+
+static size_t base_len(const char *name)
+{
+    const char *at = strchr(name, '@');
+    return at ? (size_t)(at - name) : strlen(name);
+}
+
+/* ---- collecting images ---------------------------------------------- */
+
+struct collect {
+    struct hcr__process *p;
+    size_t cap;
+    int failed;
+};
+
+static int collect_image(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    struct collect *c = arg;
+    struct hcr__process *p = c->p;
+    (void)size;
+    int first = p->nimages == 0;
+    if (!first && (!info->dlpi_name || !info->dlpi_name[0]))
+        return 0; /* the vDSO on some systems: no file */
+    if (p->nimages == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 16;
+        struct hcr__proc_image *images = realloc(p->images, cap * sizeof *images);
+        if (!images) {
+            c->failed = 1;
+            return 1;
+        }
+        p->images = images;
+        c->cap = cap;
+    }
+    struct hcr__proc_image *im = &p->images[p->nimages];
+    memset(im, 0, sizeof *im);
+    im->is_executable = first;
+    im->path = strdup(first ? "/proc/self/exe" : info->dlpi_name);
+    if (!im->path) {
+        c->failed = 1;
+        return 1;
+    }
+    im->bias = info->dlpi_addr;
+    im->lo = UINTPTR_MAX;
+    for (size_t i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type == PT_LOAD) {
+            uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+            uintptr_t hi = lo + ph->p_memsz;
+            if (lo < im->lo)
+                im->lo = lo;
+            if (hi > im->hi)
+                im->hi = hi;
+        }
+    }
+    if (im->lo == UINTPTR_MAX)
+        im->lo = im->hi = info->dlpi_addr;
+    im->tls_modid = info->dlpi_tls_modid;
+    /* The executable's TLS block is always static TLS, at the same offset
+       from the thread pointer in every thread. */
+    if (first && info->dlpi_tls_modid && info->dlpi_tls_data) {
+        im->tls_static = 1;
+        im->tls_tpoff = (intptr_t)((uintptr_t)info->dlpi_tls_data - hcr__arch_thread_pointer());
+    }
+    p->adds = info->dlpi_adds;
+    p->subs = info->dlpi_subs;
+    p->nimages++;
+    return 0;
+}
+
+/* ---- indexing one image ---------------------------------------------- */
+
+static int add_sym(struct hcr__process *p, const struct hcr__proc_sym *s)
+{
+    if (p->nsyms == p->syms_cap) {
+        size_t cap = p->syms_cap ? p->syms_cap * 2 : 4096;
+        struct hcr__proc_sym *syms = realloc(p->syms, cap * sizeof *syms);
+        if (!syms)
+            return HCR_ENOMEM;
+        p->syms = syms;
+        p->syms_cap = cap;
+    }
+    p->syms[p->nsyms++] = *s;
+    return 0;
+}
+
+static int add_group(struct hcr__process *p, uint32_t image, const char *name, uint32_t *id)
+{
+    if (p->ngroups == p->groups_cap) {
+        size_t cap = p->groups_cap ? p->groups_cap * 2 : 256;
+        struct file_group *g = realloc(p->groups, cap * sizeof *g);
+        if (!g)
+            return HCR_ENOMEM;
+        p->groups = g;
+        p->groups_cap = cap;
+    }
+    unsigned ordinal = 0;
+    for (size_t g = p->ngroups; g-- > 0 && p->groups[g].image == image;)
+        ordinal += !strcmp(p->groups[g].name, name);
+    p->groups[p->ngroups] = (struct file_group){
+        .image = image, .name = name, .ordinal = ordinal, .first_sym = p->nsyms,
+        .end_sym = p->nsyms};
+    *id = (uint32_t)++p->ngroups;
+    return 0;
+}
+
+static int map_file(const char *path, void **map, size_t *size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    struct stat st;
+    int rc = 0;
+    if (fstat(fd, &st) < 0)
+        rc = -errno;
+    else if (st.st_size <= 0)
+        rc = HCR_ENOEXEC;
+    else {
+        *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (*map == MAP_FAILED)
+            rc = -errno;
+        else
+            *size = (size_t)st.st_size;
+    }
+    close(fd);
+    return rc;
+}
+
+/* Adds the symbols of image i from its file. An image whose file cannot be
+   read or validated is skipped with a log line: its globals stay reachable
+   through the dynamic linker. */
+static int index_image(struct hcr__process *p, uint32_t i)
+{
+    struct hcr__proc_image *im = &p->images[i];
+    struct image_file *f = &p->files[i];
+    struct hcr__message msg;
+    if (map_file(im->path, &f->map, &f->size) < 0) {
+        f->map = NULL;
+        return 0;
+    }
+    if (hcr__elf_open(&f->elf, im->path, f->map, f->size, 0, 0, &msg) < 0) {
+        hcr__log(NULL, HCR_LOG_DEBUG, "object: not indexing %s", msg.text);
+        return 0;
+    }
+    f->valid = 1;
+    const Elf64_Sym *syms = f->elf.syms;
+    size_t n = f->elf.nsyms;
+    int dynamic = 0;
+    if (!syms) {
+        syms = f->elf.dynsyms;
+        n = f->elf.ndynsyms;
+        dynamic = 1;
+    }
+    uint32_t group = HCR__NO_FILE;
+    for (size_t k = 1; k < n; k++) {
+        const Elf64_Sym *s = &syms[k];
+        unsigned type = ELF64_ST_TYPE(s->st_info), bind = ELF64_ST_BIND(s->st_info);
+        const char *name = dynamic ? hcr__elf_dynsym_name(&f->elf, s) : hcr__elf_sym_name(&f->elf, s);
+        if (type == STT_FILE) {
+            if (bind == STB_LOCAL && add_group(p, i, name, &group) < 0)
+                return HCR_ENOMEM;
+            continue;
+        }
+        if (type == STT_SECTION || s->st_shndx == SHN_UNDEF || s->st_shndx == SHN_ABS || !name[0])
+            continue;
+        if (type != STT_FUNC && type != STT_OBJECT && type != STT_TLS && type != STT_NOTYPE &&
+            type != STT_GNU_IFUNC && type != STT_COMMON)
+            continue;
+        if (bind == STB_LOCAL && group == HCR__NO_FILE)
+            continue; /* a local of unknown origin cannot be matched */
+        struct hcr__proc_sym ps = {
+            .name = name,
+            .name_len = base_len(name),
+            .address = type == STT_TLS ? (uintptr_t)s->st_value : im->bias + s->st_value,
+            .size = s->st_size,
+            .type = (unsigned char)type,
+            .bind = (unsigned char)bind,
+            .image = i,
+            .file = bind == STB_LOCAL ? group : HCR__NO_FILE,
+        };
+        if (bind == STB_LOCAL && type == STT_FUNC && !p->groups[group - 1].function)
+            p->groups[group - 1].function = s->st_value;
+        if (bind == STB_LOCAL && type == STT_OBJECT && !p->groups[group - 1].variable)
+            p->groups[group - 1].variable = s->st_value;
+        if (add_sym(p, &ps) < 0)
+            return HCR_ENOMEM;
+        if (ps.file != HCR__NO_FILE)
+            p->groups[ps.file - 1].end_sym = p->nsyms;
+    }
+    return 0;
+}
+
+static int build_table(struct hcr__process *p)
+{
+    size_t n = 16;
+    while (n < p->nsyms * 2)
+        n *= 2;
+    p->slots = calloc(n, sizeof *p->slots);
+    if (!p->slots)
+        return HCR_ENOMEM;
+    p->nslots = n;
+    for (size_t k = 0; k < p->nsyms; k++) {
+        const struct hcr__proc_sym *s = &p->syms[k];
+        size_t at = hash_key(s->image, s->file, s->name, s->name_len) & (n - 1);
+        while (p->slots[at]) {
+            const struct hcr__proc_sym *o = &p->syms[p->slots[at] - 1];
+            /* Keep the first definition of a key: a strong one over a
+               weak one that came earlier. */
+            if (o->image == s->image && o->file == s->file && o->name_len == s->name_len &&
+                !memcmp(o->name, s->name, s->name_len)) {
+                if (o->bind == STB_WEAK && s->bind == STB_GLOBAL)
+                    p->slots[at] = (uint32_t)k + 1;
+                goto next;
+            }
+            at = (at + 1) & (n - 1);
+        }
+        p->slots[at] = (uint32_t)k + 1;
+    next:;
+    }
+    return 0;
+}
+
+static void process_free(struct hcr__process *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->nimages; i++) {
+        free(p->images[i].path);
+        if (p->files && p->files[i].map)
+            munmap(p->files[i].map, p->files[i].size);
+    }
+    for (size_t g = 0; g < p->ngroups; g++) {
+        free(p->groups[g].cu_path);
+        hcr__local_statics_free(p->groups[g].statics, p->groups[g].nstatics);
+    }
+    free(p->images);
+    free(p->files);
+    free(p->syms);
+    free(p->slots);
+    free(p->groups);
+    free(p);
+}
+
+static struct hcr__process *process_build(struct hcr__message *msg)
+{
+    struct hcr__process *p = calloc(1, sizeof *p);
+    if (!p)
+        goto oom;
+    struct collect c = {.p = p};
+    dl_iterate_phdr(collect_image, &c);
+    if (c.failed)
+        goto oom;
+    p->files = calloc(p->nimages ? p->nimages : 1, sizeof *p->files);
+    if (!p->files)
+        goto oom;
+    for (uint32_t i = 0; i < p->nimages; i++)
+        if (index_image(p, i) < 0)
+            goto oom;
+    if (!p->nimages || !p->files[0].valid) {
+        hcr__fail(msg, HCR_ENOEXEC, "cannot read the running executable's symbol table (%s)",
+                  "/proc/self/exe");
+        process_free(p);
+        return NULL;
+    }
+    if (build_table(p) < 0)
+        goto oom;
+    return p;
+oom:
+    process_free(p);
+    hcr__fail(msg, HCR_ENOMEM, "out of memory indexing the process's symbols");
+    return NULL;
+}
+
+static int counters(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    (void)size;
+    unsigned long long *c = arg;
+    c[0] = info->dlpi_adds;
+    c[1] = info->dlpi_subs;
+    return 1;
+}
+
+struct hcr__process *hcr__process_get(struct hcr__message *msg)
+{
+    unsigned long long c[2] = {0, 0};
+    dl_iterate_phdr(counters, c);
+    pthread_mutex_lock(&cache_lock);
+    if (cache && (cache->adds != c[0] || cache->subs != c[1])) {
+        process_free(cache);
+        cache = NULL;
+    }
+    if (!cache)
+        cache = process_build(msg);
+    struct hcr__process *p = cache;
+    pthread_mutex_unlock(&cache_lock);
+    return p;
+}
+
+void hcr__process_release(void)
+{
+    pthread_mutex_lock(&cache_lock);
+    process_free(cache);
+    cache = NULL;
+    pthread_mutex_unlock(&cache_lock);
+}
+
+size_t hcr__process_image_count(const struct hcr__process *p)
+{
+    return p->nimages;
+}
+
+const struct hcr__proc_image *hcr__process_image(const struct hcr__process *p, size_t i)
+{
+    return i < p->nimages ? &p->images[i] : NULL;
+}
+
+static const struct hcr__proc_sym *find(const struct hcr__process *p, uint32_t image, uint32_t file,
+                                        const char *name)
+{
+    size_t len = strlen(name);
+    size_t at = hash_key(image, file, name, len) & (p->nslots - 1);
+    while (p->slots[at]) {
+        const struct hcr__proc_sym *s = &p->syms[p->slots[at] - 1];
+        if (s->image == image && s->file == file && s->name_len == len && !memcmp(s->name, name, len))
+            return s;
+        at = (at + 1) & (p->nslots - 1);
+    }
+    return NULL;
+}
+
+const struct hcr__proc_sym *hcr__process_find_global(const struct hcr__process *p, size_t image,
+                                                     const char *name)
+{
+    return find(p, (uint32_t)image, HCR__NO_FILE, name);
+}
+
+const struct hcr__proc_sym *hcr__process_find_local(const struct hcr__process *p, size_t image,
+                                                    uint32_t file, const char *name)
+{
+    if (file == HCR__NO_FILE)
+        return NULL;
+    return find(p, (uint32_t)image, file, name);
+}
+
+/* ---- compilation unit paths ------------------------------------------ */
+
+/* Whether die or one of its descendants (functions, blocks) declares a
+   variable located at the fixed file address `address`. */
+static int declares_variable_at(Dwarf_Die *die, uintptr_t address, int depth)
+{
+    Dwarf_Die child;
+    if (depth > 8 || dwarf_child(die, &child) != 0)
+        return 0;
+    do {
+        int tag = dwarf_tag(&child);
+        if (tag == DW_TAG_variable) {
+            Dwarf_Attribute attr;
+            Dwarf_Op *ops;
+            size_t nops;
+            if (dwarf_attr(&child, DW_AT_location, &attr) &&
+                dwarf_getlocation(&attr, &ops, &nops) == 0 && nops == 1 &&
+                ops[0].atom == DW_OP_addr && ops[0].number == address)
+                return 1;
+        } else if (tag == DW_TAG_subprogram || tag == DW_TAG_lexical_block) {
+            if (declares_variable_at(&child, address, depth + 1))
+                return 1;
+        }
+    } while (dwarf_siblingof(&child, &child) == 0);
+    return 0;
+}
+
+/* Finds the compilation unit of group g in dw: the unit whose code holds
+   one of its functions, else the unit named like the group that declares
+   one of its variables. 1 if found. */
+static int group_cu(Dwarf *dw, const struct file_group *g, Dwarf_Die *cu)
+{
+    if (g->function && dwarf_addrdie(dw, g->function, cu))
+        return 1;
+    if (!g->variable)
+        return 0;
+    Dwarf_Off off = 0, next;
+    size_t header;
+    while (dwarf_nextcu(dw, off, &next, &header, NULL, NULL, NULL) == 0) {
+        const char *name;
+        if (dwarf_offdie(dw, off + header, cu) && (name = dwarf_diename(cu))) {
+            const char *slash = strrchr(name, '/');
+            if (!strcmp(slash ? slash + 1 : name, g->name) &&
+                declares_variable_at(cu, g->variable, 0))
+                return 1;
+        }
+        off = next;
+    }
+    return 0;
+}
+
+/* Runs fn on the compilation unit of group g of the mapped image file f.
+   The DWARF handle lives only during the call. */
+static void with_group_cu(const struct image_file *f, struct file_group *g,
+                          void (*fn)(struct file_group *g, Dwarf_Die *cu, void *arg), void *arg)
+{
+    Elf *e = elf_memory((char *)f->map, f->size);
+    if (!e)
+        return;
+    Dwarf *dw = dwarf_begin_elf(e, DWARF_C_READ, NULL);
+    Dwarf_Die cu;
+    if (dw && group_cu(dw, g, &cu))
+        fn(g, &cu, arg);
+    if (dw)
+        dwarf_end(dw);
+    elf_end(e);
+}
+
+static void read_cu_path(struct file_group *g, Dwarf_Die *cu, void *arg)
+{
+    (void)arg;
+    g->cu_path = hcr__dwarf_cu_path(cu);
+}
+
+static void read_statics(struct file_group *g, Dwarf_Die *cu, void *arg)
+{
+    size_t cap = 0;
+    if (hcr__dwarf_collect_statics(cu, *(uintptr_t *)arg, &g->statics, &g->nstatics, &cap) < 0) {
+        hcr__local_statics_free(g->statics, g->nstatics);
+        g->statics = NULL;
+        g->nstatics = 0;
+    }
+}
+
+const struct hcr__proc_sym *hcr__process_find_local_static(struct hcr__process *p, size_t image,
+                                                           uint32_t file, const char *key)
+{
+    if (file == HCR__NO_FILE || file > p->ngroups)
+        return NULL;
+    struct file_group *g = &p->groups[file - 1];
+    if (!g->statics_read) {
+        g->statics_read = 1;
+        uintptr_t bias = p->images[image].bias;
+        with_group_cu(&p->files[image], g, read_statics, &bias);
+    }
+    for (size_t i = 0; i < g->nstatics; i++) {
+        if (strcmp(g->statics[i].key, key))
+            continue;
+        for (size_t k = g->first_sym; k < g->end_sym; k++)
+            if (p->syms[k].address == g->statics[i].address && p->syms[k].type == STT_OBJECT)
+                return &p->syms[k];
+        return NULL;
+    }
+    return NULL;
+}
+
+int hcr__process_find_file(struct hcr__process *p, size_t image, const char *base_name,
+                           const char *object_path, const struct hcr__elf *object,
+                           uint32_t *file, struct hcr__message *msg)
+{
+    uint32_t found = HCR__NO_FILE;
+    size_t count = 0;
+    *file = HCR__NO_FILE;
+    for (size_t g = 0; g < p->ngroups; g++)
+        if (p->groups[g].image == image && !strcmp(p->groups[g].name, base_name)) {
+            if (!found)
+                found = (uint32_t)g + 1;
+            count++;
+        }
+    if (count <= 1) {
+        *file = found;
+        return 0;
+    }
+    /* Several files of that base name: compare compilation unit paths. */
+    char *want = hcr__object_cu_path(object_path, object);
+    if (!want)
+        return hcr__fail(msg, HCR_ENOSYM,
+                         "%s: the program has %zu files named %s and the object has no readable "
+                         "debug information to tell which (build it with -g)",
+                         object_path, count, base_name);
+    for (size_t g = 0; g < p->ngroups; g++) {
+        struct file_group *fg = &p->groups[g];
+        if (fg->image != image || strcmp(fg->name, base_name))
+            continue;
+        if (!fg->cu_path_read) {
+            fg->cu_path_read = 1;
+            with_group_cu(&p->files[image], fg, read_cu_path, NULL);
+        }
+        if (fg->cu_path && !strcmp(fg->cu_path, want)) {
+            *file = (uint32_t)g + 1;
+            free(want);
+            return 0;
+        }
+    }
+    int rc = hcr__fail(msg, HCR_ENOSYM,
+                       "%s: compiled from %s, which is none of the %zu files named %s in the "
+                       "program",
+                       object_path, want, count, base_name);
+    free(want);
+    return rc;
+}
+
+/* ---- symbols added by reloads ------------------------------------------- */
+
+/* Kept apart from the cached index, which is rebuilt when libraries come
+   and go: an entry is keyed by what survives a rebuild (the image's
+   address, the source file's name and rank among same-named files). */
+struct reloaded {
+    uintptr_t image_lo;
+    char *file_name;     /* NULL for globals */
+    unsigned ordinal;    /* rank of the file group; UINT_MAX if the program has none */
+    char *name;
+    struct hcr__proc_sym sym;
+};
+
+static struct reloaded *reloaded;
+static size_t nreloaded, reloaded_cap;
+
+static unsigned file_ordinal(const struct hcr__process *p, uint32_t file)
+{
+    return file == HCR__NO_FILE ? UINT_MAX : p->groups[file - 1].ordinal;
+}
+
+static int reloaded_matches(const struct reloaded *r, uintptr_t lo, const char *file_name,
+                            unsigned ordinal, const char *name)
+{
+    if (r->image_lo != lo || strcmp(r->name, name))
+        return 0;
+    if (!file_name || !r->file_name)
+        return !file_name && !r->file_name;
+    return r->ordinal == ordinal && !strcmp(r->file_name, file_name);
+}
+
+const struct hcr__proc_sym *hcr__process_find_reloaded(const struct hcr__process *p, size_t image,
+                                                       uint32_t file, const char *file_name,
+                                                       const char *name)
+{
+    uintptr_t lo = p->images[image].lo;
+    unsigned ordinal = file_ordinal(p, file);
+    pthread_mutex_lock(&cache_lock);
+    const struct hcr__proc_sym *found = NULL;
+    for (size_t i = nreloaded; i-- > 0 && !found;)
+        if (reloaded_matches(&reloaded[i], lo, file_name, ordinal, name))
+            found = &reloaded[i].sym;
+    pthread_mutex_unlock(&cache_lock);
+    return found;
+}
+
+int hcr__process_add_reloaded(const struct hcr__process *p, size_t image, uint32_t file,
+                              const char *file_name, const char *name, uintptr_t address,
+                              uint64_t size, unsigned type)
+{
+    int rc = 0;
+    pthread_mutex_lock(&cache_lock);
+    if (nreloaded == reloaded_cap) {
+        size_t cap = reloaded_cap ? reloaded_cap * 2 : 64;
+        struct reloaded *r = realloc(reloaded, cap * sizeof *r);
+        if (!r) {
+            rc = HCR_ENOMEM;
+            goto out;
+        }
+        reloaded = r;
+        reloaded_cap = cap;
+    }
+    struct reloaded *r = &reloaded[nreloaded];
+    r->image_lo = p->images[image].lo;
+    r->ordinal = file_ordinal(p, file);
+    r->name = strdup(name);
+    r->file_name = file_name ? strdup(file_name) : NULL;
+    if (!r->name || (file_name && !r->file_name)) {
+        free(r->name);
+        free(r->file_name);
+        rc = HCR_ENOMEM;
+        goto out;
+    }
+    r->sym = (struct hcr__proc_sym){
+        .name = r->name,
+        .name_len = strlen(r->name),
+        .address = address,
+        .size = size,
+        .type = (unsigned char)type,
+        .bind = file_name ? STB_LOCAL : STB_GLOBAL,
+        .image = (uint32_t)image,
+        .file = file,
+    };
+    nreloaded++;
+out:
+    pthread_mutex_unlock(&cache_lock);
+    return rc;
+}

@@ -1,0 +1,96 @@
+/*
+ * symbols.h: the index of what the running process defines, for the object
+ * linker. One entry per defined symbol of every loaded image (the
+ * executable's and each library's full .symtab when the file has one, else
+ * its .dynsym), locals included and grouped by the source file they came
+ * from (the STT_FILE symbol before them). Two files with the same base name
+ * are told apart through the debug information (compilation unit paths).
+ *
+ * The index maps each image file read-only and keeps it mapped: names point
+ * into it. It is built on first use and rebuilt when libraries were loaded
+ * or unloaded since.
+ */
+#ifndef HCR_OBJECT_SYMBOLS_H
+#define HCR_OBJECT_SYMBOLS_H
+
+#include "elf/elf_file.h"
+#include "internal.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HCR__NO_FILE 0u /* file group of a global symbol */
+
+/* One defined symbol of the process. */
+struct hcr__proc_sym {
+    const char *name;   /* not NUL-terminated at name_len when versioned */
+    size_t name_len;    /* length without any "@VERSION" suffix */
+    uintptr_t address;  /* run-time address; for STT_TLS its offset in the
+                           image's TLS block */
+    uint64_t size;
+    unsigned char type; /* STT_* */
+    unsigned char bind; /* STB_* */
+    uint32_t image;     /* index into the process's images */
+    uint32_t file;      /* HCR__NO_FILE for globals, else a file group id */
+};
+
+/* One loaded image (executable or library). */
+struct hcr__proc_image {
+    char *path;
+    uintptr_t bias;       /* load bias (dlpi_addr) */
+    uintptr_t lo, hi;     /* range of its loaded segments */
+    size_t tls_modid;     /* module id for __tls_get_addr; 0 if no TLS */
+    int tls_static;       /* nonzero: tls_tpoff is valid for every thread */
+    intptr_t tls_tpoff;   /* TLS block start minus the thread pointer */
+    int is_executable;
+};
+
+struct hcr__process;
+
+/* The process's index, built or refreshed as needed. NULL with msg set on
+   failure (the executable's file cannot be read, out of memory). The index
+   stays valid until the next call. */
+struct hcr__process *hcr__process_get(struct hcr__message *msg);
+
+/* Frees the cached index (tests, leak checkers). */
+void hcr__process_release(void);
+
+size_t hcr__process_image_count(const struct hcr__process *p);
+const struct hcr__proc_image *hcr__process_image(const struct hcr__process *p, size_t i);
+
+/* The global (or weak) symbol `name` defined in image `image`, or NULL. */
+const struct hcr__proc_sym *hcr__process_find_global(const struct hcr__process *p, size_t image,
+                                                     const char *name);
+
+/* The local symbol `name` of file group `file` of image `image`, or NULL. */
+const struct hcr__proc_sym *hcr__process_find_local(const struct hcr__process *p, size_t image,
+                                                    uint32_t file, const char *name);
+
+/* The file group of image `image` for the source file the object `object`
+   (read from object_path) was compiled from, whose STT_FILE name is
+   `base_name`. 0 and *file = HCR__NO_FILE when the image has no such file
+   (every local of the object is then new); HCR_ENOSYM with msg when several
+   files have that base name and the debug information cannot tell which. */
+int hcr__process_find_file(struct hcr__process *p, size_t image, const char *base_name,
+                           const char *object_path, const struct hcr__elf *object,
+                           uint32_t *file, struct hcr__message *msg);
+
+/* The function-local static named by `key` ("function/variable", see
+   dwarf_statics.h) of file group `file` of image `image`, from the
+   image's debug information, or NULL. */
+const struct hcr__proc_sym *hcr__process_find_local_static(struct hcr__process *p, size_t image,
+                                                           uint32_t file, const char *key);
+
+/* Symbols a reload added to the program (new functions and variables),
+   so that later reloads of the same unit bind to them like to the
+   program's own. file_name is the object's STT_FILE name for a local, NULL
+   for a global; `file` is the group hcr__process_find_file gave (or
+   HCR__NO_FILE). Add returns 0 or HCR_ENOMEM; find returns NULL if none. */
+int hcr__process_add_reloaded(const struct hcr__process *p, size_t image, uint32_t file,
+                              const char *file_name, const char *name, uintptr_t address,
+                              uint64_t size, unsigned type);
+const struct hcr__proc_sym *hcr__process_find_reloaded(const struct hcr__process *p, size_t image,
+                                                       uint32_t file, const char *file_name,
+                                                       const char *name);
+
+#endif

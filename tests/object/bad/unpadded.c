@@ -1,0 +1,8 @@
+/* Defines a function of the test program that was compiled without the
+   reload flags (test_object.c's test_unpadded): it cannot be redirected. */
+int test_unpadded(void);
+
+int test_unpadded(void)
+{
+    return 2;
+}

@@ -1,0 +1,389 @@
+/*
+ * test_object.c: hcr_object_reload end to end on the test program itself
+ * (prog/, built into this executable with the reload flags): edited
+ * translation units are reloaded and the program is checked to run the new
+ * code with every variable keeping its value; bad objects fail with a clear
+ * error and leave the old code running.
+ */
+#include "harness.h"
+#include "object_util.h"
+#include "objlib.h"
+#include "prog.h"
+
+#include <hcr.h>
+#include <pthread.h>
+#include <unistd.h>
+
+static void reload(const char *name)
+{
+    int rc = hcr_object_reload(obj(name));
+    if (rc != 0)
+        harness_fail(__FILE__, __LINE__, "reload of %s: %s: %s", name, hcr_error_name(rc),
+                     hcr_object_error());
+}
+
+TEST(counter_and_file_static_written_by_immediate_stores_keep_one_copy)
+{
+    CHECK_EQ(a_bump(), 1);
+    CHECK_EQ(a_bump(), 2);
+    CHECK_EQ(counter, 2);
+    CHECK_EQ(a_total(), 7);
+    reload("v2_prog_a.o");
+    CHECK_EQ(counter, 2);
+    CHECK_EQ(a_total(), 7);
+    a_set(); /* new code: movl $300 / $400 */
+    CHECK_EQ(counter, 300);
+    CHECK_EQ(b_counter(), 300); /* read by code that was not reloaded */
+    CHECK_EQ(a_total(), 400);
+    CHECK_EQ(a_bump(), 12); /* function-local static kept, new step */
+    CHECK_EQ(counter, 310);
+    CHECK_EQ(a_total(), 410);
+}
+
+TEST(statics_of_the_same_name_in_two_files_stay_apart)
+{
+    a_bump();
+    b_twice(1);
+    b_twice(1);
+    reload("v2_prog_a.o");
+    CHECK_EQ(a_hits(), 1);
+    CHECK_EQ(b_hits(), 2);
+    a_bump();
+    CHECK_EQ(a_hits(), 11);
+    CHECK_EQ(b_hits(), 2);
+    reload("v2_prog_b.o");
+    b_twice(1);
+    CHECK_EQ(b_hits(), 3);
+    CHECK_EQ(a_hits(), 11);
+}
+
+TEST(function_local_statics_match_by_function_not_by_number)
+{
+    CHECK_EQ(b_seq(), 1);
+    CHECK_EQ(b_seq(), 2);
+    CHECK_EQ(b_other(), 101);
+    reload("v2_prog_b.o"); /* a new function's static renumbers count.N */
+    CHECK_EQ(b_seq(), 30);
+    CHECK_EQ(b_other(), 1020);
+    reload("v1_prog_b.o");
+    CHECK_EQ(b_seq(), 4);
+    CHECK_EQ(b_other(), 103);
+}
+
+TEST(new_code_calls_far_libraries_and_is_called_back)
+{
+    int v[] = {5, 2, 9, 1};
+    CHECK_EQ(b_strlen("hello"), 5);
+    CHECK_EQ(b_sort_first(v, 4), 1);
+    reload("v2_prog_b.o");
+    CHECK_EQ(b_strlen("hello"), 10); /* strlen is an IFUNC of libc */
+    CHECK_EQ(b_sort_first(v, 4), 9); /* qsort calls the new comparator */
+}
+
+TEST(files_with_the_same_base_name_keep_their_own_statics)
+{
+    one_raise();
+    two_raise();
+    two_raise();
+    reload("v2_one_util.o");
+    CHECK_EQ(one_level(), 1002);
+    CHECK_EQ(two_level(), 52);
+    one_raise();
+    CHECK_EQ(one_level(), 1004);
+    CHECK_EQ(two_level(), 52);
+}
+
+TEST(new_code_brings_its_strings_and_switch_tables)
+{
+    CHECK_STR_HAS(a_word(3), "three");
+    reload("v2_prog_a.o");
+    CHECK_STR_HAS(a_word(0), "ZERO");
+    CHECK_STR_HAS(a_word(3), "THREE");
+    CHECK_STR_HAS(a_word(7), "SEVEN");
+    CHECK_STR_HAS(a_word(42), "MANY");
+}
+
+TEST(function_pointers_taken_before_the_reload_reach_the_new_code)
+{
+    int (*volatile version)(void) = a_version;
+    const char *(*volatile word)(int) = a_word;
+    CHECK_EQ(version(), 1);
+    reload("v2_prog_a.o");
+    CHECK_EQ(version(), 2);
+    CHECK_STR_HAS(word(1), "ONE");
+}
+
+TEST(recursion_runs_the_new_code_all_the_way)
+{
+    CHECK_EQ(a_fact(5), 120);
+    reload("v2_prog_a.o");
+    CHECK_EQ(a_fact(5), 240);
+}
+
+TEST(calls_across_files_reach_new_code_both_ways)
+{
+    CHECK_EQ(b_calls_a(), 10);
+    CHECK_EQ(a_calls_b(4), 9);
+    reload("v2_prog_a.o");
+    CHECK_EQ(b_calls_a(), 20);  /* old prog_b.c calls new prog_a.c */
+    CHECK_EQ(a_calls_b(4), 10); /* new prog_a.c calls old prog_b.c */
+    reload("v2_prog_b.o");
+    CHECK_EQ(b_calls_a(), 200);
+    CHECK_EQ(a_calls_b(4), 14);
+}
+
+TEST(a_new_global_gets_its_initialiser_and_a_removed_function_stays)
+{
+    reload("v2_prog_a.o");
+    CHECK_EQ(a_version(), 2); /* 42 / 21 from the new global */
+    CHECK_EQ(a_removed(), 7);
+}
+
+TEST(what_a_reload_added_is_kept_by_the_next_reload)
+{
+    reload("v2_prog_a.o");
+    CHECK_EQ(a_probe(), 101);
+    reload("v2_prog_a.o");
+    CHECK_EQ(a_probe(), 101);
+    reload("v1_prog_a.o");
+    CHECK_EQ(a_version(), 1);
+    reload("v2_prog_a.o");
+    CHECK_EQ(a_version(), 2);
+    CHECK_EQ(a_probe(), 101);
+}
+
+TEST(constructors_run_only_for_new_functions)
+{
+    int *table = a_table;
+    CHECK_EQ(a_probe(), 1);
+    reload("v2_prog_a.o");
+    CHECK_EQ(a_probe(), 101); /* the new constructor ran once; a_init did not */
+    CHECK(a_table == table);
+    CHECK_EQ(a_table_sum(), 360);
+    reload("v2_prog_a.o");
+    CHECK_EQ(a_probe(), 101); /* a_late_init now exists: not run again */
+}
+
+static pthread_barrier_t tls_barrier;
+
+static void *tls_thread(void *arg)
+{
+    (void)arg;
+    a_tls_set(7);
+    pthread_barrier_wait(&tls_barrier); /* main reloads */
+    pthread_barrier_wait(&tls_barrier);
+    return (void *)(intptr_t)a_tls_get();
+}
+
+TEST(thread_locals_keep_their_value_in_every_thread)
+{
+    pthread_t t;
+    void *result;
+    pthread_barrier_init(&tls_barrier, NULL, 2);
+    CHECK_EQ(pthread_create(&t, NULL, tls_thread, NULL), 0);
+    a_tls_set(5);
+    pthread_barrier_wait(&tls_barrier);
+    reload("v2_prog_a.o");
+    pthread_barrier_wait(&tls_barrier);
+    pthread_join(t, &result);
+    CHECK_EQ((intptr_t)result, 1021);
+    CHECK_EQ(a_tls_get(), 1015);
+    CHECK_EQ(a_tls, 5);
+}
+
+TEST(objects_without_function_sections_reload)
+{
+    b_twice(1);
+    reload("nofs_prog_b.o");
+    CHECK_EQ(b_version(), 2);
+    CHECK_EQ(b_twice(4), 12);
+    CHECK_EQ(b_hits(), 2);
+}
+
+TEST(the_same_file_reloaded_100_times)
+{
+    for (int i = 0; i < 100; i++) {
+        reload(i % 2 ? "v1_prog_a.o" : "v2_prog_a.o");
+        CHECK_EQ(a_version(), i % 2 ? 1 : 2);
+        a_bump();
+    }
+    CHECK_EQ(counter, 50 * 10 + 50 * 1);
+    CHECK_EQ(a_probe(), 1); /* version 1 of a_probe */
+    reload("v2_prog_a.o");
+    /* a_late_runs, new in the first reload, kept its storage through the
+       later ones, and its constructor ran once. */
+    CHECK_EQ(a_probe(), 101);
+}
+
+/* ---- failures: a clear error naming the object, old code untouched ---- */
+
+static void check_failed_reload(const char *path, int expected, const char *detail)
+{
+    int rc = hcr_object_reload(path);
+    if (rc != expected)
+        harness_fail(__FILE__, __LINE__, "%s: expected %s, got %s: %s", path,
+                     hcr_error_name(expected), hcr_error_name(rc), hcr_object_error());
+    CHECK_STR_HAS(hcr_object_error(), path);
+    if (detail)
+        CHECK_STR_HAS(hcr_object_error(), detail);
+    CHECK_EQ(a_version(), 1);
+    CHECK_EQ(b_version(), 1);
+    CHECK_STR_HAS(a_word(2), "two");
+}
+
+TEST(a_missing_object_is_a_clean_error)
+{
+    check_failed_reload(harness_path("nothing.o"), HCR_ENOENT, NULL);
+}
+
+TEST(a_truncated_object_is_a_clean_error)
+{
+    size_t size;
+    unsigned char *data = slurp(obj("v2_prog_a.o"), &size);
+    spill(harness_path("truncated.o"), data, size / 2);
+    check_failed_reload(harness_path("truncated.o"), HCR_ETRUNC, NULL);
+    spill(harness_path("empty.o"), data, 0);
+    check_failed_reload(harness_path("empty.o"), HCR_ETRUNC, NULL);
+    free(data);
+}
+
+TEST(a_corrupt_object_is_a_clean_error)
+{
+    size_t size;
+    unsigned char *data = slurp(obj("v2_prog_a.o"), &size);
+    Elf64_Ehdr *eh = (Elf64_Ehdr *)data;
+    eh->e_shstrndx = (Elf64_Half)(eh->e_shnum + 3);
+    spill(harness_path("corrupt.o"), data, size);
+    check_failed_reload(harness_path("corrupt.o"), HCR_ECORRUPT, NULL);
+    memcpy(data, "\x7f" "ELG", 4);
+    spill(harness_path("notelf.o"), data, size);
+    check_failed_reload(harness_path("notelf.o"), HCR_ENOEXEC, NULL);
+    free(data);
+}
+
+TEST(an_object_for_another_architecture_is_a_clean_error)
+{
+    size_t size;
+    unsigned char *data = slurp(obj("v2_prog_a.o"), &size);
+    ((Elf64_Ehdr *)data)->e_machine = EM_AARCH64;
+    spill(harness_path("arm.o"), data, size);
+    check_failed_reload(harness_path("arm.o"), HCR_EARCH, NULL);
+    free(data);
+}
+
+TEST(an_unknown_symbol_is_a_clean_error)
+{
+    check_failed_reload(obj("bad_prog_a.o"), HCR_ENOSYM, "hcr_test_nowhere");
+}
+
+TEST(an_unknown_relocation_type_is_a_clean_error)
+{
+    size_t size;
+    unsigned char *data = slurp(obj("v2_prog_b.o"), &size);
+    struct hcr__elf elf;
+    struct hcr__message msg;
+    CHECK_EQ(hcr__elf_open(&elf, "v2_prog_b.o", data, size, EM_X86_64, ET_REL, &msg), 0);
+    size_t changed = 0;
+    for (size_t i = 1; i < elf.shnum && !changed; i++) {
+        size_t n;
+        if (elf.shdrs[i].sh_type == SHT_RELA &&
+            !strcmp(hcr__elf_section_name(&elf, i), ".rela.text.b_calls_a") &&
+            hcr__elf_rela(&elf, i, &n) && n) {
+            Elf64_Rela *r = (Elf64_Rela *)(data + elf.shdrs[i].sh_offset);
+            r->r_info = ELF64_R_INFO(ELF64_R_SYM(r->r_info), 200);
+            changed = 1;
+        }
+    }
+    CHECK(changed);
+    spill(harness_path("reloc.o"), data, size);
+    check_failed_reload(harness_path("reloc.o"), HCR_ERELOC, "type 200");
+    free(data);
+}
+
+TEST(a_variable_that_changed_size_is_a_clean_error)
+{
+    check_failed_reload(obj("bad_size_prog_b.o"), HCR_ESTATE, "hits");
+}
+
+TEST(a_new_thread_local_is_a_clean_error)
+{
+    check_failed_reload(obj("bad_tls_new.o"), HCR_ENOTSUP, "b_new_tls");
+}
+
+TEST(objects_built_without_the_flags_are_a_clean_error)
+{
+    check_failed_reload(obj("nods_prog_a.o"), HCR_EFLAGS, "-fdata-sections");
+    check_failed_reload(obj("nopad_prog_b.o"), HCR_EFLAGS, "-fpatchable-function-entry");
+    check_failed_reload(obj("lto_prog_b.o"), HCR_EFLAGS, "-flto");
+    check_failed_reload(obj("nog_prog_b.o"), HCR_EFLAGS, "-g");
+}
+
+int test_unpadded(void);
+
+__attribute__((noinline)) int test_unpadded(void)
+{
+    return 1;
+}
+
+TEST(a_program_function_built_without_the_flags_is_a_clean_error)
+{
+    check_failed_reload(obj("bad_unpadded.o"), HCR_EFLAGS, "test_unpadded");
+    CHECK_EQ(test_unpadded(), 1);
+}
+
+#ifdef HAVE_CLANG_OBJECT
+TEST(an_object_built_by_clang_is_a_clean_error)
+{
+    check_failed_reload(obj("clang_prog_b.o"), HCR_EFLAGS, "clang");
+}
+#endif
+
+TEST(bad_arguments_are_a_clean_error)
+{
+    CHECK_EQ(hcr_object_reload(NULL), HCR_EINVAL);
+    CHECK_EQ(hcr_object_reload(""), HCR_EINVAL);
+    CHECK_EQ(hcr_object_reload(harness_tmpdir()), HCR_EISDIR);
+    CHECK_EQ(a_version(), 1);
+}
+
+TEST(a_failed_reload_leaves_the_previous_reload_running)
+{
+    reload("v2_prog_a.o");
+    CHECK_EQ(hcr_object_reload(obj("bad_prog_a.o")), HCR_ENOSYM);
+    CHECK_EQ(a_version(), 2);
+    CHECK_STR_HAS(a_word(2), "TWO");
+}
+
+/* ---- a translation unit of a shared library ---- */
+
+static void *lib_tls_thread(void *arg)
+{
+    (void)arg;
+    lib_tls = 9;
+    pthread_barrier_wait(&tls_barrier);
+    pthread_barrier_wait(&tls_barrier);
+    return (void *)(intptr_t)lib_tls_get();
+}
+
+TEST(a_library_unit_reloads_with_its_state)
+{
+    pthread_t t;
+    void *result;
+    int (*volatile version)(void) = lib_version;
+    CHECK_EQ(lib_bump(), 1);
+    CHECK_EQ(lib_bump(), 2);
+    CHECK_EQ(lib_calls_exe(), 1);
+    pthread_barrier_init(&tls_barrier, NULL, 2);
+    CHECK_EQ(pthread_create(&t, NULL, lib_tls_thread, NULL), 0);
+    lib_tls = 5;
+    pthread_barrier_wait(&tls_barrier);
+    reload("v2_objlib.o");
+    pthread_barrier_wait(&tls_barrier);
+    pthread_join(t, &result);
+    CHECK_EQ((intptr_t)result, 109);
+    CHECK_EQ(lib_tls_get(), 105);
+    CHECK_EQ(version(), 2);
+    CHECK_EQ(lib_bump(), 12);
+    CHECK_EQ(lib_total, 12);
+    CHECK_EQ(lib_calls_exe(), 1000); /* the library calls into the executable */
+}
