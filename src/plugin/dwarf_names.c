@@ -14,10 +14,9 @@
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
-#include <fcntl.h>
+#include <libelf.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 struct name_list {
     struct hcr__static_name *items;
@@ -104,15 +103,17 @@ static int compare_names(const void *a, const void *b)
     return (x->address > y->address) - (x->address < y->address);
 }
 
-int hcr__static_names_read(const char *path, struct hcr__static_names *names)
+int hcr__static_names_read(const void *image, size_t size, struct hcr__static_names *names)
 {
     memset(names, 0, sizeof *names);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    Dwarf *dw = dwarf_begin(fd, DWARF_C_READ);
+    /* From the mapped copy: no second open, and no search for a separate
+       debug file, which a snapshot never has. libelf only reads it. */
+    elf_version(EV_CURRENT);
+    Elf *elf = elf_memory((char *)(uintptr_t)image, size);
+    Dwarf *dw = elf ? dwarf_begin_elf(elf, DWARF_C_READ, NULL) : NULL;
     if (!dw) {
-        close(fd);
+        if (elf)
+            elf_end(elf);
         return 0; /* no debug information: the symbol table will do */
     }
     struct name_list list = {0};
@@ -127,7 +128,7 @@ int hcr__static_names_read(const char *path, struct hcr__static_names *names)
         offset = next;
     }
     dwarf_end(dw);
-    close(fd);
+    elf_end(elf);
     if (list.failed) {
         names->items = list.items;
         names->count = list.count;

@@ -62,9 +62,9 @@ struct hcr__static_names {
 };
 
 /* Reads the names of every variable with a static address from the debug
-   information of the ELF file at `path`. No debug information is not an
-   error: the list is empty. 0 or HCR_ENOMEM. */
-int hcr__static_names_read(const char *path, struct hcr__static_names *names);
+   information of the ELF image in memory (validated by the ELF reader). No
+   debug information is not an error: the list is empty. 0 or HCR_ENOMEM. */
+int hcr__static_names_read(const void *image, size_t size, struct hcr__static_names *names);
 const struct hcr__static_name *hcr__static_names_find(const struct hcr__static_names *names,
                                                       uint64_t address);
 void hcr__static_names_free(struct hcr__static_names *names);
