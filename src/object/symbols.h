@@ -8,7 +8,9 @@
  *
  * The index maps each image file read-only and keeps it mapped: names point
  * into it. It is built on first use and rebuilt when libraries were loaded
- * or unloaded since.
+ * or unloaded since. Lookups fill caches lazily (compilation unit paths,
+ * function-local statics), so callers serialise them: object mode calls
+ * them only under its reload lock.
  */
 #ifndef HCR_OBJECT_SYMBOLS_H
 #define HCR_OBJECT_SYMBOLS_H
