@@ -425,7 +425,13 @@ static int resolve_defined(struct linker *lk, size_t k, size_t sh)
                          (unsigned long long)s->st_value, hcr__elf_section_name(lk->elf, sh),
                          (unsigned long long)sec_size);
     if (type == STT_FUNC) {
-        if (ps && (ps->type == STT_FUNC))
+        if (!ps && lk->proc && ELF64_ST_BIND(s->st_info) != STB_LOCAL) {
+            /* A static function of this file made global is the same
+               function. (The other way round cannot be told from a global
+               of the same name in another file, so it is not matched.) */
+            ps = hcr__process_find_local(lk->proc, lk->home, lk->file, name);
+        }
+        if (ps && ps->type == STT_FUNC)
             ls->original = ps->address;
         return 0;
     }

@@ -93,6 +93,16 @@ TEST(files_with_the_same_base_name_keep_their_own_statics)
     CHECK_EQ(two_level(), 52);
 }
 
+TEST(a_static_function_made_global_is_the_same_function)
+{
+    int (*helper)(void) = two_helper_address();
+    CHECK_EQ(helper(), 5);
+    reload("v2_two_util.o");
+    CHECK_EQ(helper(), 6);
+    CHECK(two_helper_address() != helper); /* the new copy's own entry */
+    CHECK_EQ(two_helper_address()(), 6);
+}
+
 TEST(new_code_brings_its_strings_and_switch_tables)
 {
     CHECK_STR_HAS(a_word(3), "three");

@@ -38,5 +38,6 @@ int one_level(void);
 void one_raise(void);
 int two_level(void);
 void two_raise(void);
+int (*two_helper_address(void))(void);
 
 #endif
