@@ -318,7 +318,8 @@ static int in_home(const struct linker *lk, uintptr_t address)
 
 /* Resolves an undefined symbol: the home image's globals (hidden ones
    included), then the executable's, then the dynamic linker's global scope
-   (default symbol versions, IFUNCs resolved). */
+   (default symbol versions, IFUNCs resolved), then a local of the home
+   image if exactly one file defines it. */
 static int resolve_undefined(struct linker *lk, size_t k)
 {
     const Elf64_Sym *s = &lk->elf->syms[k];
@@ -375,6 +376,19 @@ static int resolve_undefined(struct linker *lk, size_t k)
         ls->far = 1;
         return 0;
     }
+    /* Last, a name the static linker made local in the home image (a
+       version script, say), if exactly one file has it. */
+    size_t count;
+    ps = hcr__process_find_local_anywhere(lk->proc, lk->home, name, &count);
+    if (ps && ps->type != STT_TLS) {
+        ls->address = ps->address;
+        return 0;
+    }
+    if (count > 1)
+        return hcr__fail(lk->msg, HCR_ENOSYM,
+                         "%s: undefined symbol %s is defined nowhere as a global, and as a "
+                         "local in %zu files of %s: cannot tell which",
+                         lk->path, name, count, lk->home_image->path);
     return hcr__fail(lk->msg, HCR_ENOSYM,
                      "%s: undefined symbol %s is defined nowhere in the running program or its "
                      "libraries",

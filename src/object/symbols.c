@@ -415,6 +415,24 @@ const struct hcr__proc_sym *hcr__process_find_local(const struct hcr__process *p
     return find(p, (uint32_t)image, file, name);
 }
 
+const struct hcr__proc_sym *hcr__process_find_local_anywhere(const struct hcr__process *p,
+                                                             size_t image, const char *name,
+                                                             size_t *count)
+{
+    const struct hcr__proc_sym *found = NULL;
+    *count = 0;
+    for (size_t g = 0; g < p->ngroups; g++) {
+        if (p->groups[g].image != image)
+            continue;
+        const struct hcr__proc_sym *s = find(p, (uint32_t)image, (uint32_t)g + 1, name);
+        if (s) {
+            found = s;
+            ++*count;
+        }
+    }
+    return *count == 1 ? found : NULL;
+}
+
 /* ---- compilation unit paths ------------------------------------------ */
 
 /* Whether die or one of its descendants (functions, blocks) declares a

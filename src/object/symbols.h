@@ -68,6 +68,13 @@ const struct hcr__proc_sym *hcr__process_find_global(const struct hcr__process *
 const struct hcr__proc_sym *hcr__process_find_local(const struct hcr__process *p, size_t image,
                                                     uint32_t file, const char *name);
 
+/* The one local symbol `name` of image `image` in any file, for references
+   to a name the static linker made local (version scripts, -fwhole-program).
+   NULL when there is none or several (*count says how many). */
+const struct hcr__proc_sym *hcr__process_find_local_anywhere(const struct hcr__process *p,
+                                                             size_t image, const char *name,
+                                                             size_t *count);
+
 /* The file group of image `image` for the source file the object `object`
    (read from object_path) was compiled from, whose STT_FILE name is
    `base_name`. 0 and *file = HCR__NO_FILE when the image has no such file

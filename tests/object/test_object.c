@@ -315,6 +315,17 @@ TEST(a_variable_that_changed_size_is_a_clean_error)
     check_failed_reload(obj("bad_size_prog_b.o"), HCR_ESTATE, "hits");
 }
 
+TEST(a_name_only_one_file_defines_as_a_local_resolves_to_it)
+{
+    reload("local_ref.o");
+    CHECK_EQ(b_version(), 41); /* prog_a.c's a_ready, set by its constructor */
+}
+
+TEST(a_name_several_files_define_as_locals_is_a_clean_error)
+{
+    check_failed_reload(obj("bad_local_ambiguous.o"), HCR_ENOSYM, "level");
+}
+
 TEST(a_new_thread_local_is_a_clean_error)
 {
     check_failed_reload(obj("bad_tls_new.o"), HCR_ENOTSUP, "b_new_tls");
