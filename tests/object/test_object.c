@@ -225,6 +225,25 @@ TEST(the_same_file_reloaded_100_times)
     CHECK_EQ(a_probe(), 101);
 }
 
+static int reload_meanwhile(void)
+{
+    reload("v2_prog_b.o");
+    return 100;
+}
+
+static int plain(void)
+{
+    return 100;
+}
+
+TEST(a_function_on_the_stack_finishes_in_its_old_code)
+{
+    /* b_call is running (version 1) when it is replaced: it returns
+       through its old code; the next call runs version 2. */
+    CHECK_EQ(b_call(reload_meanwhile), 101);
+    CHECK_EQ(b_call(plain), 102);
+}
+
 /* ---- failures: a clear error naming the object, old code untouched ---- */
 
 static void check_failed_reload(const char *path, int expected, const char *detail)
