@@ -1,8 +1,9 @@
 /*
  * link.c: the object linker (see link.h). Stages, each a function below:
- * classify sections, find the unit's home (image and source file), resolve
- * every symbol, plan GOT entries and PLT stubs, lay out and map, copy,
- * relocate, collect functions and constructors, protect. Memory is laid out
+ * classify sections, find the unit's home (image and source file), read the
+ * names of function-local statics from the debug information, resolve every
+ * symbol, plan GOT entries and PLT stubs, lay out and map, copy, relocate,
+ * collect functions, constructors and new symbols, protect. Memory is laid out
  * as three page-aligned regions: text (sections, then PLT stubs; mapped
  * read-execute), read-only (constant sections, relocated read-only data,
  * .init_array, then the GOT; read-only), and data (writable sections of new
