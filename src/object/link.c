@@ -396,6 +396,10 @@ static int resolve_undefined(struct linker *lk, size_t k)
                      lk->path, name);
 }
 
+/* Resolves symbol k, defined in section sh of the object: a function is a
+   new copy (with the program's entry as its original, if it has one); a
+   variable the program has binds to its storage (HCR_ESTATE if its size
+   changed); a thread-local must exist (HCR_ENOTSUP if new). */
 static int resolve_defined(struct linker *lk, size_t k, size_t sh)
 {
     const Elf64_Sym *s = &lk->elf->syms[k];
@@ -472,6 +476,8 @@ static int resolve_defined(struct linker *lk, size_t k, size_t sh)
     return 0;
 }
 
+/* Resolves every symbol of the object, then marks the data sections that
+   stand for one existing variable. 0 or the first error. */
 static int resolve_symbols(struct linker *lk)
 {
     const struct hcr__elf *elf = lk->elf;
@@ -563,6 +569,9 @@ static int check_section_ref(struct linker *lk, size_t k, size_t target_sec)
     return 0;
 }
 
+/* Walks every relocation of a loaded section once to check its type and
+   count what it needs: GOT entries, TLS pairs, PLT stubs for calls to
+   targets outside the home image. 0 or the first error. */
 static int plan(struct linker *lk)
 {
     const struct hcr__elf *elf = lk->elf;
@@ -664,6 +673,9 @@ static int plan(struct linker *lk)
 
 /* ---- layout and mapping -------------------------------------------------------- */
 
+/* Gives each loaded section its place in its region, maps the whole object
+   (near the home image, or anywhere in the sandbox), copies the section
+   contents and computes every symbol's address. 0 or an error. */
 static int layout(struct linker *lk)
 {
     const struct hcr__elf *elf = lk->elf;
@@ -790,6 +802,9 @@ static void fill_got(struct linker *lk)
 
 /* ---- relocation ----------------------------------------------------------------- */
 
+/* Applies every relocation of every loaded section through the arch file,
+   each write checked against its section and its field. 0 or an error
+   naming the relocation, its place and its symbol. */
 static int relocate(struct linker *lk)
 {
     const struct hcr__elf *elf = lk->elf;
@@ -933,6 +948,9 @@ static int mark_patchable(struct linker *lk, unsigned char *patchable)
     return 0;
 }
 
+/* Lists the object's functions with their new entries and originals, and
+   checks that every function to redirect has untouched hot-patch pads
+   (HCR_EFLAGS otherwise). */
 static int collect_functions(struct linker *lk, struct hcr__linked *out)
 {
     const struct hcr__elf *elf = lk->elf;
@@ -1078,6 +1096,8 @@ static int collect_constructors(struct linker *lk, struct hcr__linked *out)
     return 0;
 }
 
+/* Makes text read-execute, constants and the GOT read-only; data stays
+   read-write. */
 static int protect(struct linker *lk)
 {
     static const int prot[R_COUNT] = {0, PROT_READ | PROT_EXEC, PROT_READ, PROT_READ | PROT_WRITE};
