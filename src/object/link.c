@@ -1003,8 +1003,19 @@ static int collect_functions(struct linker *lk, struct hcr__linked *out)
         if (f->patchable) {
             size_t sh = hcr__elf_sym_shndx(elf, k);
             uint64_t off = s->st_value;
+            const unsigned char *entry = (const unsigned char *)ls->address;
+            static const unsigned char endbr64[4] = {0xf3, 0x0f, 0x1e, 0xfa};
+            if (off + sizeof endbr64 <= elf->shdrs[sh].sh_size &&
+                !memcmp(entry, endbr64, sizeof endbr64)) {
+                rc = hcr__fail(lk->msg, HCR_EFLAGS,
+                               "%s: function %s starts with endbr64 before its patchable nops "
+                               "(built with -fcf-protection); build with -fcf-protection=none "
+                               "(hcr's reload flags)",
+                               lk->path, f->name);
+                break;
+            }
             if (off < PAD_BEFORE || off + PAD_AT > elf->shdrs[sh].sh_size ||
-                !is_nop_run((const unsigned char *)ls->address - PAD_BEFORE, PAD_BEFORE + PAD_AT)) {
+                !is_nop_run(entry - PAD_BEFORE, PAD_BEFORE + PAD_AT)) {
                 rc = hcr__fail(lk->msg, HCR_EFLAGS,
                                "%s: function %s does not have 5 one-byte nops before and 4 at "
                                "its entry; build with gcc and -fpatchable-function-entry=9,5 "

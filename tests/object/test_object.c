@@ -356,6 +356,7 @@ TEST(objects_built_without_the_flags_are_a_clean_error)
     check_failed_reload(obj("nopad_prog_b.o"), HCR_EFLAGS, "-fpatchable-function-entry");
     check_failed_reload(obj("lto_prog_b.o"), HCR_EFLAGS, "-flto");
     check_failed_reload(obj("nog_prog_b.o"), HCR_EFLAGS, "-g");
+    check_failed_reload(obj("cet_prog_b.o"), HCR_EFLAGS, "-fcf-protection=none");
 }
 
 int test_unpadded(void);
