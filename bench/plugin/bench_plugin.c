@@ -8,6 +8,7 @@
 #include "bench.h"
 #include "hcr.h"
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,7 +50,9 @@ static void quiet(enum hcr_log_level level, const char *message, void *user)
         fprintf(stderr, "%s\n", message);
 }
 
-static void bench_idle(void)
+enum { BATCHES = 60, CALLS = 100000 };
+
+static void bench_idle(const char *label, enum hcr_safety safety)
 {
     char path[128];
     snprintf(path, sizeof path, "%s/idle.so", dir);
@@ -57,9 +60,9 @@ static void bench_idle(void)
     struct hcr_plugin ctx = {0};
     struct hcr_options options = {0};
     options.log = quiet;
+    options.safety = safety;
     if (hcr_plugin_open_with(&ctx, path, &options) != 0)
         exit(1);
-    enum { BATCHES = 60, CALLS = 100000 };
     double samples[BATCHES];
     for (int i = 0; i < 1000; i++)
         hcr_plugin_update(&ctx);
@@ -69,8 +72,27 @@ static void bench_idle(void)
             hcr_plugin_update(&ctx);
         samples[b] = (double)(bench_now_ns() - t0) / CALLS;
     }
-    bench_report("idle hcr_plugin_update (ns per call)", samples, BATCHES, 1, "ns");
+    bench_report(label, samples, BATCHES, 1, "ns");
     hcr_plugin_close(&ctx);
+}
+
+/* For scale: the same guest called through a function pointer, no hcr. */
+static void bench_bare_call(void)
+{
+    void *handle = dlopen(guest("bench_idle"), RTLD_NOW | RTLD_LOCAL);
+    int (*volatile main_fn)(struct hcr_plugin *, enum hcr_op) =
+        (int (*)(struct hcr_plugin *, enum hcr_op))dlsym(handle, "hcr_main");
+    struct hcr_plugin ctx = {0};
+    double samples[BATCHES];
+    int (*fn)(struct hcr_plugin *, enum hcr_op) = main_fn;
+    for (int b = 0; b < BATCHES; b++) {
+        uint64_t t0 = bench_now_ns();
+        for (int i = 0; i < CALLS; i++)
+            fn(&ctx, HCR_STEP);
+        samples[b] = (double)(bench_now_ns() - t0) / CALLS;
+    }
+    bench_report("for scale: bare call of the guest, no hcr", samples, BATCHES, 1, "ns");
+    dlclose(handle);
 }
 
 static void bench_reload(const char *label, const char *a, const char *b, int runs)
@@ -133,7 +155,8 @@ int main(void)
     struct stat small, big;
     stat(guest("bench_small_1"), &small);
     stat(guest("bench_big_1"), &big);
-    bench_idle();
+    bench_idle("idle hcr_plugin_update (ns per call)", HCR_SAFETY_GUARDED);
+    bench_bare_call();
     char label[64];
     snprintf(label, sizeof label, "%lld KB plugin", (long long)small.st_size / 1024);
     bench_reload(label, "bench_small_1", "bench_small_2", 100);
