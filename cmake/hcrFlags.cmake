@@ -23,7 +23,10 @@ set(HCR_PLUGIN_CFLAGS -fPIC -g -fno-optimize-sibling-calls)
 #     reaches libraries through GOT entries.
 #   -ffunction-sections (optional): one section per function; objects built
 #     without it reload as well.
+#   -fcf-protection=none (required where the compiler defaults to CET, as on
+#     Ubuntu): otherwise every function starts with endbr64 before the entry
+#     nops, and the entry cannot be switched byte by byte.
 set(HCR_RELOAD_CFLAGS -fPIC -g -ffunction-sections -fdata-sections
-    -fpatchable-function-entry=9,5)
+    -fpatchable-function-entry=9,5 -fcf-protection=none)
 string(REPLACE ";" " " HCR_PLUGIN_CFLAGS_STRING "${HCR_PLUGIN_CFLAGS}")
 string(REPLACE ";" " " HCR_RELOAD_CFLAGS_STRING "${HCR_RELOAD_CFLAGS}")

@@ -325,9 +325,12 @@ HCR_API int hcr_object_reload(const char *object_path);
 HCR_API const char *hcr_object_error(void);
 
 /* Runs work(arg) under crash protection. A crash inside reloaded code
-   reverts the reload that introduced that code, logs it and returns
-   HCR_ECRASH; the program goes on with the previous code. Otherwise
-   returns 0. */
+   reverts the reload that introduced that code (and every newer one), logs
+   it and returns HCR_ECRASH; the program goes on with the previous code.
+   A crash elsewhere (in libc, called by new code) reverts the reloads made
+   since a protected unit last completed, if any: until then they are
+   untried. hcr_object_error() says what was reverted. Otherwise returns 0.
+   What the crashing code wrote stays written. */
 HCR_API int hcr_object_protect(void (*work)(void *arg), void *arg);
 
 #ifdef __cplusplus

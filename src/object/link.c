@@ -1,8 +1,9 @@
 /*
  * link.c: the object linker (see link.h). Stages, each a function below:
- * classify sections, find the unit's home (image and source file), resolve
- * every symbol, plan GOT entries and PLT stubs, lay out and map, copy,
- * relocate, collect functions and constructors, protect. Memory is laid out
+ * classify sections, find the unit's home (image and source file), read the
+ * names of function-local statics from the debug information, resolve every
+ * symbol, plan GOT entries and PLT stubs, lay out and map, copy, relocate,
+ * collect functions, constructors and new symbols, protect. Memory is laid out
  * as three page-aligned regions: text (sections, then PLT stubs; mapped
  * read-execute), read-only (constant sections, relocated read-only data,
  * .init_array, then the GOT; read-only), and data (writable sections of new
@@ -318,7 +319,8 @@ static int in_home(const struct linker *lk, uintptr_t address)
 
 /* Resolves an undefined symbol: the home image's globals (hidden ones
    included), then the executable's, then the dynamic linker's global scope
-   (default symbol versions, IFUNCs resolved). */
+   (default symbol versions, IFUNCs resolved), then a local of the home
+   image if exactly one file defines it. */
 static int resolve_undefined(struct linker *lk, size_t k)
 {
     const Elf64_Sym *s = &lk->elf->syms[k];
@@ -375,12 +377,29 @@ static int resolve_undefined(struct linker *lk, size_t k)
         ls->far = 1;
         return 0;
     }
+    /* Last, a name the static linker made local in the home image (a
+       version script, say), if exactly one file has it. */
+    size_t count;
+    ps = hcr__process_find_local_anywhere(lk->proc, lk->home, name, &count);
+    if (ps && ps->type != STT_TLS) {
+        ls->address = ps->address;
+        return 0;
+    }
+    if (count > 1)
+        return hcr__fail(lk->msg, HCR_ENOSYM,
+                         "%s: undefined symbol %s is defined nowhere as a global, and as a "
+                         "local in %zu files of %s: cannot tell which",
+                         lk->path, name, count, lk->home_image->path);
     return hcr__fail(lk->msg, HCR_ENOSYM,
                      "%s: undefined symbol %s is defined nowhere in the running program or its "
                      "libraries",
                      lk->path, name);
 }
 
+/* Resolves symbol k, defined in section sh of the object: a function is a
+   new copy (with the program's entry as its original, if it has one); a
+   variable the program has binds to its storage (HCR_ESTATE if its size
+   changed); a thread-local must exist (HCR_ENOTSUP if new). */
 static int resolve_defined(struct linker *lk, size_t k, size_t sh)
 {
     const Elf64_Sym *s = &lk->elf->syms[k];
@@ -425,7 +444,13 @@ static int resolve_defined(struct linker *lk, size_t k, size_t sh)
                          (unsigned long long)s->st_value, hcr__elf_section_name(lk->elf, sh),
                          (unsigned long long)sec_size);
     if (type == STT_FUNC) {
-        if (ps && (ps->type == STT_FUNC))
+        if (!ps && lk->proc && ELF64_ST_BIND(s->st_info) != STB_LOCAL) {
+            /* A static function of this file made global is the same
+               function. (The other way round cannot be told from a global
+               of the same name in another file, so it is not matched.) */
+            ps = hcr__process_find_local(lk->proc, lk->home, lk->file, name);
+        }
+        if (ps && ps->type == STT_FUNC)
             ls->original = ps->address;
         return 0;
     }
@@ -451,6 +476,8 @@ static int resolve_defined(struct linker *lk, size_t k, size_t sh)
     return 0;
 }
 
+/* Resolves every symbol of the object, then marks the data sections that
+   stand for one existing variable. 0 or the first error. */
 static int resolve_symbols(struct linker *lk)
 {
     const struct hcr__elf *elf = lk->elf;
@@ -542,6 +569,9 @@ static int check_section_ref(struct linker *lk, size_t k, size_t target_sec)
     return 0;
 }
 
+/* Walks every relocation of a loaded section once to check its type and
+   count what it needs: GOT entries, TLS pairs, PLT stubs for calls to
+   targets outside the home image. 0 or the first error. */
 static int plan(struct linker *lk)
 {
     const struct hcr__elf *elf = lk->elf;
@@ -643,6 +673,9 @@ static int plan(struct linker *lk)
 
 /* ---- layout and mapping -------------------------------------------------------- */
 
+/* Gives each loaded section its place in its region, maps the whole object
+   (near the home image, or anywhere in the sandbox), copies the section
+   contents and computes every symbol's address. 0 or an error. */
 static int layout(struct linker *lk)
 {
     const struct hcr__elf *elf = lk->elf;
@@ -769,6 +802,9 @@ static void fill_got(struct linker *lk)
 
 /* ---- relocation ----------------------------------------------------------------- */
 
+/* Applies every relocation of every loaded section through the arch file,
+   each write checked against its section and its field. 0 or an error
+   naming the relocation, its place and its symbol. */
 static int relocate(struct linker *lk)
 {
     const struct hcr__elf *elf = lk->elf;
@@ -912,6 +948,9 @@ static int mark_patchable(struct linker *lk, unsigned char *patchable)
     return 0;
 }
 
+/* Lists the object's functions with their new entries and originals, and
+   checks that every function to redirect has untouched hot-patch pads
+   (HCR_EFLAGS otherwise). */
 static int collect_functions(struct linker *lk, struct hcr__linked *out)
 {
     const struct hcr__elf *elf = lk->elf;
@@ -964,8 +1003,19 @@ static int collect_functions(struct linker *lk, struct hcr__linked *out)
         if (f->patchable) {
             size_t sh = hcr__elf_sym_shndx(elf, k);
             uint64_t off = s->st_value;
+            const unsigned char *entry = (const unsigned char *)ls->address;
+            static const unsigned char endbr64[4] = {0xf3, 0x0f, 0x1e, 0xfa};
+            if (off + sizeof endbr64 <= elf->shdrs[sh].sh_size &&
+                !memcmp(entry, endbr64, sizeof endbr64)) {
+                rc = hcr__fail(lk->msg, HCR_EFLAGS,
+                               "%s: function %s starts with endbr64 before its patchable nops "
+                               "(built with -fcf-protection); build with -fcf-protection=none "
+                               "(hcr's reload flags)",
+                               lk->path, f->name);
+                break;
+            }
             if (off < PAD_BEFORE || off + PAD_AT > elf->shdrs[sh].sh_size ||
-                !is_nop_run((const unsigned char *)ls->address - PAD_BEFORE, PAD_BEFORE + PAD_AT)) {
+                !is_nop_run(entry - PAD_BEFORE, PAD_BEFORE + PAD_AT)) {
                 rc = hcr__fail(lk->msg, HCR_EFLAGS,
                                "%s: function %s does not have 5 one-byte nops before and 4 at "
                                "its entry; build with gcc and -fpatchable-function-entry=9,5 "
@@ -1057,6 +1107,8 @@ static int collect_constructors(struct linker *lk, struct hcr__linked *out)
     return 0;
 }
 
+/* Makes text read-execute, constants and the GOT read-only; data stays
+   read-write. */
 static int protect(struct linker *lk)
 {
     static const int prot[R_COUNT] = {0, PROT_READ | PROT_EXEC, PROT_READ, PROT_READ | PROT_WRITE};

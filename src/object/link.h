@@ -4,8 +4,9 @@
  * translation unit belongs to, resolves its symbols against the running
  * process (binding every variable the program already has to the existing
  * storage), applies its relocations, and protects the pages. It changes
- * nothing in the running program: the result lists the functions to redirect
- * and the constructors to run, and the caller commits or discards it.
+ * nothing in the running program: the result lists the functions to redirect,
+ * the constructors to run and the functions and variables the object adds
+ * (for later reloads to bind to), and the caller commits or discards it.
  *
  * With process == NULL it links into a sandbox: every symbol of the object is
  * new and undefined symbols resolve to the mapping itself (fuzzing).

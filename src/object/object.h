@@ -39,6 +39,12 @@ struct hcr__object_record {
    Async-signal-safe (lock-free reads of a list that only grows). */
 const struct hcr__object_record *hcr__object_record_at(uintptr_t pc);
 
+/* The id of the newest live reload, or 0. */
+unsigned hcr__object_newest_live_id(void);
+
+/* The oldest live reload whose id is above `id`, or NULL. */
+const struct hcr__object_record *hcr__object_live_since(unsigned id);
+
 /* Reverts every live reload newer than `target`, and `target` itself,
    newest first: each function it switched gets its previous entry back.
    0 or the first error (msg set). Takes the reload lock. */

@@ -281,6 +281,23 @@ const struct hcr__object_record *hcr__object_record_at(uintptr_t pc)
     return NULL;
 }
 
+unsigned hcr__object_newest_live_id(void)
+{
+    for (const struct hcr__object_record *r = atomic_load(&newest); r; r = r->older)
+        if (atomic_load(&r->state) == HCR__RELOAD_LIVE)
+            return r->id;
+    return 0;
+}
+
+const struct hcr__object_record *hcr__object_live_since(unsigned id)
+{
+    const struct hcr__object_record *oldest = NULL;
+    for (const struct hcr__object_record *r = atomic_load(&newest); r && r->id > id; r = r->older)
+        if (atomic_load(&r->state) == HCR__RELOAD_LIVE)
+            oldest = r;
+    return oldest;
+}
+
 int hcr__object_revert_to_before(const struct hcr__object_record *target, struct hcr__message *msg)
 {
     pthread_mutex_lock(&reload_lock);

@@ -2,7 +2,10 @@
  * object_guard.c: crashes in reloaded code. hcr_object_protect runs a unit
  * of work under the crash guard; a crash whose PC lies in reloaded code
  * reverts that reload and every newer one, so the program goes on with the
- * code it ran before. A crash in reloaded code outside any protected unit
+ * code it ran before. A crash elsewhere (in libc, called by new code with a
+ * bad argument, say) reverts the reloads that went live since the last
+ * protected unit completed: until one completes, they are suspects; after,
+ * they are trusted. A crash in reloaded code outside any protected unit
  * is reported from the signal handler (write(2) only) with the object and
  * reload number that introduced the code, then takes its default action.
  */
@@ -10,10 +13,12 @@
 #include "object/object.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
 static char protect_owner; /* what guard frames of protected work are charged to */
+static _Atomic unsigned trusted; /* newest reload that completed a protected unit */
 
 static const char *signal_name(int signo)
 {
@@ -76,11 +81,24 @@ static int crashed(const struct hcr__guard *g)
 {
     struct hcr__message msg;
     const struct hcr__object_record *r = hcr__object_record_at((uintptr_t)g->pc);
-    if (!r) {
+    const struct hcr__object_record *suspect = r ? NULL : hcr__object_live_since(trusted);
+    if (!r && !suspect) {
         hcr__fail(&msg, HCR_ECRASH,
-                  "%s%s at address %p, pc %p, outside reloaded code: no reload reverted",
+                  "%s%s at address %p, pc %p, outside reloaded code, with no untried reload: "
+                  "no reload reverted",
                   signal_name(g->signo), g->stack_overflow ? " (stack overflow)" : "",
                   g->fault_address, g->pc);
+    } else if (!r) {
+        struct hcr__message detail = {{0}};
+        int rc = hcr__object_revert_to_before(suspect, &detail);
+        hcr__fail(&msg, HCR_ECRASH,
+                  "%s: %s%s at address %p, pc %p outside reloaded code, in the first protected "
+                  "work since reload %u: %s%s",
+                  suspect->path, signal_name(g->signo),
+                  g->stack_overflow ? " (stack overflow)" : "", g->fault_address, g->pc,
+                  suspect->id,
+                  rc < 0 ? "reverting failed: " : "reverted it and every newer reload",
+                  rc < 0 ? detail.text : "");
     } else {
         struct hcr__message detail = {{0}};
         int rc = hcr__object_revert_to_before(r, &detail);
@@ -106,9 +124,14 @@ int hcr_object_protect(void (*work)(void *arg), void *arg)
     hcr__object_watch_crashes();
     struct hcr__guard g;
     hcr__guard_push(&g, &protect_owner);
+    unsigned live = hcr__object_newest_live_id();
     if (HCR__GUARD_SETJMP(g.jump) == 0) {
         work(arg);
         hcr__guard_pop(&g);
+        /* The reloads that were live during the whole unit are trusted. */
+        unsigned t = atomic_load(&trusted);
+        while (live > t && !atomic_compare_exchange_weak(&trusted, &t, live))
+            ;
         return 0;
     }
     return crashed(&g);

@@ -87,6 +87,8 @@ struct collect {
     int failed;
 };
 
+/* dl_iterate_phdr callback: appends one image (the first one seen is the
+   executable) with its address range and TLS module. Stops on ENOMEM. */
 static int collect_image(struct dl_phdr_info *info, size_t size, void *arg)
 {
     struct collect *c = arg;
@@ -177,6 +179,7 @@ static int add_group(struct hcr__process *p, uint32_t image, const char *name, u
     return 0;
 }
 
+/* Maps the whole file read-only. 0, or a negative code. */
 static int map_file(const char *path, void **map, size_t *size)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -263,6 +266,8 @@ static int index_image(struct hcr__process *p, uint32_t i)
     return 0;
 }
 
+/* Builds the hash table over every indexed symbol; for a key defined twice
+   the first strong definition wins. 0 or HCR_ENOMEM. */
 static int build_table(struct hcr__process *p)
 {
     size_t n = 16;
@@ -314,6 +319,8 @@ static void process_free(struct hcr__process *p)
     free(p);
 }
 
+/* Builds the whole index. NULL + msg if the executable's own file cannot be
+   read or memory runs out; libraries that cannot be read are skipped. */
 static struct hcr__process *process_build(struct hcr__message *msg)
 {
     struct hcr__process *p = calloc(1, sizeof *p);
@@ -413,6 +420,24 @@ const struct hcr__proc_sym *hcr__process_find_local(const struct hcr__process *p
     if (file == HCR__NO_FILE)
         return NULL;
     return find(p, (uint32_t)image, file, name);
+}
+
+const struct hcr__proc_sym *hcr__process_find_local_anywhere(const struct hcr__process *p,
+                                                             size_t image, const char *name,
+                                                             size_t *count)
+{
+    const struct hcr__proc_sym *found = NULL;
+    *count = 0;
+    for (size_t g = 0; g < p->ngroups; g++) {
+        if (p->groups[g].image != image)
+            continue;
+        const struct hcr__proc_sym *s = find(p, (uint32_t)image, (uint32_t)g + 1, name);
+        if (s) {
+            found = s;
+            ++*count;
+        }
+    }
+    return *count == 1 ? found : NULL;
 }
 
 /* ---- compilation unit paths ------------------------------------------ */

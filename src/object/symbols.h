@@ -8,7 +8,9 @@
  *
  * The index maps each image file read-only and keeps it mapped: names point
  * into it. It is built on first use and rebuilt when libraries were loaded
- * or unloaded since.
+ * or unloaded since. Lookups fill caches lazily (compilation unit paths,
+ * function-local statics), so callers serialise them: object mode calls
+ * them only under its reload lock.
  */
 #ifndef HCR_OBJECT_SYMBOLS_H
 #define HCR_OBJECT_SYMBOLS_H
@@ -65,6 +67,13 @@ const struct hcr__proc_sym *hcr__process_find_global(const struct hcr__process *
 /* The local symbol `name` of file group `file` of image `image`, or NULL. */
 const struct hcr__proc_sym *hcr__process_find_local(const struct hcr__process *p, size_t image,
                                                     uint32_t file, const char *name);
+
+/* The one local symbol `name` of image `image` in any file, for references
+   to a name the static linker made local (version scripts, -fwhole-program).
+   NULL when there is none or several (*count says how many). */
+const struct hcr__proc_sym *hcr__process_find_local_anywhere(const struct hcr__process *p,
+                                                             size_t image, const char *name,
+                                                             size_t *count);
 
 /* The file group of image `image` for the source file the object `object`
    (read from object_path) was compiled from, whose STT_FILE name is

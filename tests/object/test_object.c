@@ -93,6 +93,16 @@ TEST(files_with_the_same_base_name_keep_their_own_statics)
     CHECK_EQ(two_level(), 52);
 }
 
+TEST(a_static_function_made_global_is_the_same_function)
+{
+    int (*helper)(void) = two_helper_address();
+    CHECK_EQ(helper(), 5);
+    reload("v2_two_util.o");
+    CHECK_EQ(helper(), 6);
+    CHECK(two_helper_address() != helper); /* the new copy's own entry */
+    CHECK_EQ(two_helper_address()(), 6);
+}
+
 TEST(new_code_brings_its_strings_and_switch_tables)
 {
     CHECK_STR_HAS(a_word(3), "three");
@@ -215,6 +225,25 @@ TEST(the_same_file_reloaded_100_times)
     CHECK_EQ(a_probe(), 101);
 }
 
+static int reload_meanwhile(void)
+{
+    reload("v2_prog_b.o");
+    return 100;
+}
+
+static int plain(void)
+{
+    return 100;
+}
+
+TEST(a_function_on_the_stack_finishes_in_its_old_code)
+{
+    /* b_call is running (version 1) when it is replaced: it returns
+       through its old code; the next call runs version 2. */
+    CHECK_EQ(b_call(reload_meanwhile), 101);
+    CHECK_EQ(b_call(plain), 102);
+}
+
 /* ---- failures: a clear error naming the object, old code untouched ---- */
 
 static void check_failed_reload(const char *path, int expected, const char *detail)
@@ -305,6 +334,17 @@ TEST(a_variable_that_changed_size_is_a_clean_error)
     check_failed_reload(obj("bad_size_prog_b.o"), HCR_ESTATE, "hits");
 }
 
+TEST(a_name_only_one_file_defines_as_a_local_resolves_to_it)
+{
+    reload("local_ref.o");
+    CHECK_EQ(b_version(), 41); /* prog_a.c's a_ready, set by its constructor */
+}
+
+TEST(a_name_several_files_define_as_locals_is_a_clean_error)
+{
+    check_failed_reload(obj("bad_local_ambiguous.o"), HCR_ENOSYM, "level");
+}
+
 TEST(a_new_thread_local_is_a_clean_error)
 {
     check_failed_reload(obj("bad_tls_new.o"), HCR_ENOTSUP, "b_new_tls");
@@ -316,6 +356,7 @@ TEST(objects_built_without_the_flags_are_a_clean_error)
     check_failed_reload(obj("nopad_prog_b.o"), HCR_EFLAGS, "-fpatchable-function-entry");
     check_failed_reload(obj("lto_prog_b.o"), HCR_EFLAGS, "-flto");
     check_failed_reload(obj("nog_prog_b.o"), HCR_EFLAGS, "-g");
+    check_failed_reload(obj("cet_prog_b.o"), HCR_EFLAGS, "-fcf-protection=none");
 }
 
 int test_unpadded(void);

@@ -62,12 +62,27 @@ static void crash_elsewhere(void *arg)
     *(volatile int *)bad = 1;
 }
 
-TEST(a_crash_outside_reloaded_code_reverts_nothing)
+TEST(a_crash_elsewhere_after_a_trusted_reload_reverts_nothing)
 {
+    int result = 0;
     reload("v2_prog_b.o");
+    CHECK_EQ(hcr_object_protect(call_version, &result), 0); /* now trusted */
     CHECK_EQ(hcr_object_protect(crash_elsewhere, NULL), HCR_ECRASH);
-    CHECK_STR_HAS(hcr_object_error(), "outside reloaded code");
+    CHECK_STR_HAS(hcr_object_error(), "no reload reverted");
     CHECK_EQ(b_version(), 2);
+}
+
+TEST(a_crash_in_libc_called_by_new_code_reverts_the_untried_reload)
+{
+    int result = 0;
+    reload("v2_prog_b.o");
+    CHECK_EQ(hcr_object_protect(call_version, &result), 0);
+    CHECK_EQ(result, 2);
+    reload("crash_libc_prog_b.o"); /* strlen(NULL): the fault is in libc */
+    CHECK_EQ(hcr_object_protect(call_version, &result), HCR_ECRASH);
+    CHECK_STR_HAS(hcr_object_error(), "crash_libc_prog_b.o");
+    CHECK_STR_HAS(hcr_object_error(), "outside reloaded code");
+    CHECK_EQ(b_version(), 2); /* the trusted reload stays */
 }
 
 TEST(protected_work_that_does_not_crash_returns_0)

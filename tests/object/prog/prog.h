@@ -32,11 +32,13 @@ int b_seq(void);
 int b_other(void);
 int b_strlen(const char *s);
 int b_sort_first(int *v, int n);
+int b_call(int (*callback)(void));
 
 /* one/util.c and two/util.c: two files with the same base name */
 int one_level(void);
 void one_raise(void);
 int two_level(void);
 void two_raise(void);
+int (*two_helper_address(void))(void);
 
 #endif

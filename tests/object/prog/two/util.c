@@ -12,3 +12,14 @@ void two_raise(void)
 {
     level++;
 }
+
+/* Static here; version 2 makes it global: still the same function. */
+__attribute__((noinline)) static int two_helper(void)
+{
+    return 5;
+}
+
+int (*two_helper_address(void))(void)
+{
+    return two_helper;
+}
