@@ -8,6 +8,8 @@
  */
 #include "object/dwarf_statics.h"
 
+#include "dwarf/statics.h"
+
 #include <dwarf.h>
 #include <elfutils/libdwfl.h>
 #include <stdio.h>
@@ -16,60 +18,40 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-static int push(struct hcr__local_static **v, size_t *n, size_t *cap, const char *function,
-                const char *variable, uintptr_t address)
+struct collect {
+    struct hcr__local_static **v;
+    size_t *n, *cap;
+    uintptr_t bias;
+};
+
+/* Keeps function-local statics only: file statics are matched by symbol. */
+static int collect_local(void *user, const char *function, const char *variable,
+                         uint64_t address)
 {
-    if (*n == *cap) {
-        size_t c = *cap ? *cap * 2 : 16;
-        struct hcr__local_static *nv = realloc(*v, c * sizeof *nv);
+    struct collect *c = user;
+    if (!function)
+        return 0;
+    if (*c->n == *c->cap) {
+        size_t cap = *c->cap ? *c->cap * 2 : 16;
+        struct hcr__local_static *nv = realloc(*c->v, cap * sizeof *nv);
         if (!nv)
             return HCR_ENOMEM;
-        *v = nv;
-        *cap = c;
+        *c->v = nv;
+        *c->cap = cap;
     }
     char *key;
     if (asprintf(&key, "%s/%s", function, variable) < 0)
         return HCR_ENOMEM;
-    (*v)[(*n)++] = (struct hcr__local_static){.key = key, .address = address};
-    return 0;
-}
-
-/* Walks the children of `die`, inside function `function` (NULL at file
-   level). */
-static int walk(Dwarf_Die *die, const char *function, uintptr_t bias,
-                struct hcr__local_static **v, size_t *n, size_t *cap, int depth)
-{
-    Dwarf_Die child;
-    if (depth > 16 || dwarf_child(die, &child) != 0)
-        return 0;
-    do {
-        int tag = dwarf_tag(&child);
-        if (tag == DW_TAG_variable && function) {
-            Dwarf_Attribute attr;
-            Dwarf_Op *ops;
-            size_t nops;
-            const char *name = dwarf_diename(&child);
-            if (name && dwarf_attr(&child, DW_AT_location, &attr) &&
-                dwarf_getlocation(&attr, &ops, &nops) == 0 && nops == 1 &&
-                ops[0].atom == DW_OP_addr &&
-                push(v, n, cap, function, name, (uintptr_t)ops[0].number + bias) < 0)
-                return HCR_ENOMEM;
-        } else if (tag == DW_TAG_subprogram) {
-            const char *name = dwarf_diename(&child);
-            if (name && walk(&child, name, bias, v, n, cap, depth + 1) < 0)
-                return HCR_ENOMEM;
-        } else if (tag == DW_TAG_lexical_block && function) {
-            if (walk(&child, function, bias, v, n, cap, depth + 1) < 0)
-                return HCR_ENOMEM;
-        }
-    } while (dwarf_siblingof(&child, &child) == 0);
+    (*c->v)[(*c->n)++] =
+        (struct hcr__local_static){.key = key, .address = (uintptr_t)address + c->bias};
     return 0;
 }
 
 int hcr__dwarf_collect_statics(Dwarf_Die *cu, uintptr_t bias, struct hcr__local_static **v,
                                size_t *n, size_t *cap)
 {
-    return walk(cu, NULL, bias, v, n, cap, 0);
+    struct collect c = {v, n, cap, bias};
+    return hcr__dwarf_each_static(cu, collect_local, &c);
 }
 
 void hcr__local_statics_free(struct hcr__local_static *v, size_t n)

@@ -12,7 +12,8 @@
  */
 #include "plugin_internal.h"
 
-#include <dwarf.h>
+#include "dwarf/statics.h"
+
 #include <elfutils/libdw.h>
 #include <libelf.h>
 #include <stdlib.h>
@@ -22,6 +23,11 @@ struct name_list {
     struct hcr__static_name *items;
     size_t count, capacity;
     int failed;
+};
+
+struct unit_walk {
+    struct name_list *list;
+    const char *unit;
 };
 
 static void add_name(struct name_list *list, uint64_t address, const char *unit,
@@ -60,41 +66,11 @@ static void add_name(struct name_list *list, uint64_t address, const char *unit,
         (struct hcr__static_name){address, key, unit_len + 1 + fn_len + var_len};
 }
 
-/* The static address of a variable whose location is one DW_OP_addr. */
-static int static_address(Dwarf_Die *die, uint64_t *address)
+static int note_static(void *user, const char *function, const char *variable, uint64_t address)
 {
-    Dwarf_Attribute attr;
-    Dwarf_Op *ops;
-    size_t count;
-    if (!dwarf_attr_integrate(die, DW_AT_location, &attr) ||
-        dwarf_getlocation(&attr, &ops, &count) != 0 || count != 1 || ops[0].atom != DW_OP_addr)
-        return 0;
-    *address = ops[0].number;
-    return 1;
-}
-
-static void walk(struct name_list *list, Dwarf_Die *parent, const char *unit,
-                 const char *function, int depth)
-{
-    Dwarf_Die child;
-    if (depth > 64 || dwarf_child(parent, &child) != 0)
-        return;
-    do {
-        int tag = dwarf_tag(&child);
-        if (tag == DW_TAG_subprogram) {
-            Dwarf_Attribute attr;
-            const char *name = dwarf_formstring(dwarf_attr_integrate(&child, DW_AT_name, &attr));
-            walk(list, &child, unit, name ? name : function, depth + 1);
-        } else if (tag == DW_TAG_lexical_block || tag == DW_TAG_inlined_subroutine) {
-            walk(list, &child, unit, function, depth + 1);
-        } else if (tag == DW_TAG_variable) {
-            Dwarf_Attribute attr;
-            const char *name = dwarf_formstring(dwarf_attr_integrate(&child, DW_AT_name, &attr));
-            uint64_t address;
-            if (name && static_address(&child, &address))
-                add_name(list, address, unit, function, name);
-        }
-    } while (dwarf_siblingof(&child, &child) == 0);
+    struct unit_walk *w = user;
+    add_name(w->list, address, w->unit, function, variable);
+    return w->list->failed ? HCR_ENOMEM : 0;
 }
 
 static int compare_names(const void *a, const void *b)
@@ -123,7 +99,8 @@ int hcr__static_names_read(const void *image, size_t size, struct hcr__static_na
         Dwarf_Die unit;
         if (dwarf_offdie(dw, offset + header_size, &unit)) {
             const char *unit_name = dwarf_diename(&unit);
-            walk(&list, &unit, unit_name ? unit_name : "", NULL, 0);
+            struct unit_walk w = {&list, unit_name ? unit_name : ""};
+            hcr__dwarf_each_static(&unit, note_static, &w);
         }
         offset = next;
     }

@@ -1,0 +1,70 @@
+/*
+ * statics.c: the walk over a compilation unit's variables with a fixed
+ * address (see statics.h). Depth is bounded: the information comes from the
+ * file being loaded, and a crafted one must not exhaust the stack.
+ */
+#include "dwarf/statics.h"
+
+#include <dwarf.h>
+#include <stddef.h>
+
+#define STATICS_MAX_DEPTH 64
+
+/* The address of a variable whose location is one DW_OP_addr. */
+static int fixed_address(Dwarf_Die *die, uint64_t *address)
+{
+    Dwarf_Attribute attr;
+    Dwarf_Op *ops;
+    size_t count;
+    if (!dwarf_attr(die, DW_AT_location, &attr) || dwarf_getlocation(&attr, &ops, &count) != 0 ||
+        count != 1 || ops[0].atom != DW_OP_addr)
+        return 0;
+    *address = ops[0].number;
+    return 1;
+}
+
+/* A DIE's name, also when it lives on its abstract origin (an out-of-line
+   copy of an inline function). */
+static const char *name_of(Dwarf_Die *die)
+{
+    Dwarf_Attribute attr;
+    return dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
+}
+
+static int walk(Dwarf_Die *parent, const char *function, hcr__dwarf_static_fn found, void *user,
+                int depth)
+{
+    Dwarf_Die child;
+    if (depth > STATICS_MAX_DEPTH || dwarf_child(parent, &child) != 0)
+        return 0;
+    do {
+        int rc = 0;
+        switch (dwarf_tag(&child)) {
+        case DW_TAG_subprogram: {
+            const char *name = name_of(&child);
+            if (name)
+                rc = walk(&child, name, found, user, depth + 1);
+            break;
+        }
+        case DW_TAG_lexical_block:
+            if (function)
+                rc = walk(&child, function, found, user, depth + 1);
+            break;
+        case DW_TAG_variable: {
+            const char *name = name_of(&child);
+            uint64_t address;
+            if (name && fixed_address(&child, &address))
+                rc = found(user, function, name, address);
+            break;
+        }
+        }
+        if (rc)
+            return rc;
+    } while (dwarf_siblingof(&child, &child) == 0);
+    return 0;
+}
+
+int hcr__dwarf_each_static(Dwarf_Die *cu, hcr__dwarf_static_fn found, void *user)
+{
+    return walk(cu, NULL, found, user, 0);
+}

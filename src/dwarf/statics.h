@@ -1,0 +1,25 @@
+/*
+ * statics.h: variables with a fixed address, by their source names, from
+ * debug information. Plugin mode and object mode both match statics by the
+ * function that declares them and the compilation unit they belong to,
+ * since the symbol table numbers function-local statics per file
+ * (`count.1`) and keeps only the base name of each file.
+ */
+#ifndef HCR_DWARF_STATICS_H
+#define HCR_DWARF_STATICS_H
+
+#include <elfutils/libdw.h>
+#include <stdint.h>
+
+/* Called for each variable with a fixed address (one DW_OP_addr) in a
+   compilation unit. `function` is the declaring function, NULL at file
+   scope. A non-zero return stops the walk and is returned. */
+typedef int (*hcr__dwarf_static_fn)(void *user, const char *function, const char *variable,
+                                    uint64_t address);
+
+/* Walks compilation unit `cu`: file scope, functions and their blocks. Not
+   inlined copies: a static belongs to the function that declares it,
+   whose own entry names it. 0, or found's first non-zero return. */
+int hcr__dwarf_each_static(Dwarf_Die *cu, hcr__dwarf_static_fn found, void *user);
+
+#endif
