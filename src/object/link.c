@@ -569,20 +569,33 @@ static int check_section_ref(struct linker *lk, size_t k, size_t target_sec)
     return 0;
 }
 
+/* The next relocation section after section *i whose target section is
+   loaded: its entries, their count and the target's index. NULL when none
+   is left. Start with *i = 0. */
+static const Elf64_Rela *next_loaded_relas(const struct linker *lk, size_t *i, size_t *n,
+                                           size_t *target)
+{
+    const struct hcr__elf *elf = lk->elf;
+    while (++*i < elf->shnum) {
+        const Elf64_Rela *rel = hcr__elf_rela(elf, *i, n);
+        if (!rel)
+            continue;
+        *target = elf->shdrs[*i].sh_info;
+        if (*target < elf->shnum && lk->secs[*target].kind == SEC_LOAD)
+            return rel;
+    }
+    return NULL;
+}
+
 /* Walks every relocation of a loaded section once to check its type and
    count what it needs: GOT entries, TLS pairs, PLT stubs for calls to
    targets outside the home image. 0 or the first error. */
 static int plan(struct linker *lk)
 {
     const struct hcr__elf *elf = lk->elf;
-    for (size_t i = 1; i < elf->shnum; i++) {
-        size_t n;
-        const Elf64_Rela *rel = hcr__elf_rela(elf, i, &n);
-        if (!rel)
-            continue;
-        size_t target = elf->shdrs[i].sh_info;
-        if (target >= elf->shnum || lk->secs[target].kind != SEC_LOAD)
-            continue;
+    size_t i = 0, n, target;
+    const Elf64_Rela *rel;
+    while ((rel = next_loaded_relas(lk, &i, &n, &target)) != NULL) {
         if (elf->shdrs[i].sh_link != elf->symtab_shndx)
             return hcr__fail(lk->msg, HCR_ECORRUPT, "%s: %s does not use the symbol table",
                              lk->path, hcr__elf_section_name(elf, i));
@@ -808,14 +821,9 @@ static void fill_got(struct linker *lk)
 static int relocate(struct linker *lk)
 {
     const struct hcr__elf *elf = lk->elf;
-    for (size_t i = 1; i < elf->shnum; i++) {
-        size_t n;
-        const Elf64_Rela *rel = hcr__elf_rela(elf, i, &n);
-        if (!rel)
-            continue;
-        size_t target = elf->shdrs[i].sh_info;
-        if (target >= elf->shnum || lk->secs[target].kind != SEC_LOAD)
-            continue;
+    size_t i = 0, n, target;
+    const Elf64_Rela *rel;
+    while ((rel = next_loaded_relas(lk, &i, &n, &target)) != NULL) {
         const Elf64_Shdr *tsh = &elf->shdrs[target];
         if (tsh->sh_type == SHT_NOBITS && n)
             return hcr__fail(lk->msg, HCR_ECORRUPT, "%s: relocations for %s, which has no bytes",

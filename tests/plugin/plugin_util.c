@@ -2,6 +2,7 @@
 #include "plugin_util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 const char *guest_path(const char *variant)
 {
@@ -15,6 +16,21 @@ const char *guest_path(const char *variant)
 void install_guest(const char *variant, const char *dst)
 {
     harness_copy_rename(guest_path(variant), dst);
+}
+
+unsigned char *read_whole_file(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        harness_fail(__FILE__, __LINE__, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    *size = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *data = malloc(*size ? *size : 1);
+    if (!data || fread(data, 1, *size, f) != *size)
+        harness_fail(__FILE__, __LINE__, "cannot read %s", path);
+    fclose(f);
+    return data;
 }
 
 int update_until_version(struct hcr_plugin *ctx, int version, int timeout_ms)

@@ -12,6 +12,9 @@ const char *guest_path(const char *variant);
 /* Puts variant in place at dst by copy and rename (how most linkers end). */
 void install_guest(const char *variant, const char *dst);
 
+/* The whole contents of a file, malloc'd; *size gets its length. */
+unsigned char *read_whole_file(const char *path, size_t *size);
+
 /* Calls hcr_plugin_update until the guest reports `version` or until
    timeout_ms passed; returns the last update's result. */
 int update_until_version(struct hcr_plugin *ctx, int version, int timeout_ms);

@@ -21,15 +21,7 @@ static void write_bytes(const char *path, const void *data, size_t size)
 
 static unsigned char *read_guest(const char *variant, size_t *size)
 {
-    FILE *f = fopen(guest_path(variant), "rb");
-    CHECK(f != NULL);
-    fseek(f, 0, SEEK_END);
-    *size = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *data = malloc(*size);
-    CHECK(fread(data, 1, *size, f) == *size);
-    fclose(f);
-    return data;
+    return read_whole_file(guest_path(variant), size);
 }
 
 /* Puts a bad build in place under a running v1 and checks it is refused

@@ -125,18 +125,6 @@ TEST(mtime_going_backwards_is_seen)
     hcr_plugin_close(&ctx);
 }
 
-static void read_file(const char *path, char **data, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    CHECK(f != NULL);
-    fseek(f, 0, SEEK_END);
-    *size = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    *data = malloc(*size);
-    CHECK(fread(*data, 1, *size, f) == *size);
-    fclose(f);
-}
-
 TEST(half_written_file_is_never_loaded)
 {
     struct guest_report r = {0};
@@ -148,9 +136,8 @@ TEST(half_written_file_is_never_loaded)
     open_captured(&ctx, path, &log);
     CHECK_EQ(hcr_plugin_update(&ctx), 1000001);
 
-    char *data;
     size_t size;
-    read_file(guest_path("counter_v2"), &data, &size);
+    unsigned char *data = read_whole_file(guest_path("counter_v2"), &size);
     int fd = open(path, O_WRONLY | O_TRUNC);
     CHECK(fd >= 0);
     CHECK(write(fd, data, size / 2) == (ssize_t)(size / 2));
@@ -179,9 +166,8 @@ TEST(writer_dying_half_way_is_reported_once_and_old_code_runs)
     ctx.userdata = &r;
     open_captured(&ctx, path, &log);
     CHECK_EQ(hcr_plugin_update(&ctx), 1000001);
-    char *data;
     size_t size;
-    read_file(guest_path("counter_v2"), &data, &size);
+    unsigned char *data = read_whole_file(guest_path("counter_v2"), &size);
     int fd = open(path, O_WRONLY | O_TRUNC);
     CHECK(write(fd, data, size / 3) == (ssize_t)(size / 3));
     close(fd); /* complete as far as anyone can tell, but truncated */
