@@ -7,6 +7,7 @@ SANBUILD := build-san
 FUZZBUILD:= build-fuzz
 BENCHBUILD:= build-bench
 FUZZ_SECONDS ?= 20
+FUZZ_SEED ?= 1
 
 .PHONY: all deps build demo test test-plain test-san fuzz bench install clean
 
@@ -37,7 +38,7 @@ fuzz: deps
 	@$(CMAKE) -S . -B $(FUZZBUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
 		-DHCR_FUZZ=ON -DHCR_TESTS=OFF -DHCR_EXAMPLES=OFF -DHCR_BENCH=OFF >/dev/null
 	@$(CMAKE) --build $(FUZZBUILD) -j$(JOBS)
-	@sh fuzz/run.sh $(FUZZBUILD) $(FUZZ_SECONDS)
+	@FUZZ_SEED=$(FUZZ_SEED) sh fuzz/run.sh $(FUZZBUILD) $(FUZZ_SECONDS)
 
 bench: deps
 	@$(CMAKE) -S . -B $(BENCHBUILD) -DCMAKE_BUILD_TYPE=Release -DHCR_TESTS=OFF >/dev/null

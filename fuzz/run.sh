@@ -10,6 +10,9 @@
 set -eu
 dir=$1
 seconds=$2
+# A fixed seed by default, so `make test` repeats the same search; set
+# FUZZ_SEED=0 for a random one when exploring.
+seed=${FUZZ_SEED:-1}
 src=$(cd "$(dirname "$0")" && pwd)
 failed=""
 mkdir -p "$dir/fuzz/artifacts"
@@ -24,7 +27,7 @@ for f in $(find "$dir/fuzz" -maxdepth 1 -type f -name 'fuzz_*' -perm -u+x 2>/dev
     done
     echo "== $name for ${seconds}s"
     # shellcheck disable=SC2086 # $seeds is a list of directories
-    if "$f" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=25 -print_final_stats=0 \
+    if "$f" -seed="$seed" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=25 -print_final_stats=0 \
         -artifact_prefix="$dir/fuzz/artifacts/$name-" "$work" $seeds >"$log" 2>&1; then
         grep -E '^Done [0-9]+ runs' "$log" || tail -n 1 "$log"
     else

@@ -104,8 +104,11 @@ static int move_pointer(struct frame_walk *w, size_t *at, size_t end, unsigned c
             memcpy(&v, w->src + *at, 8);
         }
         if (v != 0) { /* 0 means "no pointer" and stays 0 */
-            int64_t moved = v - (int64_t)w->moved;
-            if ((n == 2 && (moved < INT16_MIN || moved > INT16_MAX)) ||
+            /* An 8-byte field wraps like the address arithmetic it encodes;
+               the shorter ones must still fit after the move. */
+            int64_t moved = (int64_t)((uint64_t)v - (uint64_t)w->moved);
+            int wrapped = __builtin_sub_overflow(v, (int64_t)w->moved, &(int64_t){0});
+            if ((n != 8 && wrapped) || (n == 2 && (moved < INT16_MIN || moved > INT16_MAX)) ||
                 (n == 4 && (moved < INT32_MIN || moved > INT32_MAX)))
                 return hcr__fail(w->msg, HCR_ERANGE,
                                  "%s: .eh_frame copy is out of reach of its code", w->path);
