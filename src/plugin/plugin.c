@@ -236,6 +236,8 @@ static int take_pending(struct hcr__plugin *p)
         retire(v);
         return -2;
     }
+    if (p->ctx->next_version <= v->number)
+        p->ctx->next_version = v->number + 1;
     return swap_to(p, v);
 }
 
@@ -359,8 +361,7 @@ static void prepare_build(struct hcr__plugin *p, int quiet)
         hcr__log(&p->log, HCR_LOG_ERROR, "%s (the previous version keeps running)", v->message.text);
     } else {
         p->last_failed_error = 0;
-        p->next_number++;
-        p->ctx->next_version = p->next_number;
+        p->next_number++; /* ctx->next_version follows on the host's thread */
     }
     struct hcr__version *replaced = atomic_exchange(&p->pending, v);
     retire(replaced); /* never seen by the host */
