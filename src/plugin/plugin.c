@@ -370,12 +370,11 @@ static void prepare_build(struct hcr__plugin *p, int quiet)
 static void on_file_event(void *user, unsigned events)
 {
     struct hcr__plugin *p = user;
+    pthread_mutex_lock(&p->prepare_lock);
     if (events & HCR__WATCH_MODIFIED)
         p->modified = 1;
-    if (!(events & (HCR__WATCH_COMPLETE | HCR__WATCH_MAYBE | HCR__WATCH_RESCAN)))
-        return;
-    pthread_mutex_lock(&p->prepare_lock);
-    prepare_build(p, !(events & (HCR__WATCH_COMPLETE | HCR__WATCH_RESCAN)));
+    if (events & (HCR__WATCH_COMPLETE | HCR__WATCH_MAYBE | HCR__WATCH_RESCAN))
+        prepare_build(p, !(events & (HCR__WATCH_COMPLETE | HCR__WATCH_RESCAN)));
     pthread_mutex_unlock(&p->prepare_lock);
 }
 
