@@ -1,14 +1,13 @@
 /*
- * dwarf_names.c: the source names of a shared object's static variables,
- * from its debug information.
+ * dwarf_names.c: the functions a shared object's function-local statics
+ * belong to, from its debug information.
  *
  * The symbol table names a function-local static `count.1`, numbered in
  * order of appearance in its file, so adding a function with its own
- * `count` earlier in the file renumbers every later one, and keeps only the
- * base name of the source file. The debug information says which function
- * and which compilation unit each static belongs to; state matching keys
- * statics by that instead. Objects without debug information give no
- * names, and callers fall back to the symbol table.
+ * `count` earlier in the file renumbers every later one. The debug
+ * information says which function declares each; state matching keys such
+ * statics by "function/variable" instead. Objects without debug
+ * information give no names, and callers fall back to the symbol table.
  */
 #include "plugin_internal.h"
 
@@ -25,13 +24,11 @@ struct name_list {
     int failed;
 };
 
-struct unit_walk {
-    struct name_list *list;
-    const char *unit;
-};
 
-static void add_name(struct name_list *list, uint64_t address, const char *unit,
-                     const char *function, const char *variable)
+
+/* Records "function/variable" at `address`. */
+static void add_name(struct name_list *list, uint64_t address, const char *function,
+                     const char *variable)
 {
     if (list->failed)
         return;
@@ -45,32 +42,26 @@ static void add_name(struct name_list *list, uint64_t address, const char *unit,
         list->items = items;
         list->capacity = cap;
     }
-    /* "unit\0function/variable" or "unit\0variable": the same shape as the
-       state table's "file\0name" keys. */
-    size_t unit_len = strlen(unit), fn_len = function ? strlen(function) + 1 : 0;
-    size_t var_len = strlen(variable);
-    char *key = malloc(unit_len + 1 + fn_len + var_len + 1);
+    size_t fn_len = strlen(function), var_len = strlen(variable);
+    char *key = malloc(fn_len + 1 + var_len + 1);
     if (!key) {
         list->failed = 1;
         return;
     }
-    memcpy(key, unit, unit_len + 1);
-    char *p = key + unit_len + 1;
-    if (function) {
-        memcpy(p, function, fn_len - 1);
-        p[fn_len - 1] = '/';
-        p += fn_len;
-    }
-    memcpy(p, variable, var_len + 1);
-    list->items[list->count++] =
-        (struct hcr__static_name){address, key, unit_len + 1 + fn_len + var_len};
+    memcpy(key, function, fn_len);
+    key[fn_len] = '/';
+    memcpy(key + fn_len + 1, variable, var_len + 1);
+    list->items[list->count++] = (struct hcr__static_name){address, key, fn_len + 1 + var_len};
 }
 
+/* Function-local statics only: file statics are named well enough by the
+   symbol table. */
 static int note_static(void *user, const char *function, const char *variable, uint64_t address)
 {
-    struct unit_walk *w = user;
-    add_name(w->list, address, w->unit, function, variable);
-    return w->list->failed ? HCR_ENOMEM : 0;
+    struct name_list *list = user;
+    if (function)
+        add_name(list, address, function, variable);
+    return list->failed ? HCR_ENOMEM : 0;
 }
 
 static int compare_names(const void *a, const void *b)
@@ -97,11 +88,8 @@ int hcr__static_names_read(const void *image, size_t size, struct hcr__static_na
     size_t header_size;
     while (dwarf_nextcu(dw, offset, &next, &header_size, NULL, NULL, NULL) == 0) {
         Dwarf_Die unit;
-        if (dwarf_offdie(dw, offset + header_size, &unit)) {
-            const char *unit_name = dwarf_diename(&unit);
-            struct unit_walk w = {&list, unit_name ? unit_name : ""};
-            hcr__dwarf_each_static(&unit, note_static, &w);
-        }
+        if (dwarf_offdie(dw, offset + header_size, &unit))
+            hcr__dwarf_each_static(&unit, note_static, &list);
         offset = next;
     }
     dwarf_end(dw);

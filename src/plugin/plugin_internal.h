@@ -52,7 +52,7 @@ int hcr__snapshot_copy(const char *src, const char *dst, void **map, size_t *siz
 
 struct hcr__static_name {
     uint64_t address;            /* link-time address of the variable */
-    char *key;                   /* "unit\0function/variable" or "unit\0variable" */
+    char *key;                   /* "function/variable" */
     size_t key_len;
 };
 
@@ -61,9 +61,9 @@ struct hcr__static_names {
     size_t count;
 };
 
-/* Reads the names of every variable with a static address from the debug
-   information of the ELF image in memory (validated by the ELF reader). No
-   debug information is not an error: the list is empty. 0 or HCR_ENOMEM. */
+/* Reads the names of the function-local statics in the debug information
+   of the ELF image in memory (validated by the ELF reader). No debug
+   information is not an error: the list is empty. 0 or HCR_ENOMEM. */
 int hcr__static_names_read(const void *image, size_t size, struct hcr__static_names *names);
 const struct hcr__static_name *hcr__static_names_find(const struct hcr__static_names *names,
                                                       uint64_t address);
@@ -74,10 +74,11 @@ void hcr__static_names_free(struct hcr__static_names *names);
 enum {
     HCR__VAR_PINNED = 1 << 0, /* HCR_STATE: always keeps its value */
     HCR__VAR_WHOLE = 1 << 1,  /* a whole section (guest without symbols) */
+    HCR__VAR_AMBIGUOUS = 1 << 2, /* another variable has the same key */
 };
 
 struct hcr__var {
-    const char *key;             /* "file\0name" or "name", in `names` storage */
+    const char *key;             /* "file\0name", "file\0function/name" or "name" */
     size_t key_len;
     uintptr_t address;           /* live address in this version */
     size_t size;
@@ -93,6 +94,10 @@ struct hcr__state_table {
     unsigned char *pristine;     /* copy of every variable's bytes after load */
     int whole_sections;          /* no symbol table: section fallback */
 };
+
+/* Whether the symbol table has function-local statics (`count.1`), the only
+   variables whose names the debug information is needed for. */
+int hcr__state_needs_names(const struct hcr__elf *elf);
 
 /* Builds the table of a freshly loaded version: writable variables from the
    symbol table (section fallback without one), statics named by `names`

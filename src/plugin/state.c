@@ -148,12 +148,14 @@ static int collect_symbols(struct var_builder *b, const struct hcr__elf *elf,
         if (!name[0] || is_runtime_symbol(sym_file, name))
             continue;
         unsigned flags = shndx == state_shndx && state_shndx ? HCR__VAR_PINNED : 0;
+        /* A function-local static (`count.1`): named by its function from
+           the debug information, where there is any. The file part stays
+           the symbol table's, so keys look alike with or without it. */
         const struct hcr__static_name *source =
-            bind == STB_LOCAL ? hcr__static_names_find(names, sym->st_value) : NULL;
-        if (source) { /* "unit\0function/variable": split at the NUL */
-            sym_file = source->key;
-            name = source->key + strlen(source->key) + 1;
-        }
+            bind == STB_LOCAL && strchr(name, '.') ? hcr__static_names_find(names, sym->st_value)
+                                                   : NULL;
+        if (source)
+            name = source->key; /* "function/variable" */
         int rc = add_var(b, sym_file, name, base + sym->st_value, sym->st_size,
                          initial_bytes(elf, shndx, sym->st_value), flags);
         if (rc)
@@ -180,6 +182,26 @@ static int collect_sections(struct var_builder *b, const struct hcr__elf *elf, u
             return rc;
     }
     return 0;
+}
+
+int hcr__state_needs_names(const struct hcr__elf *elf)
+{
+    for (size_t i = 1; i < elf->nsyms; i++) {
+        const Elf64_Sym *sym = &elf->syms[i];
+        if (ELF64_ST_BIND(sym->st_info) == STB_LOCAL && ELF64_ST_TYPE(sym->st_info) == STT_OBJECT &&
+            strchr(hcr__elf_sym_name(elf, sym), '.'))
+            return 1;
+    }
+    return 0;
+}
+
+/* Two variables with one key (two files with the same base name, each with
+   a static of that name) cannot be told apart: neither is carried. */
+static void mark_ambiguous(struct hcr__var *vars, size_t count)
+{
+    for (size_t i = 1; i < count; i++)
+        if (compare_vars(&vars[i - 1], &vars[i]) == 0)
+            vars[i - 1].flags |= HCR__VAR_AMBIGUOUS, vars[i].flags |= HCR__VAR_AMBIGUOUS;
 }
 
 int hcr__state_build(struct hcr__state_table *table, const struct hcr__elf *elf,
@@ -214,6 +236,7 @@ int hcr__state_build(struct hcr__state_table *table, const struct hcr__elf *elf,
     }
     if (b.count)
         qsort(b.vars, b.count, sizeof *b.vars, compare_vars);
+    mark_ambiguous(b.vars, b.count);
     table->vars = b.vars;
     table->count = b.count;
     table->names = b.names;
@@ -290,6 +313,14 @@ int hcr__state_transfer(const struct hcr__state_table *from, const struct hcr__s
         const struct hcr__var *f = find_var(from, t);
         if (!f)
             continue; /* new: keeps its initialiser */
+        if ((t->flags | f->flags) & HCR__VAR_AMBIGUOUS) {
+            if (!i || compare_vars(&to->vars[i - 1], t) != 0)
+                hcr__log(log, HCR_LOG_WARN,
+                         "%s: %s is defined in two files of the same name: not carried over "
+                         "(rename one of them)",
+                         plugin_name, var_label(t, label, sizeof label));
+            continue;
+        }
         if (f->size != t->size) {
             hcr__log(log, HCR_LOG_WARN, "%s: %s changed size from %zu to %zu bytes: re-initialised",
                      plugin_name, var_label(t, label, sizeof label), f->size, t->size);

@@ -85,8 +85,9 @@ static int load(struct hcr__plugin *p, struct hcr__version *v)
     if (!v->main)
         return hcr__fail(&v->message, HCR_ENOSYM, "%s: hcr_main not found by the loader", src);
     find_ranges(v);
-    struct hcr__static_names names;
-    rc = hcr__static_names_read(v->map, v->map_size, &names);
+    struct hcr__static_names names = {0};
+    rc = hcr__state_needs_names(&v->elf) ? hcr__static_names_read(v->map, v->map_size, &names)
+                                          : 0;
     if (rc == 0) {
         rc = hcr__state_build(&v->vars, &v->elf, &names, v->base, &v->message);
         hcr__static_names_free(&names);

@@ -117,3 +117,27 @@ TEST(guest_without_symbols_falls_back_to_sections_and_says_so_once)
     CHECK_EQ(said, 1);
     hcr_plugin_close(&ctx);
 }
+
+TEST(same_named_statics_of_same_named_files_are_not_confused)
+{
+    /* Two files called same.c each have a static `count`: the symbol table
+       cannot tell them apart, so neither value is carried, and the reload
+       says so; no value lands in the other file's variable. */
+    struct guest_report r = {0};
+    struct hcr_plugin ctx = {0};
+    struct log_capture log = {0};
+    const char *path = harness_path("guest.so");
+    install_guest("dup_v1", path);
+    ctx.userdata = &r;
+    open_captured(&ctx, path, &log);
+    for (int i = 0; i < 3; i++)
+        hcr_plugin_update(&ctx);
+    CHECK_EQ(r.first, 103);
+    CHECK_EQ(r.second, -103);
+    install_guest("dup_v2", path);
+    update_until_version(&ctx, 2, 3000);
+    CHECK_EQ(r.first, 101);   /* started afresh, not -10x */
+    CHECK_EQ(r.second, -101); /* started afresh, not 10x */
+    CHECK_STR_HAS(log.all, "same.c:count is defined in two files of the same name");
+    hcr_plugin_close(&ctx);
+}
