@@ -186,10 +186,21 @@ static int collect_sections(struct var_builder *b, const struct hcr__elf *elf, u
 
 int hcr__state_needs_names(const struct hcr__elf *elf)
 {
+    uintptr_t relro_lo, relro_hi;
+    relro_range(elf, &relro_lo, &relro_hi);
+    const char *file = NULL;
     for (size_t i = 1; i < elf->nsyms; i++) {
         const Elf64_Sym *sym = &elf->syms[i];
-        if (ELF64_ST_BIND(sym->st_info) == STB_LOCAL && ELF64_ST_TYPE(sym->st_info) == STT_OBJECT &&
-            strchr(hcr__elf_sym_name(elf, sym), '.'))
+        int type = ELF64_ST_TYPE(sym->st_info);
+        if (type == STT_FILE)
+            file = hcr__elf_sym_name(elf, sym);
+        if (type != STT_OBJECT || ELF64_ST_BIND(sym->st_info) != STB_LOCAL)
+            continue;
+        const char *name = hcr__elf_sym_name(elf, sym);
+        /* The C runtime's own statics (crtstuff.c's completed.0) are no
+           guest state and need no names. */
+        if (strchr(name, '.') && !is_runtime_symbol(file, name) &&
+            is_state_section(elf, hcr__elf_sym_shndx(elf, i), relro_lo, relro_hi))
             return 1;
     }
     return 0;
