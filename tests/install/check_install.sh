@@ -13,6 +13,10 @@ cmake --install "$build" --prefix "$scratch/prefix" >/dev/null
 cmake -S "$src/tests/install/consumer" -B "$scratch/cmake" -DCMAKE_PREFIX_PATH="$scratch/prefix" >/dev/null
 cmake --build "$scratch/cmake" >/dev/null
 LD_LIBRARY_PATH="$scratch/prefix/lib" "$scratch/cmake/consumer"
+LD_LIBRARY_PATH="$scratch/prefix/lib" "$scratch/cmake/consumer_reloadable"
+# hcr_reloadable() gave the target the reload flags.
+grep -q -- "-fpatchable-function-entry" "$scratch/cmake/CMakeFiles/consumer_reloadable.dir/flags.make" ||
+    { echo "hcr_reloadable() did not add the reload flags"; exit 1; }
 
 # pkg-config, including the flag variables
 export PKG_CONFIG_PATH="$scratch/prefix/lib/pkgconfig"
