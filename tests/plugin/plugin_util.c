@@ -71,3 +71,16 @@ void open_captured(struct hcr_plugin *ctx, const char *path, struct log_capture 
         harness_fail(__FILE__, __LINE__, "open %s: %s: %s", path, hcr_strerror(rc),
                      hcr_plugin_error(ctx));
 }
+
+void start_guest(struct hcr_plugin *ctx, struct guest_report *r, struct log_capture *log,
+                 const char *variant, const char *path, int steps)
+{
+    install_guest(variant, path);
+    ctx->userdata = r;
+    open_captured(ctx, path, log);
+    for (int i = 1; i <= steps; i++) {
+        int rc = hcr_plugin_update(ctx);
+        if (rc < 0 || rc % 1000000 != i)
+            harness_fail(__FILE__, __LINE__, "step %d of %s returned %d", i, variant, rc);
+    }
+}

@@ -17,11 +17,7 @@ static void crash_rolls_back(const char *variant, enum hcr_failure expected, int
     struct hcr_plugin ctx = {0};
     struct log_capture log = {0};
     const char *path = harness_path("guest.so");
-    install_guest("counter_v1", path);
-    ctx.userdata = &r;
-    open_captured(&ctx, path, &log);
-    for (int i = 1; i <= 3; i++)
-        CHECK_EQ(hcr_plugin_update(&ctx), 1000000 + i);
+    start_guest(&ctx, &r, &log, "counter_v1", path, 3);
     install_guest(variant, path);
     int rc = 0;
     for (int i = 0; i < harness_scale(1500) && ctx.failure == HCR_NONE; i++) {

@@ -32,10 +32,7 @@ static void refused_while_running(void (*make_bad)(const char *path), const char
     struct hcr_plugin ctx = {0};
     struct log_capture log = {0};
     const char *path = harness_path("guest.so");
-    install_guest("counter_v1", path);
-    ctx.userdata = &r;
-    open_captured(&ctx, path, &log);
-    CHECK_EQ(hcr_plugin_update(&ctx), 1000001);
+    start_guest(&ctx, &r, &log, "counter_v1", path, 1);
     make_bad(path);
     int failures = 0;
     for (int i = 0; i < harness_scale(300); i++) {

@@ -131,10 +131,7 @@ TEST(half_written_file_is_never_loaded)
     struct hcr_plugin ctx = {0};
     struct log_capture log = {0};
     const char *path = harness_path("guest.so");
-    install_guest("counter_v1", path);
-    ctx.userdata = &r;
-    open_captured(&ctx, path, &log);
-    CHECK_EQ(hcr_plugin_update(&ctx), 1000001);
+    start_guest(&ctx, &r, &log, "counter_v1", path, 1);
 
     size_t size;
     unsigned char *data = read_whole_file(guest_path("counter_v2"), &size);
@@ -162,10 +159,7 @@ TEST(writer_dying_half_way_is_reported_once_and_old_code_runs)
     struct hcr_plugin ctx = {0};
     struct log_capture log = {0};
     const char *path = harness_path("guest.so");
-    install_guest("counter_v1", path);
-    ctx.userdata = &r;
-    open_captured(&ctx, path, &log);
-    CHECK_EQ(hcr_plugin_update(&ctx), 1000001);
+    start_guest(&ctx, &r, &log, "counter_v1", path, 1);
     size_t size;
     unsigned char *data = read_whole_file(guest_path("counter_v2"), &size);
     int fd = open(path, O_WRONLY | O_TRUNC);

@@ -10,12 +10,7 @@
 static void run_v1(struct hcr_plugin *ctx, struct guest_report *r, struct log_capture *log,
                    const char *variant)
 {
-    const char *path = harness_path("guest.so");
-    install_guest(variant, path);
-    ctx->userdata = r;
-    open_captured(ctx, path, log);
-    for (int i = 1; i <= 3; i++)
-        CHECK_EQ(hcr_plugin_update(ctx), 1000000 + i);
+    start_guest(ctx, r, log, variant, harness_path("guest.so"), 3);
 }
 
 TEST(reorder_and_insert_swap_nothing_and_edited_initialiser_wins)
