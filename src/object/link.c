@@ -569,6 +569,17 @@ static int check_section_ref(struct linker *lk, size_t k, size_t target_sec)
     return 0;
 }
 
+/* Reserves `size` bytes of GOT, aligned to `size` (8 for an address or TLS
+   offset, 16 for a module/offset pair). Returns the offset plus one: the
+   slot fields use 0 for "none yet". */
+static uint32_t reserve_got(struct linker *lk, size_t size)
+{
+    lk->got_size = align_up(lk->got_size, size);
+    uint32_t slot = (uint32_t)lk->got_size + 1;
+    lk->got_size += size;
+    return slot;
+}
+
 /* The next relocation section after section *i whose target section is
    loaded: its entries, their count and the target's index. NULL when none
    is left. Start with *i = 0. */
@@ -628,19 +639,13 @@ static int plan(struct linker *lk)
             int tls = ls->state == S_TLS;
             switch (need) {
             case HCR__NEED_GOT:
-                if (!ls->got) {
-                    lk->got_size = align_up(lk->got_size, 8);
-                    ls->got = (uint32_t)lk->got_size + 1;
-                    lk->got_size += 8;
-                }
+                if (!ls->got)
+                    ls->got = reserve_got(lk, 8);
                 break;
             case HCR__NEED_PLT:
                 if (ls->far && !ls->plt) {
-                    if (!ls->got) {
-                        lk->got_size = align_up(lk->got_size, 8);
-                        ls->got = (uint32_t)lk->got_size + 1;
-                        lk->got_size += 8;
-                    }
+                    if (!ls->got)
+                        ls->got = reserve_got(lk, 8);
                     ls->plt = (uint32_t)lk->plt_size + 1;
                     lk->plt_size += HCR__ARCH_PLT_SIZE;
                 }
@@ -659,22 +664,14 @@ static int plan(struct linker *lk)
                                          "%s: %s uses the initial-exec TLS model for %s, which "
                                          "lives in a library's dynamic TLS",
                                          lk->path, hcr__arch_reloc_name(type), sym_name(lk, k));
-                    lk->got_size = align_up(lk->got_size, 8);
-                    ls->got_tpoff = (uint32_t)lk->got_size + 1;
-                    lk->got_size += 8;
+                    ls->got_tpoff = reserve_got(lk, 8);
                 }
-                if (need == HCR__NEED_TLSGD && !ls->tlsgd) {
-                    lk->got_size = align_up(lk->got_size, 16);
-                    ls->tlsgd = (uint32_t)lk->got_size + 1;
-                    lk->got_size += 16;
-                }
+                if (need == HCR__NEED_TLSGD && !ls->tlsgd)
+                    ls->tlsgd = reserve_got(lk, 16);
                 break;
             case HCR__NEED_TLSLD:
-                if (!lk->tlsld) {
-                    lk->got_size = align_up(lk->got_size, 16);
-                    lk->tlsld = (uint32_t)lk->got_size + 1;
-                    lk->got_size += 16;
-                }
+                if (!lk->tlsld)
+                    lk->tlsld = reserve_got(lk, 16);
                 break;
             case HCR__NEED_NONE:
                 break;
