@@ -33,6 +33,13 @@ struct hcr__log {
 void hcr__log(const struct hcr__log *log, enum hcr_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Room for one more element in a growing array of `count` elements of
+   `elem_size` bytes with room for *capacity: returns `items` while there is
+   room, else the array reallocated to twice the room (`first` elements the
+   first time) with *capacity updated. NULL when out of memory, and then
+   `items` and *capacity are unchanged. */
+void *hcr__grow(void *items, size_t count, size_t *capacity, size_t elem_size, size_t first);
+
 #define HCR__ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

@@ -204,15 +204,12 @@ static int walk_frames(struct frame_walk *w)
         size_t end = off + 4 + length, at = off + 8;
         memcpy(&id, w->src + off + 4, 4);
         if (id == 0) {
-            if (ncies == cap) {
-                cap = cap ? cap * 2 : 8;
-                struct cie_info *more = realloc(cies, cap * sizeof *cies);
-                if (!more) {
-                    rc = hcr__fail(w->msg, HCR_ENOMEM, "%s: out of memory", w->path);
-                    break;
-                }
-                cies = more;
+            struct cie_info *more = hcr__grow(cies, ncies, &cap, sizeof *more, 8);
+            if (!more) {
+                rc = hcr__fail(w->msg, HCR_ENOMEM, "%s: out of memory", w->path);
+                break;
             }
+            cies = more;
             cies[ncies].offset = off;
             rc = walk_cie(w, at, end, &cies[ncies]);
             ncies++;

@@ -31,14 +31,10 @@ static int collect_local(void *user, const char *function, const char *variable,
     struct collect *c = user;
     if (!function)
         return 0;
-    if (*c->n == *c->cap) {
-        size_t cap = *c->cap ? *c->cap * 2 : 16;
-        struct hcr__local_static *nv = realloc(*c->v, cap * sizeof *nv);
-        if (!nv)
-            return HCR_ENOMEM;
-        *c->v = nv;
-        *c->cap = cap;
-    }
+    struct hcr__local_static *grown = hcr__grow(*c->v, *c->n, c->cap, sizeof *grown, 16);
+    if (!grown)
+        return HCR_ENOMEM;
+    *c->v = grown;
     char *key;
     if (asprintf(&key, "%s/%s", function, variable) < 0)
         return HCR_ENOMEM;

@@ -263,14 +263,11 @@ static int entry_add(struct hcr__patch_target *t, uintptr_t address, struct hcr_
     int rc = entry_check(t, address, msg);
     if (rc < 0)
         return rc;
-    if (t->count == t->capacity) {
-        size_t cap = t->capacity ? t->capacity * 2 : 4;
-        struct patch_entry *e = realloc(t->entries, cap * sizeof *e);
-        if (!e)
-            return hcr__fail(msg, HCR_ENOMEM, "%s: out of memory for its entries", t->name);
-        t->entries = e;
-        t->capacity = cap;
-    }
+    struct patch_entry *entries =
+        hcr__grow(t->entries, t->count, &t->capacity, sizeof *entries, 4);
+    if (!entries)
+        return hcr__fail(msg, HCR_ENOMEM, "%s: out of memory for its entries", t->name);
+    t->entries = entries;
     struct patch_entry *e = &t->entries[t->count++];
     e->address = address;
     e->pre_written = 0;

@@ -97,16 +97,13 @@ static int collect_image(struct dl_phdr_info *info, size_t size, void *arg)
     int first = p->nimages == 0;
     if (!first && (!info->dlpi_name || !info->dlpi_name[0]))
         return 0; /* the vDSO on some systems: no file */
-    if (p->nimages == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 16;
-        struct hcr__proc_image *images = realloc(p->images, cap * sizeof *images);
-        if (!images) {
-            c->failed = 1;
-            return 1;
-        }
-        p->images = images;
-        c->cap = cap;
+    struct hcr__proc_image *images =
+        hcr__grow(p->images, p->nimages, &c->cap, sizeof *images, 16);
+    if (!images) {
+        c->failed = 1;
+        return 1;
     }
+    p->images = images;
     struct hcr__proc_image *im = &p->images[p->nimages];
     memset(im, 0, sizeof *im);
     im->is_executable = first;
@@ -147,28 +144,21 @@ static int collect_image(struct dl_phdr_info *info, size_t size, void *arg)
 
 static int add_sym(struct hcr__process *p, const struct hcr__proc_sym *s)
 {
-    if (p->nsyms == p->syms_cap) {
-        size_t cap = p->syms_cap ? p->syms_cap * 2 : 4096;
-        struct hcr__proc_sym *syms = realloc(p->syms, cap * sizeof *syms);
-        if (!syms)
-            return HCR_ENOMEM;
-        p->syms = syms;
-        p->syms_cap = cap;
-    }
+    struct hcr__proc_sym *syms = hcr__grow(p->syms, p->nsyms, &p->syms_cap, sizeof *syms, 4096);
+    if (!syms)
+        return HCR_ENOMEM;
+    p->syms = syms;
     p->syms[p->nsyms++] = *s;
     return 0;
 }
 
 static int add_group(struct hcr__process *p, uint32_t image, const char *name, uint32_t *id)
 {
-    if (p->ngroups == p->groups_cap) {
-        size_t cap = p->groups_cap ? p->groups_cap * 2 : 256;
-        struct file_group *g = realloc(p->groups, cap * sizeof *g);
-        if (!g)
-            return HCR_ENOMEM;
-        p->groups = g;
-        p->groups_cap = cap;
-    }
+    struct file_group *groups =
+        hcr__grow(p->groups, p->ngroups, &p->groups_cap, sizeof *groups, 256);
+    if (!groups)
+        return HCR_ENOMEM;
+    p->groups = groups;
     unsigned ordinal = 0;
     for (size_t g = p->ngroups; g-- > 0 && p->groups[g].image == image;)
         ordinal += !strcmp(p->groups[g].name, name);
@@ -644,16 +634,12 @@ int hcr__process_add_reloaded(const struct hcr__process *p, size_t image, uint32
 {
     int rc = 0;
     pthread_mutex_lock(&cache_lock);
-    if (nreloaded == reloaded_cap) {
-        size_t cap = reloaded_cap ? reloaded_cap * 2 : 64;
-        struct reloaded *r = realloc(reloaded, cap * sizeof *r);
-        if (!r) {
-            rc = HCR_ENOMEM;
-            goto out;
-        }
-        reloaded = r;
-        reloaded_cap = cap;
+    struct reloaded *grown = hcr__grow(reloaded, nreloaded, &reloaded_cap, sizeof *grown, 64);
+    if (!grown) {
+        rc = HCR_ENOMEM;
+        goto out;
     }
+    reloaded = grown;
     struct reloaded *r = &reloaded[nreloaded];
     r->image_lo = p->images[image].lo;
     r->ordinal = file_ordinal(p, file);

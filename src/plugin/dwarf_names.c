@@ -32,16 +32,13 @@ static void add_name(struct name_list *list, uint64_t address, const char *funct
 {
     if (list->failed)
         return;
-    if (list->count == list->capacity) {
-        size_t cap = list->capacity ? list->capacity * 2 : 64;
-        struct hcr__static_name *items = realloc(list->items, cap * sizeof *items);
-        if (!items) {
-            list->failed = 1;
-            return;
-        }
-        list->items = items;
-        list->capacity = cap;
+    struct hcr__static_name *items =
+        hcr__grow(list->items, list->count, &list->capacity, sizeof *items, 64);
+    if (!items) {
+        list->failed = 1;
+        return;
     }
+    list->items = items;
     size_t fn_len = strlen(function), var_len = strlen(variable);
     char *key = malloc(fn_len + 1 + var_len + 1);
     if (!key) {

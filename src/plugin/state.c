@@ -80,14 +80,10 @@ static int add_var(struct var_builder *b, const char *file, const char *name, ui
 {
     size_t file_len = file ? strlen(file) + 1 : 0, name_len = strlen(name);
     size_t need = file_len + name_len + 1;
-    if (b->count == b->capacity) {
-        size_t cap = b->capacity ? b->capacity * 2 : 64;
-        struct hcr__var *v = realloc(b->vars, cap * sizeof *v);
-        if (!v)
-            return HCR_ENOMEM;
-        b->vars = v;
-        b->capacity = cap;
-    }
+    struct hcr__var *vars = hcr__grow(b->vars, b->count, &b->capacity, sizeof *vars, 64);
+    if (!vars)
+        return HCR_ENOMEM;
+    b->vars = vars;
     if (b->names_used + need > b->names_capacity) {
         size_t cap = b->names_capacity ? b->names_capacity * 2 : 4096;
         while (cap < b->names_used + need)
