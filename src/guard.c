@@ -30,7 +30,8 @@ static int install_result;
 static pthread_key_t altstack_key;
 static hcr__unguarded_hook unguarded_hook;
 
-__thread struct hcr__guard *hcr__guard_top __attribute__((tls_model("initial-exec")));
+__thread struct hcr__guard *hcr__guard_top
+    __attribute__((tls_model("initial-exec"))) = HCR__GUARD_UNREADY;
 __thread int hcr__guard_thread_ready __attribute__((tls_model("initial-exec")));
 
 void hcr__guard_write_stderr(const char *text)
@@ -107,7 +108,7 @@ static void pass_on(int signo, siginfo_t *info, void *ucontext)
 static void on_fatal_signal(int signo, siginfo_t *info, void *ucontext)
 {
     int saved_errno = errno;
-    struct hcr__guard *frame = hcr__guard_top;
+    struct hcr__guard *frame = hcr__guard_current();
     if (frame && is_own_fault(signo, info)) {
         hcr__guard_top = frame->outer;
         frame->signo = signo;
@@ -121,14 +122,16 @@ static void on_fatal_signal(int signo, siginfo_t *info, void *ucontext)
         errno = saved_errno;
 #ifdef HCR__GUARD_RUN_ASM
         if (frame->resume_sp) {
-            /* Return from the handler into hcr__guard_run's epilogue: the
+            /* Return from the handler into the guard's epilogue: the
                kernel restores the signal mask and leaves the alternate
                stack on the way. */
             extern char hcr__guard_resume[];
+            void *resume_pc = frame->resume_pc ? frame->resume_pc : hcr__guard_resume;
             ucontext_t *uc = ucontext;
             uc->uc_mcontext.gregs[REG_RSP] = (greg_t)frame->resume_sp;
-            uc->uc_mcontext.gregs[REG_RIP] = (greg_t)hcr__guard_resume;
+            uc->uc_mcontext.gregs[REG_RIP] = (greg_t)resume_pc;
             uc->uc_mcontext.gregs[REG_RAX] = -1;
+            uc->uc_mcontext.gregs[REG_RDI] = (greg_t)frame;
             return;
         }
 #endif
@@ -198,7 +201,15 @@ int hcr__guard_init(void)
     pthread_once(&install_once, install_handlers);
     if (install_result < 0)
         return install_result;
-    return hcr__guard_thread_ready ? 0 : setup_thread();
+    if (!hcr__guard_thread_ready) {
+        int rc = setup_thread();
+        if (rc < 0)
+            return rc;
+    }
+    /* Set up, and outside any frame: the mark goes (see guard.h). */
+    if (hcr__guard_top == HCR__GUARD_UNREADY)
+        hcr__guard_top = NULL;
+    return 0;
 }
 
 #ifndef HCR__GUARD_RUN_ASM

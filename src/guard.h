@@ -34,13 +34,7 @@
 #include <setjmp.h>
 #include <signal.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define HCR__GUARD_PLAIN_SETJMP 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define HCR__GUARD_PLAIN_SETJMP 1
-#endif
-#endif
+#include "guard_mode.h"
 
 #ifdef HCR__GUARD_PLAIN_SETJMP
 typedef jmp_buf hcr__jump_buf;
@@ -52,14 +46,12 @@ typedef void *hcr__jump_buf[5];
 #define HCR__GUARD_LONGJMP(buf) __builtin_longjmp(buf, 1)
 #endif
 
-#if !defined(HCR__GUARD_PLAIN_SETJMP) && defined(__x86_64__)
-#define HCR__GUARD_RUN_ASM 1 /* hcr__guard_run is src/arch/x86_64/guard_run.S */
-#endif
-
 struct hcr__guard {
     void *resume_sp;               /* first: hcr__guard_run's assembly uses it */
-    hcr__jump_buf jump;
+    void *resume_pc;               /* where a fault resumes (assembly guards);
+                                      NULL: hcr__guard_resume */
     struct hcr__guard *outer;
+    hcr__jump_buf jump;
     void *owner;                   /* what the crash is charged to */
     int owner_is_plugin;           /* owner is a struct hcr_plugin (HCR_CALLER) */
     volatile int signo;            /* 0 until a fault */
@@ -73,11 +65,18 @@ struct hcr__guard {
    signal stack (once per thread). 0 or a negative HCR_E* code. */
 int hcr__guard_init(void);
 
-/* This thread's innermost active frame (NULL if none), and whether the
-   thread has its alternate stack. Read by the signal handler, so
-   initial-exec: access never allocates. Use the functions below. */
+/* This thread's innermost active frame, and whether the thread has its
+   alternate stack. Read by the signal handler, so initial-exec: access
+   never allocates. Use the functions below.
+   hcr__guard_top is NULL when the thread has no frame, and starts as
+   HCR__GUARD_UNREADY, which also means no frame, until the thread has its
+   alternate stack: so the per-frame path of plugin mode learns both that
+   the thread is set up and that it is outside any guarded call from one
+   load, a NULL. A frame pushed before the set-up keeps the mark as its
+   outer, which is why walks use hcr__guard_outer. */
 extern __thread struct hcr__guard *hcr__guard_top __attribute__((tls_model("initial-exec")));
 extern __thread int hcr__guard_thread_ready __attribute__((tls_model("initial-exec")));
+#define HCR__GUARD_UNREADY ((struct hcr__guard *)HCR__GUARD_UNREADY_MARK)
 
 /* Pushes g as this thread's innermost frame. The handlers must have been
    installed (hcr__guard_init) by then; the thread's alternate stack is set
@@ -90,6 +89,7 @@ static inline void hcr__guard_push(struct hcr__guard *g, void *owner)
     g->owner = owner;
     g->owner_is_plugin = 0;
     g->resume_sp = NULL;
+    g->resume_pc = NULL;
     g->signo = 0;
     /* The frame must be complete before the handler can see it. */
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
@@ -121,7 +121,14 @@ int hcr__guard_run(struct hcr__guard *g, int (*fn)(void *, int), void *arg, int 
 /* This thread's innermost active frame, or NULL. Async-signal-safe. */
 static inline struct hcr__guard *hcr__guard_current(void)
 {
-    return hcr__guard_top;
+    struct hcr__guard *g = hcr__guard_top;
+    return g == HCR__GUARD_UNREADY ? NULL : g;
+}
+
+/* The frame g was pushed inside of, or NULL. */
+static inline struct hcr__guard *hcr__guard_outer(const struct hcr__guard *g)
+{
+    return g->outer == HCR__GUARD_UNREADY ? NULL : g->outer;
 }
 
 /* A hook called (async-signal-safe context!) for a fault on a thread with no

@@ -1,5 +1,5 @@
 /* A guest for the benchmarks. STEP returns VERSION, so the host sees the
-   first step of a new build. BLOB_FILE, when defined, adds that file's
+   first step of a new build; with IDLE it only returns 0. BLOB_FILE, when defined, adds that file's
    bytes as read-only data (the 8 MB plugin). FILLER adds code to reach a
    realistic small plugin size. */
 #include "hcr.h"
@@ -39,6 +39,11 @@ FILLER_FN(19)
 HCR_EXPORT int hcr_main(struct hcr_plugin *ctx, enum hcr_op op)
 {
     (void)ctx;
+#ifdef IDLE
+    /* The idle benchmark's guest, as the goal defines it: returns 0. */
+    (void)op;
+    return 0;
+#endif
     if (op == HCR_STEP) {
         frames++;
 #ifdef BLOB_FILE

@@ -2,11 +2,13 @@
  * plugin.c: the life of one plugin instance, and the public plugin API.
  *
  * Two threads meet here. The watch thread prepares each new build into a
- * loaded version (version.c) and publishes it in `pending` with one atomic
- * exchange. The host's thread, in hcr_plugin_update, takes it with another
- * and swaps versions: unload the old, carry state, load the new, then step.
- * While nothing changed, update costs one relaxed load before the guarded
- * call: no lock, no system call.
+ * loaded version (version.c), publishes it in `pending` with one atomic
+ * exchange and clears `step_fn`. The host's thread, in hcr_plugin_update,
+ * takes it with another and swaps versions: unload the old, carry state,
+ * load the new, then step. While nothing changed, update costs one relaxed
+ * load of `step_fn` before the guarded call: no lock, no system call. On
+ * x86-64 that path is assembly (src/arch/x86_64/plugin_update.S); the C
+ * here is the rest, and the whole of it elsewhere.
  *
  * Versions: `current` runs. Until it completes its first step it is on
  * trial, and `previous` (the last working version) is kept loaded to roll
@@ -16,8 +18,10 @@
 #include "plugin_internal.h"
 
 #include "guard.h"
+#include "update_layout.h"
 #include "watch.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,13 +132,22 @@ static void retire(struct hcr__version *v)
         hcr__watch_defer(destroy_version, v);
 }
 
-/* Whether update may take the per-frame path for the current version. */
+/* Whether update may take the per-frame path for the current version.
+   step_fn is also the per-frame path's only sign of a pending build: the
+   watch thread clears it after publishing one. So after setting it, look
+   at pending again: between the two seq_cst pairs (store step_fn, load
+   pending here; store pending, store NULL there) either this load sees the
+   new build or the watch thread's NULL lands after this store. */
 static void refresh_step_fn(struct hcr__plugin *p)
 {
     struct hcr__version *v = p->current;
-    p->step_fn = v && v->status == HCR__VERSION_WORKING && p->safety == HCR_SAFETY_GUARDED
-                     ? v->main
-                     : NULL;
+    hcr__main_fn fn =
+        v && v->status == HCR__VERSION_WORKING && p->safety == HCR_SAFETY_GUARDED ? v->main : NULL;
+    if (fn == atomic_load_explicit(&p->step_fn, memory_order_relaxed) && !fn)
+        return;
+    atomic_store(&p->step_fn, fn);
+    if (fn && atomic_load(&p->pending))
+        atomic_store(&p->step_fn, NULL);
 }
 
 static void set_current(struct hcr__plugin *p, struct hcr__version *v)
@@ -234,6 +247,7 @@ static int take_pending(struct hcr__plugin *p)
         p->message = v->message;
         p->ctx->failure = HCR_BAD_IMAGE;
         retire(v);
+        refresh_step_fn(p); /* the current version goes on */
         return -2;
     }
     if (p->ctx->next_version <= v->number)
@@ -274,8 +288,9 @@ __attribute__((noinline)) static int update_slow(struct hcr__plugin *p)
     return -1;
 }
 
-/* A step of a working version failed: report it, keep the version. */
-__attribute__((noinline)) static int step_failed(struct hcr__plugin *p, int result)
+/* A step of a working version failed: report it, keep the version. Also
+   entered from the assembly hcr_plugin_update. */
+__attribute__((noinline)) int hcr__plugin_step_failed(struct hcr__plugin *p, int result)
 {
     struct hcr__version *v = p->current;
     struct hcr__guard *g = &p->frame;
@@ -289,19 +304,47 @@ __attribute__((noinline)) static int step_failed(struct hcr__plugin *p, int resu
     return -1;
 }
 
-int hcr_plugin_update(struct hcr_plugin *ctx)
+#ifdef HCR__GUARD_RUN_ASM
+/* hcr_plugin_update is src/arch/x86_64/plugin_update.S, which reads these
+   fields by offset. */
+_Static_assert(offsetof(struct hcr_plugin, failure) == HCR__CTX_FAILURE, "update_layout.h");
+_Static_assert(offsetof(struct hcr_plugin, p) == HCR__CTX_P, "update_layout.h");
+_Static_assert(offsetof(struct hcr__plugin, step_fn) == HCR__P_STEP_FN, "update_layout.h");
+_Static_assert(offsetof(struct hcr__plugin, frame) == HCR__P_FRAME, "update_layout.h");
+_Static_assert(offsetof(struct hcr__guard, resume_sp) == HCR__GUARD_RESUME_SP, "update_layout.h");
+_Static_assert(offsetof(struct hcr__guard, resume_pc) == HCR__GUARD_RESUME_PC, "update_layout.h");
+_Static_assert(offsetof(struct hcr__guard, outer) == HCR__GUARD_OUTER, "update_layout.h");
+_Static_assert(HCR_STEP == HCR__OP_STEP, "update_layout.h");
+
+/* Where a crash under the assembly per-frame path resumes. */
+extern char hcr__plugin_update_crashed[];
+
+/* Everything the assembly per-frame path does not take. */
+#define UPDATE_C hcr__plugin_update_c
+#else
+#define UPDATE_C hcr_plugin_update
+#endif
+
+int UPDATE_C(struct hcr_plugin *ctx)
 {
     struct hcr__plugin *p = ctx ? ctx->p : NULL;
     if (__builtin_expect(!p, 0))
         return -2;
-    hcr__main_fn fn = p->step_fn;
-    /* The per-frame path: a working guarded version, and one relaxed load
-       to see that nothing new arrived. */
-    if (__builtin_expect(!fn || atomic_load_explicit(&p->pending, memory_order_relaxed), 0))
+    /* The per-frame path: a working guarded version and nothing new
+       arrived, both told by one relaxed load (refresh_step_fn). */
+    hcr__main_fn fn = atomic_load_explicit(&p->step_fn, memory_order_relaxed);
+    if (__builtin_expect(!fn, 0))
         return update_slow(p);
-    ctx->failure = HCR_NONE;
-    if (__builtin_expect(!hcr__guard_thread_ready, 0))
+    if (__builtin_expect(!hcr__guard_thread_ready || hcr__guard_top == HCR__GUARD_UNREADY, 0))
         hcr__guard_init();
+#ifdef HCR__GUARD_RUN_ASM
+    /* With its alternate stack the thread takes the assembly path; without
+       (no memory for one) the guarded call of the slow path. */
+    if (__builtin_expect(hcr__guard_thread_ready, 1))
+        return hcr_plugin_update(ctx);
+    return update_slow(p);
+#else
+    ctx->failure = HCR_NONE;
     struct hcr__guard *g = &p->frame;
     g->outer = hcr__guard_top;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
@@ -309,13 +352,14 @@ int hcr_plugin_update(struct hcr_plugin *ctx)
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     int result = hcr__guard_run(g, (int (*)(void *, int))fn, ctx, HCR_STEP);
     if (__builtin_expect(g->signo != 0, 0))
-        return step_failed(p, result); /* the handler popped the frame */
+        return hcr__plugin_step_failed(p, result); /* the handler popped the frame */
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     hcr__guard_top = g->outer;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     if (__builtin_expect(result < 0, 0))
-        return step_failed(p, result);
+        return hcr__plugin_step_failed(p, result);
     return result;
+#endif
 }
 
 static int same_file(const struct hcr__file_id *a, const struct hcr__file_id *b)
@@ -364,6 +408,7 @@ static void prepare_build(struct hcr__plugin *p, int quiet)
         p->next_number++; /* ctx->next_version follows on the host's thread */
     }
     struct hcr__version *replaced = atomic_exchange(&p->pending, v);
+    atomic_store(&p->step_fn, NULL); /* the host's next update looks (refresh_step_fn) */
     retire(replaced); /* never seen by the host */
 }
 
@@ -406,6 +451,9 @@ int hcr_plugin_open_with(struct hcr_plugin *ctx, const char *path,
     p->ctx = ctx;
     p->frame.owner = ctx;
     p->frame.owner_is_plugin = 1;
+#ifdef HCR__GUARD_RUN_ASM
+    p->frame.resume_pc = hcr__plugin_update_crashed;
+#endif
     p->log = (struct hcr__log){options->log, options->log_user};
     p->safety = options->safety;
     p->next_number = 1;
@@ -478,7 +526,7 @@ struct hcr_plugin *hcr_plugin_caller(const void *return_address)
     struct hcr_plugin *ctx = hcr_plugin_from_address(return_address);
     if (ctx)
         return ctx;
-    for (struct hcr__guard *g = hcr__guard_current(); g; g = g->outer)
+    for (struct hcr__guard *g = hcr__guard_current(); g; g = hcr__guard_outer(g))
         if (g->owner_is_plugin)
             return g->owner;
     return NULL;

@@ -171,16 +171,19 @@ struct hcr__plugin {
     enum hcr_safety safety;
     struct hcr__watch *watch;
 
-    /* The per-frame path: current's hcr_main when it is working and
-       guarded, else NULL (every other case takes the slow path); and the
-       guard frame it reuses, owned by this plugin since one plugin is
-       updated from one thread at a time. */
-    hcr__main_fn step_fn;
+    /* The per-frame path (src/arch/x86_64/plugin_update.S reads these by
+       offset, see update_layout.h): current's hcr_main when it is working
+       and guarded and no new build is pending, else NULL (every other case
+       takes the slow path); what the watch thread prepared, if anything;
+       and the guard frame the path
+       reuses, owned by this plugin since one plugin is updated from one
+       thread at a time. */
+    _Atomic(hcr__main_fn) step_fn;
+    struct hcr__version *_Atomic pending;
     struct hcr__guard frame;
 
     struct hcr__version *current;  /* running, or NULL */
     struct hcr__version *previous; /* last working version when current has not worked yet */
-    struct hcr__version *_Atomic pending; /* prepared by the watch thread */
 
     /* Owned by the watch thread: */
     pthread_mutex_t prepare_lock;  /* serialises preparations and version numbers */
@@ -194,5 +197,10 @@ struct hcr__plugin {
     struct hcr__message message; /* what hcr_plugin_error returns */
     unsigned is_open;
 };
+
+/* The slow half of hcr_plugin_update and its failure report, entered from
+   the assembly per-frame path where there is one. */
+int hcr__plugin_update_c(struct hcr_plugin *ctx);
+int hcr__plugin_step_failed(struct hcr__plugin *p, int result);
 
 #endif

@@ -12,7 +12,9 @@
  * pushes and pops, where a setjmp would also store and mangle every
  * register and spill the arguments.
  */
-#if defined(__x86_64__)
+#include "guard_mode.h"
+
+#ifdef HCR__GUARD_RUN_ASM
         .text
         .globl  hcr__guard_run_x86_64
         .hidden hcr__guard_run_x86_64
