@@ -407,9 +407,14 @@ static void prepare_build(struct hcr__plugin *p, int quiet)
         p->last_failed_error = 0;
         p->next_number++; /* ctx->next_version follows on the host's thread */
     }
+    int source_fd = v->source_fd; /* v is the host's once published */
+    v->source_fd = -1;
     struct hcr__version *replaced = atomic_exchange(&p->pending, v);
     atomic_store(&p->step_fn, NULL); /* the host's next update looks (refresh_step_fn) */
     retire(replaced); /* never seen by the host */
+    /* The previous build output is closed now, after the publication:
+       freeing it, if it was replaced, no longer delays this version. */
+    hcr__source_hold(&p->held_source, source_fd);
 }
 
 static void on_file_event(void *user, unsigned events)
@@ -448,6 +453,7 @@ int hcr_plugin_open_with(struct hcr_plugin *ctx, const char *path,
         return HCR_ENOMEM;
     }
     pthread_mutex_init(&p->prepare_lock, NULL);
+    p->held_source = -1;
     p->ctx = ctx;
     p->frame.owner = ctx;
     p->frame.owner_is_plugin = 1;
@@ -509,7 +515,8 @@ void hcr_plugin_close(struct hcr_plugin *ctx)
     }
     hcr__version_destroy(p->current);
     hcr__version_destroy(p->previous);
-    hcr__watch_flush(); /* versions retired earlier are gone too */
+    hcr__source_hold(&p->held_source, -1);
+    hcr__watch_flush(); /* versions retired earlier are gone too, and the source */
     free_plugin(p);
     void *userdata = ctx->userdata;
     memset(ctx, 0, sizeof *ctx);

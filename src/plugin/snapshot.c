@@ -6,12 +6,16 @@
  */
 #include "plugin_internal.h"
 
+#include "watch.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,8 +132,9 @@ static int copy_contents(int in, int out, off_t size)
 }
 
 int hcr__snapshot_copy(const char *src, const char *dst, void **map, size_t *size,
-                       struct hcr__file_id *id, struct hcr__message *msg)
+                       struct hcr__file_id *id, int *source_fd, struct hcr__message *msg)
 {
+    *source_fd = -1;
     int in = open(src, O_RDONLY | O_CLOEXEC);
     if (in < 0)
         return hcr__fail(msg, -errno, "%s: cannot open: %s", src, strerror(errno));
@@ -162,7 +167,6 @@ int hcr__snapshot_copy(const char *src, const char *dst, void **map, size_t *siz
         return hcr__fail(msg, code, "%s: cannot create the copy %s: %s", src, dst, strerror(-code));
     }
     int rc = copy_contents(in, out, st.st_size);
-    close(in);
     if (rc == HCR_ETRUNC)
         hcr__fail(msg, rc, "%s: file shrank while being copied (still being written?)", src);
     else if (rc < 0)
@@ -175,10 +179,35 @@ int hcr__snapshot_copy(const char *src, const char *dst, void **map, size_t *siz
     }
     close(out);
     if (rc < 0) {
+        close(in);
         unlink(dst);
         return rc;
     }
+    *source_fd = in;
     *map = m;
     *size = (size_t)st.st_size;
     return 0;
+}
+
+static _Atomic int sources_held;
+
+static void close_source(void *fd)
+{
+    close((int)(intptr_t)fd);
+    atomic_fetch_sub(&sources_held, 1);
+}
+
+void hcr__source_hold(int *held, int fd)
+{
+    if (*held >= 0)
+        hcr__watch_defer(close_source, (void *)(intptr_t)*held);
+    *held = -1;
+    if (fd < 0)
+        return;
+    if (atomic_fetch_add(&sources_held, 1) >= HCR__SOURCE_HOLD_MAX) {
+        atomic_fetch_sub(&sources_held, 1);
+        close(fd);
+        return;
+    }
+    *held = fd;
 }

@@ -115,6 +115,7 @@ struct hcr__version *hcr__version_prepare(struct hcr__plugin *p, unsigned number
         return NULL;
     v->number = number;
     v->status = HCR__VERSION_READY;
+    v->source_fd = -1;
     const char *slash = strrchr(p->path, '/');
     const char *base = slash ? slash + 1 : p->path;
     size_t len = strlen(p->copy_dir) + strlen(base) + 32;
@@ -126,7 +127,7 @@ struct hcr__version *hcr__version_prepare(struct hcr__plugin *p, unsigned number
     snprintf(v->copy_path, len, "%s/v%u-%s", p->copy_dir, number, base);
 
     int rc = hcr__snapshot_copy(p->path, v->copy_path, &v->map, &v->map_size, &v->source,
-                                &v->message);
+                                &v->source_fd, &v->message);
     if (rc == 0)
         rc = load(p, v);
     if (rc < 0) {
@@ -143,6 +144,9 @@ struct hcr__version *hcr__version_prepare(struct hcr__plugin *p, unsigned number
             munmap(v->map, v->map_size);
         v->map = NULL;
         unlink(v->copy_path);
+        if (v->source_fd >= 0)
+            close(v->source_fd);
+        v->source_fd = -1;
     }
     return v;
 }
@@ -161,6 +165,8 @@ void hcr__version_destroy(struct hcr__version *v)
         munmap(v->map, v->map_size);
     if (v->copy_path)
         unlink(v->copy_path);
+    if (v->source_fd >= 0)
+        close(v->source_fd);
     free(v->copy_path);
     free(v);
 }

@@ -3,6 +3,7 @@
    with the modification time going backwards; a half-written file is never
    loaded; each version runs from a private copy that close removes. */
 #include "plugin_util.h"
+#include "watch.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -230,6 +231,57 @@ TEST(each_version_runs_from_a_private_copy_removed_at_close)
     CHECK(stat(dir, &st) != 0);
     CHECK(access(loaded, F_OK) != 0);
     free(loaded);
+}
+
+/* Descriptors of this process open on `dir`'s files, and of those the
+   ones whose file was deleted or replaced. */
+static void count_open_in(const char *dir, int *open_files, int *replaced)
+{
+    *open_files = *replaced = 0;
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        char link[300], target[1024];
+        snprintf(link, sizeof link, "/proc/self/fd/%s", e->d_name);
+        ssize_t n = readlink(link, target, sizeof target - 1);
+        if (n <= 0)
+            continue;
+        target[n] = 0;
+        if (strncmp(target, dir, strlen(dir)) != 0 || target[strlen(dir)] != '/')
+            continue;
+        (*open_files)++;
+        *replaced += strstr(target, " (deleted)") != NULL;
+    }
+    closedir(d);
+}
+
+/* hcr keeps the newest build output open, so that a rename over it (or an
+   unlink) does not free it inside the writer's call while a reload waits:
+   it is closed after the next build is published, and at close. */
+TEST(replaced_build_is_freed_by_hcr_after_the_reload_not_by_the_rename)
+{
+    struct guest_report r = {0};
+    struct hcr_plugin ctx = {0};
+    const char *path = harness_path("guest.so");
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s", harness_tmpdir());
+    int open_files, replaced;
+    open_v1(&ctx, &r, path);
+    count_open_in(dir, &open_files, &replaced);
+    CHECK_EQ(open_files, 1); /* v1's build output */
+    CHECK_EQ(replaced, 0);
+    for (int v = 2; v <= 4; v++) {
+        install_guest(v % 2 ? "counter_v1" : "counter_v2", path);
+        update_until_version(&ctx, v, 3000);
+        CHECK_EQ(ctx.version, (unsigned)v);
+        hcr__watch_flush(); /* deferred closes have run */
+        count_open_in(dir, &open_files, &replaced);
+        CHECK_EQ(open_files, 1); /* the newest only: the replaced one is closed */
+        CHECK_EQ(replaced, 0);
+    }
+    hcr_plugin_close(&ctx);
+    count_open_in(dir, &open_files, &replaced);
+    CHECK_EQ(open_files, 0);
 }
 
 TEST(copy_dir_option_is_used)
