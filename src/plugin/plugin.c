@@ -370,12 +370,13 @@ static int same_file(const struct hcr__file_id *a, const struct hcr__file_id *b)
 
 /* Prepares the build now in place and publishes it, or its error. `quiet`:
    the file may legitimately be incomplete (created, not yet closed), so a
-   failure says nothing. prepare_lock held. */
-static void prepare_build(struct hcr__plugin *p, int quiet)
+   failure says nothing. prepare_lock held. Returns 1 when it published a
+   loaded version, else 0. */
+static int prepare_build(struct hcr__plugin *p, int quiet)
 {
     struct stat st = {0};
     if (stat(p->path, &st) != 0 && quiet)
-        return;
+        return 0;
     struct hcr__file_id id = {st.st_dev, st.st_ino, st.st_size,
                               (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec,
                               (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec};
@@ -383,22 +384,22 @@ static void prepare_build(struct hcr__plugin *p, int quiet)
        or an attribute change of it with no byte written since (`cp -p`
        setting the time, `touch`): no new build. */
     if (st.st_ino && same_file(&id, &p->last_prepared))
-        return;
+        return 0;
     if (quiet && !p->modified && st.st_dev == p->last_prepared.dev &&
         st.st_ino == p->last_prepared.ino)
-        return;
+        return 0;
     p->modified = 0;
     p->last_prepared = id;
     struct hcr__version *v = hcr__version_prepare(p, p->next_number);
     if (!v) {
         hcr__log(&p->log, HCR_LOG_ERROR, "%s: out of memory preparing a new version", p->path);
-        return;
+        return 0;
     }
     if (v->error) {
         int repeated = v->error == p->last_failed_error && same_file(&v->source, &p->last_failed);
         if (quiet || repeated) {
             hcr__version_destroy(v); /* on the watch thread already */
-            return;
+            return 0;
         }
         p->last_failed = v->source;
         p->last_failed_error = v->error;
@@ -415,6 +416,7 @@ static void prepare_build(struct hcr__plugin *p, int quiet)
     /* The previous build output is closed now, after the publication:
        freeing it, if it was replaced, no longer delays this version. */
     hcr__source_hold(&p->held_source, source_fd);
+    return !v->error;
 }
 
 static void on_file_event(void *user, unsigned events)
@@ -423,13 +425,17 @@ static void on_file_event(void *user, unsigned events)
     pthread_mutex_lock(&p->prepare_lock);
     if (events & HCR__WATCH_MODIFIED)
         p->modified = 1;
-    if (events & (HCR__WATCH_COMPLETE | HCR__WATCH_MAYBE | HCR__WATCH_RESCAN))
-        prepare_build(p, !(events & (HCR__WATCH_COMPLETE | HCR__WATCH_RESCAN)));
+    if ((events & (HCR__WATCH_COMPLETE | HCR__WATCH_MAYBE | HCR__WATCH_RESCAN)) &&
+        prepare_build(p, !(events & (HCR__WATCH_COMPLETE | HCR__WATCH_RESCAN))))
+        /* Now, with the version published: the next build's copy, if
+           large, gets its pages ready while the host swaps this one. */
+        hcr__spare_prepare(&p->spare, p->copy_dir, (off_t)p->last_prepared.size);
     pthread_mutex_unlock(&p->prepare_lock);
 }
 
 static void free_plugin(struct hcr__plugin *p)
 {
+    hcr__spare_drop(&p->spare);
     if (p->copy_dir) {
         hcr__snapshot_dir_remove(p->copy_dir);
         free(p->copy_dir);
@@ -454,6 +460,7 @@ int hcr_plugin_open_with(struct hcr_plugin *ctx, const char *path,
     }
     pthread_mutex_init(&p->prepare_lock, NULL);
     p->held_source = -1;
+    p->spare.fd = -1;
     p->ctx = ctx;
     p->frame.owner = ctx;
     p->frame.owner_is_plugin = 1;

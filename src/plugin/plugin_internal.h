@@ -41,13 +41,35 @@ struct hcr__file_id {
     int64_t ctime_ns;
 };
 
-/* Copies `src` to a new file `dst` (created exclusively, mode 0700) and maps
-   the copy read-only. On success *map and *size describe the mapping, *id the
-   source as it was read, and *source_fd is the source still open (see
-   hcr__source_hold). The copy is what gets validated and loaded, so a
-   writer changing `src` afterwards cannot affect it. */
-int hcr__snapshot_copy(const char *src, const char *dst, void **map, size_t *size,
-                       struct hcr__file_id *id, int *source_fd, struct hcr__message *msg);
+/* A file made ahead of time in the private directory, with its pages
+   allocated, for the next copy of a large build: the copy then writes into
+   pages that exist instead of allocating them while a reload waits (0.8 ms
+   of the 3 to 4 ms an 8 MB copy takes here). fd is -1 when there is none.
+   Only for builds from HCR__SPARE_MIN to HCR__SPARE_MAX bytes: below, the
+   gain is nothing; above, the memory it holds is too much. */
+struct hcr__spare {
+    int fd;
+    char *path;
+    off_t size;
+};
+#define HCR__SPARE_MIN (256 * 1024)
+#define HCR__SPARE_MAX ((off_t)64 * 1024 * 1024)
+
+/* Makes spare, `size` bytes in `dir`, unless there is one of that size. */
+void hcr__spare_prepare(struct hcr__spare *spare, const char *dir, off_t size);
+
+/* Closes and deletes the spare, if any. */
+void hcr__spare_drop(struct hcr__spare *spare);
+
+/* Copies `src` to a new file `dst` (created exclusively, mode 0700, or the
+   spare renamed, when there is one) and maps the copy read-only. On success
+   *map and *size describe the mapping, *id the source as it was read, and
+   *source_fd is the source still open (see hcr__source_hold). The copy is
+   what gets validated and loaded, so a writer changing `src` afterwards
+   cannot affect it. spare may be NULL. */
+int hcr__snapshot_copy(const char *src, const char *dst, struct hcr__spare *spare, void **map,
+                       size_t *size, struct hcr__file_id *id, int *source_fd,
+                       struct hcr__message *msg);
 
 /* Keeps the build output a version was copied from open until the next
    build replaces it, then closes it on the watch thread; fd may be -1.
@@ -208,6 +230,7 @@ struct hcr__plugin {
     struct hcr__file_id last_prepared; /* the file the newest preparation read */
     int modified;                  /* bytes written since that preparation */
     int held_source;               /* its build output, open, or -1 */
+    struct hcr__spare spare;       /* for the next copy */
 
     struct hcr__message message; /* what hcr_plugin_error returns */
     unsigned is_open;

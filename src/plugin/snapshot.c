@@ -113,11 +113,18 @@ char *hcr__snapshot_dir_create(const char *parent, const char *plugin_path,
     return dir;
 }
 
-static int copy_contents(int in, int out, off_t size)
+/* copy_file_range where both files are on one file system (it may share
+   the blocks), else sendfile: across file systems the former only fails. */
+static int copy_contents(int in, const struct stat *in_st, int out, off_t size)
 {
+    struct stat out_st;
+    int same_fs = fstat(out, &out_st) == 0 && out_st.st_dev == in_st->st_dev;
     off_t done = 0;
     while (done < size) {
-        ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t)(size - done), 0);
+        ssize_t n = -1;
+        errno = EXDEV;
+        if (same_fs)
+            n = copy_file_range(in, NULL, out, NULL, (size_t)(size - done), 0);
         if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP))
             n = sendfile(out, in, NULL, (size_t)(size - done));
         if (n < 0 && errno == EINTR)
@@ -131,8 +138,64 @@ static int copy_contents(int in, int out, off_t size)
     return done == size ? 0 : HCR_ETRUNC;
 }
 
-int hcr__snapshot_copy(const char *src, const char *dst, void **map, size_t *size,
-                       struct hcr__file_id *id, int *source_fd, struct hcr__message *msg)
+void hcr__spare_drop(struct hcr__spare *spare)
+{
+    if (spare->fd >= 0) {
+        close(spare->fd);
+        unlink(spare->path);
+    }
+    free(spare->path);
+    *spare = (struct hcr__spare){-1, NULL, 0};
+}
+
+void hcr__spare_prepare(struct hcr__spare *spare, const char *dir, off_t size)
+{
+    if (size < HCR__SPARE_MIN || size > HCR__SPARE_MAX) {
+        hcr__spare_drop(spare);
+        return;
+    }
+    if (spare->fd >= 0 && spare->size == size)
+        return;
+    hcr__spare_drop(spare);
+    size_t len = strlen(dir) + 16;
+    char *path = malloc(len);
+    if (!path)
+        return;
+    snprintf(path, len, "%s/spare-XXXXXX", dir);
+    int fd = mkostemp(path, O_CLOEXEC);
+    if (fd < 0) {
+        free(path);
+        return;
+    }
+    /* Where the file system cannot allocate ahead, there is no spare: the
+       copy allocates as it writes, as it would anyway. */
+    if (fchmod(fd, 0700) != 0 || fallocate(fd, 0, 0, size) != 0) {
+        close(fd);
+        unlink(path);
+        free(path);
+        return;
+    }
+    *spare = (struct hcr__spare){fd, path, size};
+}
+
+/* The spare under the name dst, opened for writing, or -1. */
+static int take_spare(struct hcr__spare *spare, const char *dst)
+{
+    if (!spare || spare->fd < 0)
+        return -1;
+    int fd = spare->fd;
+    if (rename(spare->path, dst) != 0) {
+        hcr__spare_drop(spare);
+        return -1;
+    }
+    free(spare->path);
+    *spare = (struct hcr__spare){-1, NULL, 0};
+    return fd;
+}
+
+int hcr__snapshot_copy(const char *src, const char *dst, struct hcr__spare *spare, void **map,
+                       size_t *size, struct hcr__file_id *id, int *source_fd,
+                       struct hcr__message *msg)
 {
     *source_fd = -1;
     int in = open(src, O_RDONLY | O_CLOEXEC);
@@ -160,13 +223,19 @@ int hcr__snapshot_copy(const char *src, const char *dst, void **map, size_t *siz
                                 (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec,
                                 (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec};
 
-    int out = open(dst, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
+    int out = take_spare(spare, dst);
+    if (out < 0)
+        out = open(dst, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
     if (out < 0) {
         int code = -errno;
         close(in);
         return hcr__fail(msg, code, "%s: cannot create the copy %s: %s", src, dst, strerror(-code));
     }
-    int rc = copy_contents(in, out, st.st_size);
+    int rc = copy_contents(in, &st, out, st.st_size);
+    struct stat out_st;
+    if (rc == 0 && fstat(out, &out_st) == 0 && out_st.st_size > st.st_size &&
+        ftruncate(out, st.st_size) != 0) /* a spare larger than this build */
+        rc = -errno;
     if (rc == HCR_ETRUNC)
         hcr__fail(msg, rc, "%s: file shrank while being copied (still being written?)", src);
     else if (rc < 0)

@@ -126,8 +126,8 @@ struct hcr__version *hcr__version_prepare(struct hcr__plugin *p, unsigned number
     }
     snprintf(v->copy_path, len, "%s/v%u-%s", p->copy_dir, number, base);
 
-    int rc = hcr__snapshot_copy(p->path, v->copy_path, &v->map, &v->map_size, &v->source,
-                                &v->source_fd, &v->message);
+    int rc = hcr__snapshot_copy(p->path, v->copy_path, &p->spare, &v->map, &v->map_size,
+                                &v->source, &v->source_fd, &v->message);
     if (rc == 0)
         rc = load(p, v);
     if (rc < 0) {

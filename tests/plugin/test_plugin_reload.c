@@ -284,6 +284,82 @@ TEST(replaced_build_is_freed_by_hcr_after_the_reload_not_by_the_rename)
     CHECK_EQ(open_files, 0);
 }
 
+/* The name of the file in `dir` that starts with `prefix`, or NULL. */
+static char *find_entry(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return NULL;
+    char *found = NULL;
+    struct dirent *e;
+    while (!found && (e = readdir(d)) != NULL)
+        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0)
+            found = strdup(e->d_name);
+    closedir(d);
+    return found;
+}
+
+/* A large build leaves a spare copy file behind, allocated for the next
+   copy; the next copy, smaller, is made in it and is still exactly the
+   build, byte for byte; close removes everything. */
+TEST(copy_into_a_spare_file_is_exact)
+{
+    struct guest_report r = {0};
+    struct hcr_plugin ctx = {0};
+    const char *path = harness_path("guest.so");
+    const char *copies = harness_path("copies");
+    CHECK_EQ(mkdir(copies, 0700), 0);
+    install_guest("counter_v1", path);
+    ctx.userdata = &r;
+    struct hcr_options options = {0};
+    options.copy_dir = copies;
+    CHECK_EQ(hcr_plugin_open_with(&ctx, path, &options), 0);
+    CHECK_EQ(hcr_plugin_update(&ctx), 1000001);
+    char *private_dir = find_entry(copies, "hcr-");
+    CHECK(private_dir != NULL);
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/%s", copies, private_dir);
+    CHECK(find_entry(dir, "spare-") == NULL); /* a small build has none */
+
+    install_guest("counter_large", path);
+    update_until_version(&ctx, 2, 3000);
+    CHECK_EQ(ctx.version, 2);
+    struct stat large;
+    CHECK_EQ(stat(path, &large), 0);
+    char *spare = NULL;
+    for (int waited = 0; !spare && waited < 3000; waited += 5) {
+        spare = find_entry(dir, "spare-");
+        if (!spare)
+            harness_sleep_ms(5);
+    }
+    CHECK(spare != NULL);
+    char spare_path[2048];
+    snprintf(spare_path, sizeof spare_path, "%s/%s", dir, spare);
+    struct stat st;
+    CHECK_EQ(stat(spare_path, &st), 0);
+    CHECK_EQ(st.st_size, large.st_size);
+    CHECK_EQ(st.st_mode & 0777, 0700);
+
+    install_guest("counter_v3", path);
+    int rc = update_until_version(&ctx, 3, 3000);
+    CHECK_EQ(ctx.version, 3);
+    CHECK_EQ(rc, 3000000 + r.steps);
+    CHECK(access(spare_path, F_OK) != 0); /* taken */
+    char copy[2048];
+    snprintf(copy, sizeof copy, "%s/v3-guest.so", dir);
+    size_t copy_size, build_size;
+    unsigned char *copied = read_whole_file(copy, &copy_size);
+    unsigned char *built = read_whole_file(guest_path("counter_v3"), &build_size);
+    CHECK_EQ(copy_size, build_size);
+    CHECK(memcmp(copied, built, build_size) == 0);
+    free(copied);
+    free(built);
+    hcr_plugin_close(&ctx);
+    CHECK(access(dir, F_OK) != 0);
+    free(spare);
+    free(private_dir);
+}
+
 TEST(copy_dir_option_is_used)
 {
     struct guest_report r = {0};

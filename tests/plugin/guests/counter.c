@@ -53,6 +53,10 @@ static int HCR_STATE pinned_resizable;
 
 const char *greeting = "hello";
 
+#if LARGE /* 400 KB of read-only data: a build large enough for a spare copy */
+__attribute__((used)) const unsigned char large_table[400 * 1024] = {1, 2, 3};
+#endif
+
 #if LAYOUT == 1
 /* A new function whose static has the same name as local_reads's, placed
    first: the compiler now numbers it calls.0 and local_reads's calls.1. */
