@@ -35,7 +35,11 @@ struct hcr__watch {
     char *name;
     hcr__watch_fn fn;
     void *user;
-    int removed;
+    /* Set by hcr__watch_remove. Who frees the watch depends on where the
+       removal came from: its own callback (dispatch frees it once the
+       callback returned), or another thread (which waits for a running
+       callback to end, then frees it itself). */
+    enum { WATCH_LIVE, WATCH_REMOVED, WATCH_REMOVED_BY_CALLBACK } removed;
 };
 
 static struct {
@@ -160,7 +164,7 @@ static void dispatch(int wd, const char *name, unsigned events)
         /* Other watches may have been unlinked meanwhile, but always under
            the lock, so w->next is current. */
         struct hcr__watch *next = w->next;
-        if (w->removed) {
+        if (w->removed == WATCH_REMOVED_BY_CALLBACK) {
             unlink_locked(w);
             free_watch(w);
         }
@@ -292,7 +296,7 @@ void hcr__watch_remove(struct hcr__watch *w)
     if (!from_callback)
         pthread_mutex_lock(&W.life);
     pthread_mutex_lock(&W.lock);
-    w->removed = 1;
+    w->removed = from_callback ? WATCH_REMOVED_BY_CALLBACK : WATCH_REMOVED;
     if (!from_callback)
         while (W.in_callback == w)
             pthread_cond_wait(&W.callback_done, &W.lock);

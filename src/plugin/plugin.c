@@ -395,6 +395,11 @@ static int prepare_build(struct hcr__plugin *p, int quiet)
         hcr__log(&p->log, HCR_LOG_ERROR, "%s: out of memory preparing a new version", p->path);
         return 0;
     }
+    /* What the copy read, which may be newer than what stat saw: a file
+       created empty and written before the copy opened it. The event of
+       that write's close must find this build already prepared. */
+    if (v->source.ino)
+        p->last_prepared = v->source;
     if (v->error) {
         int repeated = v->error == p->last_failed_error && same_file(&v->source, &p->last_failed);
         if (quiet || repeated) {

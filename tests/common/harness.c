@@ -105,6 +105,13 @@ void harness_sleep_ms(int ms)
     }
 }
 
+void harness_sleep_us(int us)
+{
+    struct timespec ts = {us / 1000000, (long)(us % 1000000) * 1000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
 int harness_scale(int n)
 {
     const char *slow = getenv("HCR_TEST_SLOW");

@@ -65,6 +65,8 @@ void harness_copy_rename(const char *src, const char *dst);
 void harness_copy_in_place(const char *src, const char *dst);
 /* Sleeps for ms milliseconds. */
 void harness_sleep_ms(int ms);
+/* Sleeps for us microseconds. */
+void harness_sleep_us(int us);
 /* Scales a timeout for slow builds (sanitizers): HCR_TEST_SLOW=N multiplies. */
 int harness_scale(int n);
 

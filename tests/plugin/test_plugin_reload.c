@@ -360,6 +360,23 @@ TEST(copy_into_a_spare_file_is_exact)
     free(private_dir);
 }
 
+/* Closing a plugin while the watch thread is in the middle of preparing
+   its new build: the close waits for the preparation and frees the watch
+   once (it used to be freed by both threads). */
+TEST(close_while_a_build_is_being_prepared)
+{
+    const char *path = harness_path("guest.so");
+    for (int round = 0; round < harness_scale(40); round++) {
+        struct guest_report r = {0};
+        struct hcr_plugin ctx = {0};
+        open_v1(&ctx, &r, path);
+        install_guest(round % 2 ? "counter_large" : "counter_v2", path);
+        harness_sleep_us((round * 97) % 1500);
+        hcr_plugin_close(&ctx);
+        CHECK(ctx.p == NULL);
+    }
+}
+
 TEST(copy_dir_option_is_used)
 {
     struct guest_report r = {0};
