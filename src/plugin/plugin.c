@@ -432,8 +432,8 @@ static void on_file_event(void *user, unsigned events)
         p->modified = 1;
     if ((events & (HCR__WATCH_COMPLETE | HCR__WATCH_MAYBE | HCR__WATCH_RESCAN)) &&
         prepare_build(p, !(events & (HCR__WATCH_COMPLETE | HCR__WATCH_RESCAN))))
-        /* Now, with the version published: the next build's copy, if
-           large, gets its pages ready while the host swaps this one. */
+        /* Now, with the version published: the next build's copy gets
+           its file ready while the host swaps this one. */
         hcr__spare_prepare(&p->spare, p->copy_dir, (off_t)p->last_prepared.size);
     pthread_mutex_unlock(&p->prepare_lock);
 }
@@ -465,7 +465,6 @@ int hcr_plugin_open_with(struct hcr_plugin *ctx, const char *path,
     }
     pthread_mutex_init(&p->prepare_lock, NULL);
     p->held_source = -1;
-    p->spare.fd = -1;
     p->ctx = ctx;
     p->frame.owner = ctx;
     p->frame.owner_is_plugin = 1;

@@ -41,35 +41,40 @@ struct hcr__file_id {
     int64_t ctime_ns;
 };
 
-/* A file made ahead of time in the private directory, with its pages
-   allocated, for the next copy of a large build: the copy then writes into
-   pages that exist instead of allocating them while a reload waits (0.8 ms
-   of the 3 to 4 ms an 8 MB copy takes here). fd is -1 when there is none.
-   Only for builds from HCR__SPARE_MIN to HCR__SPARE_MAX bytes: below, the
-   gain is nothing; above, the memory it holds is too much. */
+/* A file made ahead of time in the private directory for the next copy,
+   so that the copy does not create one while a reload waits (10 us here).
+   For a large build its pages are allocated too, so the copy writes into
+   pages that exist instead of allocating them (0.8 ms of the 3 to 4 ms an
+   8 MB copy takes here): from HCR__SPARE_MIN to HCR__SPARE_MAX bytes only,
+   since below the gain is nothing and above the memory it holds is too
+   much. path is NULL when there is none; size is what is allocated. */
 struct hcr__spare {
-    int fd;
     char *path;
     off_t size;
 };
 #define HCR__SPARE_MIN (256 * 1024)
 #define HCR__SPARE_MAX ((off_t)64 * 1024 * 1024)
 
-/* Makes spare, `size` bytes in `dir`, unless there is one of that size. */
+/* Makes the spare for a next build of about `size` bytes in `dir`, unless
+   there is a fitting one. */
 void hcr__spare_prepare(struct hcr__spare *spare, const char *dir, off_t size);
 
-/* Closes and deletes the spare, if any. */
+/* Deletes the spare, if any. */
 void hcr__spare_drop(struct hcr__spare *spare);
 
 /* Copies `src` to a new file `dst` (created exclusively, mode 0700, or the
-   spare renamed, when there is one) and maps the copy read-only. On success
-   *map and *size describe the mapping, *id the source as it was read, and
-   *source_fd is the source still open (see hcr__source_hold). The copy is
-   what gets validated and loaded, so a writer changing `src` afterwards
-   cannot affect it. spare may be NULL. */
+   spare renamed, when there is one). On success *map and *size hold the
+   copy's bytes: a read-only mapping of it, or for a small build
+   (*on_heap) the buffer it was written from; *id is the source as it was
+   read, and *source_fd the source still open (see hcr__source_hold). The
+   copy is what gets validated and loaded, so a writer changing `src`
+   afterwards cannot affect it. spare may be NULL. */
 int hcr__snapshot_copy(const char *src, const char *dst, struct hcr__spare *spare, void **map,
-                       size_t *size, struct hcr__file_id *id, int *source_fd,
+                       size_t *size, int *on_heap, struct hcr__file_id *id, int *source_fd,
                        struct hcr__message *msg);
+
+/* Frees what hcr__snapshot_copy returned in *map; NULL is ignored. */
+void hcr__snapshot_release(void *map, size_t size, int on_heap);
 
 /* Keeps the build output a version was copied from open until the next
    build replaces it, then closes it on the watch thread; fd may be -1.
@@ -165,8 +170,9 @@ struct hcr__version {
     unsigned number;
     enum hcr__version_state status;
     char *copy_path;
-    void *map;                   /* read-only mapping of the copy */
+    void *map;                   /* the copy's bytes (hcr__snapshot_copy) */
     size_t map_size;
+    int map_on_heap;
     struct hcr__file_id source;  /* the build output this came from */
     int source_fd;               /* it, still open, or -1 (hcr__source_hold) */
     struct hcr__elf elf;

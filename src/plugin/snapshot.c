@@ -115,10 +115,8 @@ char *hcr__snapshot_dir_create(const char *parent, const char *plugin_path,
 
 /* copy_file_range where both files are on one file system (it may share
    the blocks), else sendfile: across file systems the former only fails. */
-static int copy_contents(int in, const struct stat *in_st, int out, off_t size)
+static int copy_contents(int in, int out, int same_fs, off_t size)
 {
-    struct stat out_st;
-    int same_fs = fstat(out, &out_st) == 0 && out_st.st_dev == in_st->st_dev;
     off_t done = 0;
     while (done < size) {
         ssize_t n = -1;
@@ -140,21 +138,16 @@ static int copy_contents(int in, const struct stat *in_st, int out, off_t size)
 
 void hcr__spare_drop(struct hcr__spare *spare)
 {
-    if (spare->fd >= 0) {
-        close(spare->fd);
+    if (spare->path)
         unlink(spare->path);
-    }
     free(spare->path);
-    *spare = (struct hcr__spare){-1, NULL, 0};
+    *spare = (struct hcr__spare){NULL, 0};
 }
 
 void hcr__spare_prepare(struct hcr__spare *spare, const char *dir, off_t size)
 {
-    if (size < HCR__SPARE_MIN || size > HCR__SPARE_MAX) {
-        hcr__spare_drop(spare);
-        return;
-    }
-    if (spare->fd >= 0 && spare->size == size)
+    off_t allocate = size >= HCR__SPARE_MIN && size <= HCR__SPARE_MAX ? size : 0;
+    if (spare->path && spare->size == allocate)
         return;
     hcr__spare_drop(spare);
     size_t len = strlen(dir) + 16;
@@ -167,36 +160,76 @@ void hcr__spare_prepare(struct hcr__spare *spare, const char *dir, off_t size)
         free(path);
         return;
     }
-    /* Where the file system cannot allocate ahead, there is no spare: the
-       copy allocates as it writes, as it would anyway. */
-    if (fchmod(fd, 0700) != 0 || fallocate(fd, 0, 0, size) != 0) {
-        close(fd);
+    /* Where the file system cannot allocate ahead, the spare is only
+       created: the copy allocates as it writes, as it would anyway. */
+    if (allocate && fallocate(fd, 0, 0, allocate) != 0)
+        allocate = 0;
+    int mode_ok = fchmod(fd, 0700) == 0; /* as a copy is created */
+    close(fd);
+    if (!mode_ok) {
         unlink(path);
         free(path);
         return;
     }
-    *spare = (struct hcr__spare){fd, path, size};
+    *spare = (struct hcr__spare){path, allocate};
 }
 
 /* The spare under the name dst, opened for writing, or -1. */
 static int take_spare(struct hcr__spare *spare, const char *dst)
 {
-    if (!spare || spare->fd < 0)
+    if (!spare || !spare->path)
         return -1;
-    int fd = spare->fd;
     if (rename(spare->path, dst) != 0) {
         hcr__spare_drop(spare);
         return -1;
     }
     free(spare->path);
-    *spare = (struct hcr__spare){-1, NULL, 0};
+    *spare = (struct hcr__spare){NULL, 0};
+    int fd = open(dst, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        unlink(dst);
     return fd;
 }
 
+/* A small build is read into memory and written out from there: the
+   bytes to validate are then at hand, where a mapping of the copy would
+   cost a system call and a page fault per page while a reload waits. */
+static int copy_through(int in, int out, size_t size, void **buffer)
+{
+    unsigned char *bytes = malloc(size);
+    if (!bytes)
+        return HCR_ENOMEM;
+    size_t done = 0;
+    while (done < size) {
+        ssize_t n = pread(in, bytes + done, size - done, (off_t)done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            free(bytes);
+            return n < 0 ? -errno : HCR_ETRUNC; /* the source shrank */
+        }
+        done += (size_t)n;
+    }
+    for (size_t written = 0; written < size;) {
+        ssize_t n = write(out, bytes + written, size - written);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            int code = n < 0 ? -errno : HCR_EIO;
+            free(bytes);
+            return code;
+        }
+        written += (size_t)n;
+    }
+    *buffer = bytes;
+    return 0;
+}
+
 int hcr__snapshot_copy(const char *src, const char *dst, struct hcr__spare *spare, void **map,
-                       size_t *size, struct hcr__file_id *id, int *source_fd,
+                       size_t *size, int *on_heap, struct hcr__file_id *id, int *source_fd,
                        struct hcr__message *msg)
 {
+    *on_heap = 0;
     *source_fd = -1;
     int in = open(src, O_RDONLY | O_CLOEXEC);
     if (in < 0)
@@ -231,23 +264,30 @@ int hcr__snapshot_copy(const char *src, const char *dst, struct hcr__spare *spar
         close(in);
         return hcr__fail(msg, code, "%s: cannot create the copy %s: %s", src, dst, strerror(-code));
     }
-    int rc = copy_contents(in, &st, out, st.st_size);
     struct stat out_st;
-    if (rc == 0 && fstat(out, &out_st) == 0 && out_st.st_size > st.st_size &&
-        ftruncate(out, st.st_size) != 0) /* a spare larger than this build */
-        rc = -errno;
+    int rc = fstat(out, &out_st) == 0 ? 0 : -errno;
+    void *m = NULL;
+    *on_heap = st.st_size < HCR__SPARE_MIN;
+    if (rc == 0 && *on_heap)
+        rc = copy_through(in, out, (size_t)st.st_size, &m);
+    else if (rc == 0)
+        rc = copy_contents(in, out, out_st.st_dev == st.st_dev, st.st_size);
+    if (rc == 0 && out_st.st_size > st.st_size && ftruncate(out, st.st_size) != 0)
+        rc = -errno; /* a spare larger than this build */
     if (rc == HCR_ETRUNC)
         hcr__fail(msg, rc, "%s: file shrank while being copied (still being written?)", src);
     else if (rc < 0)
         hcr__fail(msg, rc, "%s: cannot copy to %s: %s", src, dst, strerror(-rc));
-    void *m = MAP_FAILED;
-    if (rc == 0) {
+    if (rc == 0 && !*on_heap) {
         m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, out, 0);
-        if (m == MAP_FAILED)
+        if (m == MAP_FAILED) {
+            m = NULL;
             rc = hcr__fail(msg, -errno, "%s: cannot map the copy: %s", src, strerror(errno));
+        }
     }
     close(out);
     if (rc < 0) {
+        hcr__snapshot_release(m, (size_t)st.st_size, *on_heap);
         close(in);
         unlink(dst);
         return rc;
@@ -256,6 +296,14 @@ int hcr__snapshot_copy(const char *src, const char *dst, struct hcr__spare *spar
     *map = m;
     *size = (size_t)st.st_size;
     return 0;
+}
+
+void hcr__snapshot_release(void *map, size_t size, int on_heap)
+{
+    if (on_heap)
+        free(map);
+    else if (map)
+        munmap(map, size);
 }
 
 static _Atomic int sources_held;

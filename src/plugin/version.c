@@ -127,7 +127,7 @@ struct hcr__version *hcr__version_prepare(struct hcr__plugin *p, unsigned number
     snprintf(v->copy_path, len, "%s/v%u-%s", p->copy_dir, number, base);
 
     int rc = hcr__snapshot_copy(p->path, v->copy_path, &p->spare, &v->map, &v->map_size,
-                                &v->source, &v->source_fd, &v->message);
+                                &v->map_on_heap, &v->source, &v->source_fd, &v->message);
     if (rc == 0)
         rc = load(p, v);
     if (rc < 0) {
@@ -140,8 +140,7 @@ struct hcr__version *hcr__version_prepare(struct hcr__plugin *p, unsigned number
             v->handle = NULL;
         }
         hcr__state_free(&v->vars);
-        if (v->map)
-            munmap(v->map, v->map_size);
+        hcr__snapshot_release(v->map, v->map_size, v->map_on_heap);
         v->map = NULL;
         unlink(v->copy_path);
         if (v->source_fd >= 0)
@@ -161,8 +160,7 @@ void hcr__version_destroy(struct hcr__version *v)
         dlclose(v->handle);
     }
     hcr__state_free(&v->vars);
-    if (v->map)
-        munmap(v->map, v->map_size);
+    hcr__snapshot_release(v->map, v->map_size, v->map_on_heap);
     if (v->copy_path)
         unlink(v->copy_path);
     if (v->source_fd >= 0)
