@@ -63,6 +63,10 @@
  *   Each version runs from a private snapshot copy of the build output in
  *   a directory only this user can read (mode 0700), removed at close, so a
  *   build tool rewriting the output in place never touches running code.
+ *   The directory also holds the next copy's file, made ahead. hcr keeps
+ *   the newest build output open (one descriptor per plugin, at most 64 in
+ *   a process) until the next build is in, so that replacing it does not
+ *   free it inside the build tool's rename() while a reload waits.
  *
  * 4. State
  *
