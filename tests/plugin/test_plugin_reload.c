@@ -284,6 +284,20 @@ TEST(replaced_build_is_freed_by_hcr_after_the_reload_not_by_the_rename)
     CHECK_EQ(open_files, 0);
 }
 
+/* Opens counter_v1 at path with its copies under a new directory `copies`
+   (hcr_options.copy_dir), and takes its first step. */
+static void open_v1_copying_to(struct hcr_plugin *ctx, struct guest_report *r, const char *path,
+                               const char *copies)
+{
+    CHECK_EQ(mkdir(copies, 0755), 0);
+    install_guest("counter_v1", path);
+    ctx->userdata = r;
+    struct hcr_options options = {0};
+    options.copy_dir = copies;
+    CHECK_EQ(hcr_plugin_open_with(ctx, path, &options), 0);
+    CHECK_EQ(hcr_plugin_update(ctx), 1000001);
+}
+
 /* The name of the file in `dir` that starts with `prefix`, or NULL. */
 static char *find_entry(const char *dir, const char *prefix)
 {
@@ -321,13 +335,7 @@ TEST(copy_into_a_spare_file_is_exact)
     struct hcr_plugin ctx = {0};
     const char *path = harness_path("guest.so");
     const char *copies = harness_path("copies");
-    CHECK_EQ(mkdir(copies, 0700), 0);
-    install_guest("counter_v1", path);
-    ctx.userdata = &r;
-    struct hcr_options options = {0};
-    options.copy_dir = copies;
-    CHECK_EQ(hcr_plugin_open_with(&ctx, path, &options), 0);
-    CHECK_EQ(hcr_plugin_update(&ctx), 1000001);
+    open_v1_copying_to(&ctx, &r, path, copies);
     char *private_dir = find_entry(copies, "hcr-");
     CHECK(private_dir != NULL);
     char dir[1024];
@@ -397,13 +405,7 @@ TEST(copy_dir_option_is_used)
     struct hcr_plugin ctx = {0};
     const char *path = harness_path("guest.so");
     const char *copies = harness_path("copies");
-    CHECK_EQ(mkdir(copies, 0755), 0);
-    install_guest("counter_v1", path);
-    struct hcr_options options = {0};
-    options.copy_dir = copies;
-    ctx.userdata = &r;
-    CHECK_EQ(hcr_plugin_open_with(&ctx, path, &options), 0);
-    CHECK_EQ(hcr_plugin_update(&ctx), 1000001);
+    open_v1_copying_to(&ctx, &r, path, copies);
     CHECK_EQ(count_entries(copies), 1);
     hcr_plugin_close(&ctx);
     CHECK_EQ(count_entries(copies), 0);
