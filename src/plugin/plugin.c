@@ -424,6 +424,17 @@ static int prepare_build(struct hcr__plugin *p, int quiet)
     return !v->error;
 }
 
+/* Called with a version just published: the next build's copy gets its
+   file ready, sized like this build, while the host swaps this one.
+   prepare_lock held. */
+static void prepare_next_copy(struct hcr__plugin *p)
+{
+    char *path = hcr__version_copy_path(p, p->next_number);
+    if (path)
+        hcr__spare_prepare(&p->spare, path, (off_t)p->last_prepared.size);
+    free(path);
+}
+
 static void on_file_event(void *user, unsigned events)
 {
     struct hcr__plugin *p = user;
@@ -432,9 +443,7 @@ static void on_file_event(void *user, unsigned events)
         p->modified = 1;
     if ((events & (HCR__WATCH_COMPLETE | HCR__WATCH_MAYBE | HCR__WATCH_RESCAN)) &&
         prepare_build(p, !(events & (HCR__WATCH_COMPLETE | HCR__WATCH_RESCAN))))
-        /* Now, with the version published: the next build's copy gets
-           its file ready while the host swaps this one. */
-        hcr__spare_prepare(&p->spare, p->copy_dir, (off_t)p->last_prepared.size);
+        prepare_next_copy(p);
     pthread_mutex_unlock(&p->prepare_lock);
 }
 

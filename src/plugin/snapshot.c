@@ -141,53 +141,73 @@ void hcr__spare_drop(struct hcr__spare *spare)
     if (spare->path)
         unlink(spare->path);
     free(spare->path);
-    *spare = (struct hcr__spare){NULL, 0};
+    *spare = (struct hcr__spare){NULL, 0, 0};
 }
 
-void hcr__spare_prepare(struct hcr__spare *spare, const char *dir, off_t size)
+void hcr__spare_prepare(struct hcr__spare *spare, const char *path, off_t size)
 {
-    off_t allocate = size >= HCR__SPARE_MIN && size <= HCR__SPARE_MAX ? size : 0;
-    if (spare->path && spare->size == allocate)
+    off_t allocate = size <= HCR__SPARE_MAX ? size : 0;
+    if (spare->path && spare->size == allocate && strcmp(spare->path, path) == 0)
         return;
     hcr__spare_drop(spare);
-    size_t len = strlen(dir) + 16;
-    char *path = malloc(len);
-    if (!path)
+    char *copy = strdup(path);
+    if (!copy)
         return;
-    snprintf(path, len, "%s/spare-XXXXXX", dir);
-    int fd = mkostemp(path, O_CLOEXEC);
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
     if (fd < 0) {
-        free(path);
+        free(copy);
         return;
     }
     /* Where the file system cannot allocate ahead, the spare is only
        created: the copy allocates as it writes, as it would anyway. */
     if (allocate && fallocate(fd, 0, 0, allocate) != 0)
         allocate = 0;
-    int mode_ok = fchmod(fd, 0700) == 0; /* as a copy is created */
+    struct stat st;
+    int stat_ok = fstat(fd, &st) == 0;
     close(fd);
-    if (!mode_ok) {
+    if (!stat_ok) {
         unlink(path);
-        free(path);
+        free(copy);
         return;
     }
-    *spare = (struct hcr__spare){path, allocate};
+    *spare = (struct hcr__spare){copy, allocate, st.st_dev};
 }
 
-/* The spare under the name dst, opened for writing, or -1. */
-static int take_spare(struct hcr__spare *spare, const char *dst)
+/* The copy file dst, opened for writing: the spare when there is one (made
+   under this very name, or renamed to it), else a new file. *size is how
+   large it already is, *dev the file system it is on. -1 and errno if it
+   cannot be had. */
+static int open_copy(struct hcr__spare *spare, const char *dst, off_t *size, dev_t *dev)
 {
-    if (!spare || !spare->path)
-        return -1;
-    if (rename(spare->path, dst) != 0) {
-        hcr__spare_drop(spare);
+    if (spare && spare->path) {
+        struct hcr__spare taken = *spare;
+        *spare = (struct hcr__spare){NULL, 0, 0};
+        if (strcmp(taken.path, dst) == 0 || rename(taken.path, dst) == 0) {
+            free(taken.path);
+            int fd = open(dst, O_RDWR | O_CLOEXEC);
+            if (fd >= 0) {
+                *size = taken.size;
+                *dev = taken.dev;
+                return fd;
+            }
+            unlink(dst); /* and make a new one */
+        } else {
+            hcr__spare_drop(&taken);
+        }
+    }
+    int fd = open(dst, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) != 0) {
+        int saved = errno;
+        close(fd);
+        unlink(dst);
+        errno = saved;
         return -1;
     }
-    free(spare->path);
-    *spare = (struct hcr__spare){NULL, 0};
-    int fd = open(dst, O_RDWR | O_CLOEXEC);
-    if (fd < 0)
-        unlink(dst);
+    if (fd >= 0) {
+        *size = st.st_size;
+        *dev = st.st_dev;
+    }
     return fd;
 }
 
@@ -256,23 +276,22 @@ int hcr__snapshot_copy(const char *src, const char *dst, struct hcr__spare *spar
                                 (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec,
                                 (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec};
 
-    int out = take_spare(spare, dst);
-    if (out < 0)
-        out = open(dst, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
+    off_t out_size = 0;
+    dev_t out_dev = 0;
+    int out = open_copy(spare, dst, &out_size, &out_dev);
     if (out < 0) {
         int code = -errno;
         close(in);
         return hcr__fail(msg, code, "%s: cannot create the copy %s: %s", src, dst, strerror(-code));
     }
-    struct stat out_st;
-    int rc = fstat(out, &out_st) == 0 ? 0 : -errno;
+    int rc = 0;
     void *m = NULL;
-    *on_heap = st.st_size < HCR__SPARE_MIN;
-    if (rc == 0 && *on_heap)
+    *on_heap = st.st_size < HCR__COPY_THROUGH_MAX;
+    if (*on_heap)
         rc = copy_through(in, out, (size_t)st.st_size, &m);
-    else if (rc == 0)
-        rc = copy_contents(in, out, out_st.st_dev == st.st_dev, st.st_size);
-    if (rc == 0 && out_st.st_size > st.st_size && ftruncate(out, st.st_size) != 0)
+    else
+        rc = copy_contents(in, out, out_dev == st.st_dev, st.st_size);
+    if (rc == 0 && out_size > st.st_size && ftruncate(out, st.st_size) != 0)
         rc = -errno; /* a spare larger than this build */
     if (rc == HCR_ETRUNC)
         hcr__fail(msg, rc, "%s: file shrank while being copied (still being written?)", src);

@@ -108,6 +108,17 @@ static int load(struct hcr__plugin *p, struct hcr__version *v)
     return rc;
 }
 
+char *hcr__version_copy_path(const struct hcr__plugin *p, unsigned number)
+{
+    const char *slash = strrchr(p->path, '/');
+    const char *base = slash ? slash + 1 : p->path;
+    size_t len = strlen(p->copy_dir) + strlen(base) + 32;
+    char *path = malloc(len);
+    if (path)
+        snprintf(path, len, "%s/v%u-%s", p->copy_dir, number, base);
+    return path;
+}
+
 struct hcr__version *hcr__version_prepare(struct hcr__plugin *p, unsigned number)
 {
     struct hcr__version *v = calloc(1, sizeof *v);
@@ -116,15 +127,11 @@ struct hcr__version *hcr__version_prepare(struct hcr__plugin *p, unsigned number
     v->number = number;
     v->status = HCR__VERSION_READY;
     v->source_fd = -1;
-    const char *slash = strrchr(p->path, '/');
-    const char *base = slash ? slash + 1 : p->path;
-    size_t len = strlen(p->copy_dir) + strlen(base) + 32;
-    v->copy_path = malloc(len);
+    v->copy_path = hcr__version_copy_path(p, number);
     if (!v->copy_path) {
         free(v);
         return NULL;
     }
-    snprintf(v->copy_path, len, "%s/v%u-%s", p->copy_dir, number, base);
 
     int rc = hcr__snapshot_copy(p->path, v->copy_path, &p->spare, &v->map, &v->map_size,
                                 &v->map_on_heap, &v->source, &v->source_fd, &v->message);
