@@ -226,6 +226,9 @@ HCR_API const char *hcr_error_name(int code);
 
 /* Logging. */
 enum hcr_log_level { HCR_LOG_DEBUG, HCR_LOG_INFO, HCR_LOG_WARN, HCR_LOG_ERROR };
+/* A log sink. It is called from the thread that calls into hcr and from
+   hcr's watch thread (a refused build is reported when it is read), at the
+   same time if it comes to that: a sink that writes shared state locks. */
 typedef void (*hcr_log_fn)(enum hcr_log_level level, const char *message, void *user);
 
 /* Process-wide log sink for everything that has no sink of its own

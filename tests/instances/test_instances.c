@@ -279,7 +279,7 @@ static void probe_handler(int signo)
     probe_done++;
 }
 
-static volatile int churn_stop, churn_rounds;
+static _Atomic int churn_stop, churn_rounds; /* shared with the churning thread */
 
 static void *churn_instances(void *arg)
 {

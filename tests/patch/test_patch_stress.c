@@ -16,6 +16,7 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <sys/mman.h>
 
@@ -31,9 +32,9 @@ typedef int (*version_fn)(int);
 struct shared {
     version_fn *copies;            /* copies[1..RETARGETS] */
     volatile int published;        /* newest version whose set returned */
-    volatile int stop;
-    volatile long calls[THREADS];  /* per-thread progress */
-    volatile long errors;
+    _Atomic int stop;
+    volatile long calls[THREADS];  /* per-thread progress, read and written atomically */
+    _Atomic long errors;
     volatile int first_bad, first_bad_thread;
 };
 
@@ -46,7 +47,7 @@ static int call(version_fn volatile fn, int x)
 
 static void bad(int thread, int value)
 {
-    if (__atomic_fetch_add(&S.errors, 1, __ATOMIC_RELAXED) == 0) {
+    if (atomic_fetch_add_explicit(&S.errors, 1, memory_order_relaxed) == 0) {
         S.first_bad = value;
         S.first_bad_thread = thread;
     }
@@ -59,7 +60,7 @@ static void checkpoint(long *seen)
     for (int i = 0; i < THREADS; i++) {
         while (__atomic_load_n(&S.calls[i], __ATOMIC_ACQUIRE) == seen[i] && !S.errors)
             sched_yield();
-        seen[i] = S.calls[i];
+        seen[i] = __atomic_load_n(&S.calls[i], __ATOMIC_ACQUIRE);
     }
 }
 
@@ -145,7 +146,7 @@ static void move_forward(size_t shift)
     struct hcr__patch_target *t = hcr__patch_target_get((void *)stress_template, "stress", &msg);
     CHECK(t != NULL);
     CHECK_EQ(hcr__patch_target_set(t, (void *)S.copies[1], &msg), 0);
-    S.published = 1;
+    __atomic_store_n(&S.published, 1, __ATOMIC_RELEASE);
     pthread_t th[THREADS];
     for (int i = 0; i < THREADS; i++)
         CHECK_EQ(pthread_create(&th[i], NULL, forward_caller, (void *)(intptr_t)i), 0);

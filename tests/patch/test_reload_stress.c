@@ -17,6 +17,7 @@
 #include <hcr.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -25,9 +26,9 @@
 #define VERSIONS 4
 
 static volatile int finished; /* reloads completed */
-static volatile int stop;
+static _Atomic int stop; /* these two are shared by every thread */
 static volatile long made[THREADS];
-static volatile long wrong;
+static _Atomic long wrong;
 static volatile int wrong_value, wrong_before, wrong_after;
 
 /* The version running after `n` reloads: reload r loads version r % 4 + 1. */
@@ -46,7 +47,7 @@ static int allowed(int v, int before, int after)
 
 static void check(int v, int before, int after)
 {
-    if (!allowed(v, before, after) && __atomic_fetch_add(&wrong, 1, __ATOMIC_RELAXED) == 0) {
+    if (!allowed(v, before, after) && atomic_fetch_add_explicit(&wrong, 1, memory_order_relaxed) == 0) {
         wrong_value = v;
         wrong_before = before;
         wrong_after = after;
@@ -81,7 +82,7 @@ static void checkpoint(long *seen)
     for (int i = 0; i < THREADS; i++) {
         while (__atomic_load_n(&made[i], __ATOMIC_ACQUIRE) == seen[i] && !wrong)
             sched_yield();
-        seen[i] = made[i];
+        seen[i] = __atomic_load_n(&made[i], __ATOMIC_ACQUIRE);
     }
 }
 

@@ -1,6 +1,7 @@
 /* plugin_util.c: helpers shared by the plugin-mode tests. */
 #include "plugin_util.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -48,6 +49,9 @@ int update_until_version(struct hcr_plugin *ctx, int version, int timeout_ms)
 
 void capture_log(enum hcr_log_level level, const char *message, void *user)
 {
+    /* Called from the test's thread and from hcr's watch thread. */
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&lock);
     struct log_capture *c = user;
     if (level == HCR_LOG_ERROR) {
         c->errors++;
@@ -59,6 +63,7 @@ void capture_log(enum hcr_log_level level, const char *message, void *user)
     }
     size_t used = strlen(c->all);
     snprintf(c->all + used, sizeof c->all - used, "%s\n", message);
+    pthread_mutex_unlock(&lock);
 }
 
 void open_captured(struct hcr_plugin *ctx, const char *path, struct log_capture *log)
