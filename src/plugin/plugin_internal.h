@@ -87,7 +87,8 @@ void hcr__snapshot_release(void *map, size_t size, int on_heap);
    for the rename's event or competes with it for a CPU. Held open, the
    old file is freed by hcr's close after the new version is published.
    At most HCR__SOURCE_HOLD_MAX are held in a process, so a thousand
-   instances do not take a thousand descriptors. */
+   instances do not take a thousand descriptors; none on network or FUSE
+   file systems, which keep a deleted open file visible (.nfsXXXX). */
 #define HCR__SOURCE_HOLD_MAX 64
 void hcr__source_hold(int *held, int fd);
 

@@ -22,6 +22,7 @@
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #define SNAPSHOT_PREFIX "hcr-"
@@ -333,6 +334,26 @@ static void close_source(void *fd)
     atomic_fetch_sub(&sources_held, 1);
 }
 
+/* Whether a file deleted while open stays invisible. Network and FUSE
+   file systems keep it in the directory under a temporary name (NFS's
+   .nfsXXXX) until the last close: holding it would leave a file beside
+   the plugin. */
+static int deleted_files_vanish(int fd)
+{
+    struct statfs fs;
+    if (fstatfs(fd, &fs) != 0)
+        return 0;
+    switch ((unsigned long)fs.f_type) {
+    case 0x6969UL:     /* NFS */
+    case 0xFF534D42UL: /* CIFS */
+    case 0xFE534D42UL: /* SMB2 */
+    case 0x517BUL:     /* SMB */
+    case 0x65735546UL: /* FUSE */
+        return 0;
+    }
+    return 1;
+}
+
 void hcr__source_hold(int *held, int fd)
 {
     if (*held >= 0)
@@ -340,6 +361,10 @@ void hcr__source_hold(int *held, int fd)
     *held = -1;
     if (fd < 0)
         return;
+    if (!deleted_files_vanish(fd)) {
+        close(fd);
+        return;
+    }
     if (atomic_fetch_add(&sources_held, 1) >= HCR__SOURCE_HOLD_MAX) {
         atomic_fetch_sub(&sources_held, 1);
         close(fd);
