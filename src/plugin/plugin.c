@@ -143,8 +143,8 @@ static void refresh_step_fn(struct hcr__plugin *p)
     struct hcr__version *v = p->current;
     hcr__main_fn fn =
         v && v->status == HCR__VERSION_WORKING && p->safety == HCR_SAFETY_GUARDED ? v->main : NULL;
-    if (fn == atomic_load_explicit(&p->step_fn, memory_order_relaxed) && !fn)
-        return;
+    if (!fn && !atomic_load_explicit(&p->step_fn, memory_order_relaxed))
+        return; /* no per-frame path before or after: nothing to publish */
     atomic_store(&p->step_fn, fn);
     if (fn && atomic_load(&p->pending))
         atomic_store(&p->step_fn, NULL);
@@ -398,23 +398,23 @@ static int prepare_build(struct hcr__plugin *p, int quiet)
     /* What the copy read, which may be newer than what stat saw: a file
        created empty and written before the copy opened it. The event of
        that write's close must find this build already prepared. */
-    if (v->source.ino)
-        p->last_prepared = v->source;
+    if (v->snapshot.source.ino)
+        p->last_prepared = v->snapshot.source;
     if (v->error) {
-        int repeated = v->error == p->last_failed_error && same_file(&v->source, &p->last_failed);
+        int repeated = v->error == p->last_failed_error && same_file(&v->snapshot.source, &p->last_failed);
         if (quiet || repeated) {
             hcr__version_destroy(v); /* on the watch thread already */
             return 0;
         }
-        p->last_failed = v->source;
+        p->last_failed = v->snapshot.source;
         p->last_failed_error = v->error;
         hcr__log(&p->log, HCR_LOG_ERROR, "%s (the previous version keeps running)", v->message.text);
     } else {
         p->last_failed_error = 0;
         p->next_number++; /* ctx->next_version follows on the host's thread */
     }
-    int source_fd = v->source_fd; /* v is the host's once published */
-    v->source_fd = -1;
+    int source_fd = v->snapshot.source_fd; /* v is the host's once published */
+    v->snapshot.source_fd = -1;
     struct hcr__version *replaced = atomic_exchange(&p->pending, v);
     atomic_store(&p->step_fn, NULL); /* the host's next update looks (refresh_step_fn) */
     retire(replaced); /* never seen by the host */

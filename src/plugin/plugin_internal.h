@@ -65,19 +65,28 @@ void hcr__spare_prepare(struct hcr__spare *spare, const char *path, off_t size);
 /* Deletes the spare, if any. */
 void hcr__spare_drop(struct hcr__spare *spare);
 
-/* Copies `src` to a new file `dst` (created exclusively, mode 0700, or the
-   spare renamed, when there is one). On success *map and *size hold the
-   copy's bytes: a read-only mapping of it, or for a small build
-   (*on_heap) the buffer it was written from; *id is the source as it was
-   read, and *source_fd the source still open (see hcr__source_hold). The
-   copy is what gets validated and loaded, so a writer changing `src`
-   afterwards cannot affect it. spare may be NULL. */
-int hcr__snapshot_copy(const char *src, const char *dst, struct hcr__spare *spare, void **map,
-                       size_t *size, int *on_heap, struct hcr__file_id *id, int *source_fd,
-                       struct hcr__message *msg);
+/* What hcr__snapshot_copy made of a build. */
+struct hcr__snapshot {
+    void *bytes;                 /* the copy's bytes: a read-only mapping of it,
+                                    or for a small build (on_heap) the buffer it
+                                    was written from */
+    size_t size;
+    int on_heap;
+    struct hcr__file_id source;  /* the build output as it was read */
+    int source_fd;               /* it, still open, or -1 (hcr__source_hold) */
+};
 
-/* Frees what hcr__snapshot_copy returned in *map; NULL is ignored. */
-void hcr__snapshot_release(void *map, size_t size, int on_heap);
+/* Copies `src` to a new file `dst` (created exclusively, mode 0700, or the
+   spare, when there is one) into *snap. The copy is what gets validated
+   and loaded, so a writer changing `src` afterwards cannot affect it.
+   spare may be NULL. On failure *snap holds nothing to release, but
+   snap->source is filled in if `src` could be read at all. */
+int hcr__snapshot_copy(const char *src, const char *dst, struct hcr__spare *spare,
+                       struct hcr__snapshot *snap, struct hcr__message *msg);
+
+/* Frees the bytes and closes the source; snap->source stays, to tell
+   which build this was. */
+void hcr__snapshot_release(struct hcr__snapshot *snap);
 
 /* Keeps the build output a version was copied from open until the next
    build replaces it, then closes it on the watch thread; fd may be -1.
@@ -174,11 +183,7 @@ struct hcr__version {
     unsigned number;
     enum hcr__version_state status;
     char *copy_path;
-    void *map;                   /* the copy's bytes (hcr__snapshot_copy) */
-    size_t map_size;
-    int map_on_heap;
-    struct hcr__file_id source;  /* the build output this came from */
-    int source_fd;               /* it, still open, or -1 (hcr__source_hold) */
+    struct hcr__snapshot snapshot; /* the copy's bytes and the build it came from */
     struct hcr__elf elf;
     void *handle;                /* dlopen handle */
     hcr__main_fn main;
@@ -225,9 +230,8 @@ struct hcr__plugin {
        offset, see update_layout.h): current's hcr_main when it is working
        and guarded and no new build is pending, else NULL (every other case
        takes the slow path); what the watch thread prepared, if anything;
-       and the guard frame the path
-       reuses, owned by this plugin since one plugin is updated from one
-       thread at a time. */
+       and the guard frame the path reuses, owned by this plugin since one
+       plugin is updated from one thread at a time. */
     _Atomic(hcr__main_fn) step_fn;
     struct hcr__version *_Atomic pending;
     struct hcr__guard frame;

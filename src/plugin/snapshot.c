@@ -121,10 +121,13 @@ static int copy_contents(int in, int out, int same_fs, off_t size)
     off_t done = 0;
     while (done < size) {
         ssize_t n = -1;
-        errno = EXDEV;
-        if (same_fs)
+        if (same_fs) {
             n = copy_file_range(in, NULL, out, NULL, (size_t)(size - done), 0);
-        if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP))
+            if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
+                          errno == EOPNOTSUPP))
+                same_fs = 0; /* not between these two files: sendfile from now on */
+        }
+        if (!same_fs)
             n = sendfile(out, in, NULL, (size_t)(size - done));
         if (n < 0 && errno == EINTR)
             continue;
@@ -246,12 +249,10 @@ static int copy_through(int in, int out, size_t size, void **buffer)
     return 0;
 }
 
-int hcr__snapshot_copy(const char *src, const char *dst, struct hcr__spare *spare, void **map,
-                       size_t *size, int *on_heap, struct hcr__file_id *id, int *source_fd,
-                       struct hcr__message *msg)
+int hcr__snapshot_copy(const char *src, const char *dst, struct hcr__spare *spare,
+                       struct hcr__snapshot *snap, struct hcr__message *msg)
 {
-    *on_heap = 0;
-    *source_fd = -1;
+    *snap = (struct hcr__snapshot){.source_fd = -1};
     int in = open(src, O_RDONLY | O_CLOEXEC);
     if (in < 0)
         return hcr__fail(msg, -errno, "%s: cannot open: %s", src, strerror(errno));
@@ -273,7 +274,7 @@ int hcr__snapshot_copy(const char *src, const char *dst, struct hcr__spare *spar
         close(in);
         return hcr__fail(msg, HCR_ENOEXEC, "%s: file is empty", src);
     }
-    *id = (struct hcr__file_id){st.st_dev, st.st_ino, st.st_size,
+    snap->source = (struct hcr__file_id){st.st_dev, st.st_ino, st.st_size,
                                 (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec,
                                 (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec};
 
@@ -286,10 +287,10 @@ int hcr__snapshot_copy(const char *src, const char *dst, struct hcr__spare *spar
         return hcr__fail(msg, code, "%s: cannot create the copy %s: %s", src, dst, strerror(-code));
     }
     int rc = 0;
-    void *m = NULL;
-    *on_heap = st.st_size < HCR__COPY_THROUGH_MAX;
-    if (*on_heap)
-        rc = copy_through(in, out, (size_t)st.st_size, &m);
+    snap->size = (size_t)st.st_size;
+    snap->on_heap = st.st_size < HCR__COPY_THROUGH_MAX;
+    if (snap->on_heap)
+        rc = copy_through(in, out, snap->size, &snap->bytes);
     else
         rc = copy_contents(in, out, out_dev == st.st_dev, st.st_size);
     if (rc == 0 && out_size > st.st_size && ftruncate(out, st.st_size) != 0)
@@ -298,32 +299,34 @@ int hcr__snapshot_copy(const char *src, const char *dst, struct hcr__spare *spar
         hcr__fail(msg, rc, "%s: file shrank while being copied (still being written?)", src);
     else if (rc < 0)
         hcr__fail(msg, rc, "%s: cannot copy to %s: %s", src, dst, strerror(-rc));
-    if (rc == 0 && !*on_heap) {
-        m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, out, 0);
-        if (m == MAP_FAILED) {
-            m = NULL;
+    if (rc == 0 && !snap->on_heap) {
+        void *m = mmap(NULL, snap->size, PROT_READ, MAP_PRIVATE, out, 0);
+        if (m == MAP_FAILED)
             rc = hcr__fail(msg, -errno, "%s: cannot map the copy: %s", src, strerror(errno));
-        }
+        else
+            snap->bytes = m;
     }
     close(out);
+    snap->source_fd = in;
     if (rc < 0) {
-        hcr__snapshot_release(m, (size_t)st.st_size, *on_heap);
-        close(in);
+        hcr__snapshot_release(snap);
         unlink(dst);
-        return rc;
     }
-    *source_fd = in;
-    *map = m;
-    *size = (size_t)st.st_size;
-    return 0;
+    return rc;
 }
 
-void hcr__snapshot_release(void *map, size_t size, int on_heap)
+void hcr__snapshot_release(struct hcr__snapshot *snap)
 {
-    if (on_heap)
-        free(map);
-    else if (map)
-        munmap(map, size);
+    if (snap->on_heap)
+        free(snap->bytes);
+    else if (snap->bytes)
+        munmap(snap->bytes, snap->size);
+    if (snap->source_fd >= 0)
+        close(snap->source_fd);
+    snap->bytes = NULL;
+    snap->size = 0;
+    snap->on_heap = 0;
+    snap->source_fd = -1;
 }
 
 static _Atomic int sources_held;

@@ -66,7 +66,7 @@ static void find_ranges(struct hcr__version *v)
 static int load(struct hcr__plugin *p, struct hcr__version *v)
 {
     const char *src = p->path;
-    int rc = hcr__elf_open(&v->elf, src, v->map, v->map_size, HOST_MACHINE, ET_DYN, &v->message);
+    int rc = hcr__elf_open(&v->elf, src, v->snapshot.bytes, v->snapshot.size, HOST_MACHINE, ET_DYN, &v->message);
     if (rc < 0)
         return rc;
     if (!exports_main(&v->elf))
@@ -86,7 +86,7 @@ static int load(struct hcr__plugin *p, struct hcr__version *v)
         return hcr__fail(&v->message, HCR_ENOSYM, "%s: hcr_main not found by the loader", src);
     find_ranges(v);
     struct hcr__static_names names = {0};
-    rc = hcr__state_needs_names(&v->elf) ? hcr__static_names_read(v->map, v->map_size, &names)
+    rc = hcr__state_needs_names(&v->elf) ? hcr__static_names_read(v->snapshot.bytes, v->snapshot.size, &names)
                                           : 0;
     if (rc == 0) {
         rc = hcr__state_build(&v->vars, &v->elf, &names, v->base, &v->message);
@@ -126,15 +126,14 @@ struct hcr__version *hcr__version_prepare(struct hcr__plugin *p, unsigned number
         return NULL;
     v->number = number;
     v->status = HCR__VERSION_READY;
-    v->source_fd = -1;
+    v->snapshot.source_fd = -1;
     v->copy_path = hcr__version_copy_path(p, number);
     if (!v->copy_path) {
         free(v);
         return NULL;
     }
 
-    int rc = hcr__snapshot_copy(p->path, v->copy_path, &p->spare, &v->map, &v->map_size,
-                                &v->map_on_heap, &v->source, &v->source_fd, &v->message);
+    int rc = hcr__snapshot_copy(p->path, v->copy_path, &p->spare, &v->snapshot, &v->message);
     if (rc == 0)
         rc = load(p, v);
     if (rc < 0) {
@@ -147,12 +146,8 @@ struct hcr__version *hcr__version_prepare(struct hcr__plugin *p, unsigned number
             v->handle = NULL;
         }
         hcr__state_free(&v->vars);
-        hcr__snapshot_release(v->map, v->map_size, v->map_on_heap);
-        v->map = NULL;
+        hcr__snapshot_release(&v->snapshot);
         unlink(v->copy_path);
-        if (v->source_fd >= 0)
-            close(v->source_fd);
-        v->source_fd = -1;
     }
     return v;
 }
@@ -167,11 +162,9 @@ void hcr__version_destroy(struct hcr__version *v)
         dlclose(v->handle);
     }
     hcr__state_free(&v->vars);
-    hcr__snapshot_release(v->map, v->map_size, v->map_on_heap);
+    hcr__snapshot_release(&v->snapshot);
     if (v->copy_path)
         unlink(v->copy_path);
-    if (v->source_fd >= 0)
-        close(v->source_fd);
     free(v->copy_path);
     free(v);
 }

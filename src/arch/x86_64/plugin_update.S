@@ -98,7 +98,7 @@ hcr_plugin_update:
         movq    %fs:(%rdx), %rcx
         testq   %rcx, %rcx                      /* NULL: set up, outside any frame */
         jne     .Lnested
-        cmpl    $0, HCR__CTX_FAILURE(%rdi)      /* ctx->failure = HCR_NONE */
+        cmpl    $0, HCR__CTX_FAILURE(%rdi)      /* ctx->failure must read HCR_NONE */
         jne     .Lclear_failure
 .Lfailure_clear:
 
@@ -115,7 +115,7 @@ hcr_plugin_update:
         /* Inside another guarded call (a guest updating another plugin):
            the outer frame is restored from this frame. */
 .Lnested:
-        cmpq    $HCR__GUARD_UNREADY_MARK, %rcx                        /* HCR__GUARD_UNREADY: set up first */
+        cmpq    $HCR__GUARD_UNREADY_MARK, %rcx  /* not set up yet */
         je      .Lslow
         movq    hcr__guard_thread_ready@gottpoff(%rip), %r8
         cmpl    $0, %fs:(%r8)                   /* a frame pushed before the set-up */
