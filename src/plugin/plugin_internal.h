@@ -74,6 +74,8 @@ struct hcr__snapshot {
     int on_heap;
     struct hcr__file_id source;  /* the build output as it was read */
     int source_fd;               /* it, still open, or -1 (hcr__source_hold) */
+    int copy_fd;                 /* the copy, open for writing until it is
+                                    loaded (hcr__snapshot_seal), or -1 */
 };
 
 /* Copies `src` to a new file `dst` (created exclusively, mode 0700, or the
@@ -84,8 +86,16 @@ struct hcr__snapshot {
 int hcr__snapshot_copy(const char *src, const char *dst, struct hcr__spare *spare,
                        struct hcr__snapshot *snap, struct hcr__message *msg);
 
-/* Frees the bytes and closes the source; snap->source stays, to tell
-   which build this was. */
+/* Writes `size` bytes at `offset` of the copy, which is still open for
+   writing. 0, or a negative HCR_E* code with msg naming `src`. */
+int hcr__snapshot_patch(struct hcr__snapshot *snap, off_t offset, const void *bytes, size_t size,
+                        const char *src, struct hcr__message *msg);
+
+/* Closes the copy for writing: nothing changes it after this. */
+void hcr__snapshot_seal(struct hcr__snapshot *snap);
+
+/* Frees the bytes and closes the source and the copy; snap->source stays,
+   to tell which build this was. */
 void hcr__snapshot_release(struct hcr__snapshot *snap);
 
 /* Keeps the build output a version was copied from open until the next
@@ -123,6 +133,11 @@ const struct hcr__static_name *hcr__static_names_find(const struct hcr__static_n
 void hcr__static_names_free(struct hcr__static_names *names);
 
 /* ---- state.c ---- */
+
+/* The program header type a copy's PT_GNU_RELRO gets when it is loaded
+   without it (version.c): one of the OS-specific values, which the loader
+   and debuggers ignore, and state.c still reads as the RELRO range. */
+#define HCR__PT_RELRO_LIFTED 0x68637201u
 
 enum {
     HCR__VAR_PINNED = 1 << 0, /* HCR_STATE: always keeps its value */
@@ -245,6 +260,7 @@ struct hcr__plugin {
     struct hcr__file_id last_failed; /* the build whose error was already reported */
     int last_failed_error;
     int said_whole_sections;
+    int keep_relro;                /* hcr_options.keep_relro */
     struct hcr__file_id last_prepared; /* the file the newest preparation read */
     int modified;                  /* bytes written since that preparation */
     int held_source;               /* its build output, open, or -1 */

@@ -252,7 +252,7 @@ static int copy_through(int in, int out, size_t size, void **buffer)
 int hcr__snapshot_copy(const char *src, const char *dst, struct hcr__spare *spare,
                        struct hcr__snapshot *snap, struct hcr__message *msg)
 {
-    *snap = (struct hcr__snapshot){.source_fd = -1};
+    *snap = (struct hcr__snapshot){.source_fd = -1, .copy_fd = -1};
     int in = open(src, O_RDONLY | O_CLOEXEC);
     if (in < 0)
         return hcr__fail(msg, -errno, "%s: cannot open: %s", src, strerror(errno));
@@ -306,7 +306,7 @@ int hcr__snapshot_copy(const char *src, const char *dst, struct hcr__spare *spar
         else
             snap->bytes = m;
     }
-    close(out);
+    snap->copy_fd = out;
     snap->source_fd = in;
     if (rc < 0) {
         hcr__snapshot_release(snap);
@@ -315,8 +315,30 @@ int hcr__snapshot_copy(const char *src, const char *dst, struct hcr__spare *spar
     return rc;
 }
 
+int hcr__snapshot_patch(struct hcr__snapshot *snap, off_t offset, const void *bytes, size_t size,
+                        const char *src, struct hcr__message *msg)
+{
+    ssize_t n;
+    do
+        n = pwrite(snap->copy_fd, bytes, size, offset);
+    while (n < 0 && errno == EINTR);
+    if (n == (ssize_t)size)
+        return 0;
+    int code = n < 0 ? -errno : HCR_EIO;
+    return hcr__fail(msg, code, "%s: cannot write its copy: %s", src,
+                     n < 0 ? strerror(errno) : "short write");
+}
+
+void hcr__snapshot_seal(struct hcr__snapshot *snap)
+{
+    if (snap->copy_fd >= 0)
+        close(snap->copy_fd);
+    snap->copy_fd = -1;
+}
+
 void hcr__snapshot_release(struct hcr__snapshot *snap)
 {
+    hcr__snapshot_seal(snap);
     if (snap->on_heap)
         free(snap->bytes);
     else if (snap->bytes)

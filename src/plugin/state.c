@@ -29,12 +29,14 @@ static int is_runtime_symbol(const char *file, const char *name)
            strcmp(name, "__TMC_END__") == 0 || strncmp(name, "_GLOBAL_", 8) == 0;
 }
 
-/* The address range made read-only after relocation (PT_GNU_RELRO). */
+/* The address range the build makes read-only after relocation
+   (PT_GNU_RELRO): runtime data, never state, also where the copy was loaded
+   without the protection (HCR__PT_RELRO_LIFTED). */
 static void relro_range(const struct hcr__elf *elf, uintptr_t *lo, uintptr_t *hi)
 {
     *lo = *hi = 0;
     for (size_t i = 0; i < elf->phnum; i++)
-        if (elf->phdrs[i].p_type == PT_GNU_RELRO) {
+        if (elf->phdrs[i].p_type == PT_GNU_RELRO || elf->phdrs[i].p_type == HCR__PT_RELRO_LIFTED) {
             *lo = elf->phdrs[i].p_vaddr;
             *hi = elf->phdrs[i].p_vaddr + elf->phdrs[i].p_memsz;
         }

@@ -6,6 +6,8 @@
 #include "watch.h"
 
 #include <dirent.h>
+#include <dlfcn.h>
+#include <elf.h>
 #include <fcntl.h>
 #include <link.h>
 #include <sys/stat.h>
@@ -285,15 +287,17 @@ TEST(replaced_build_is_freed_by_hcr_after_the_reload_not_by_the_rename)
 }
 
 /* Opens counter_v1 at path with its copies under a new directory `copies`
-   (hcr_options.copy_dir), and takes its first step. */
+   (hcr_options.copy_dir) and hcr_options.keep_relro as given, and takes its
+   first step. */
 static void open_v1_copying_to(struct hcr_plugin *ctx, struct guest_report *r, const char *path,
-                               const char *copies)
+                               const char *copies, int keep_relro)
 {
     CHECK_EQ(mkdir(copies, 0755), 0);
     install_guest("counter_v1", path);
     ctx->userdata = r;
     struct hcr_options options = {0};
     options.copy_dir = copies;
+    options.keep_relro = keep_relro;
     CHECK_EQ(hcr_plugin_open_with(ctx, path, &options), 0);
     CHECK_EQ(hcr_plugin_update(ctx), 1000001);
 }
@@ -337,7 +341,7 @@ TEST(copy_into_a_spare_file_is_exact)
     struct hcr_plugin ctx = {0};
     const char *path = harness_path("guest.so");
     const char *copies = harness_path("copies");
-    open_v1_copying_to(&ctx, &r, path, copies);
+    open_v1_copying_to(&ctx, &r, path, copies, 1); /* the copy is then exact */
     char *private_dir = find_entry(copies, "hcr-");
     CHECK(private_dir != NULL);
     char dir[1024];
@@ -386,6 +390,93 @@ TEST(copy_into_a_spare_file_is_exact)
 /* Closing a plugin while the watch thread is in the middle of preparing
    its new build: the close waits for the preparation and frees the watch
    once (it used to be freed by both threads). */
+/* The program header of `type` in the ELF image `image`, and its index. */
+static const Elf64_Phdr *find_phdr(const unsigned char *image, size_t size, uint32_t type,
+                                   size_t *index)
+{
+    const Elf64_Ehdr *eh = (const Elf64_Ehdr *)image;
+    CHECK(size >= sizeof *eh && eh->e_phoff + eh->e_phnum * sizeof(Elf64_Phdr) <= size);
+    const Elf64_Phdr *ph = (const Elf64_Phdr *)(image + eh->e_phoff);
+    for (size_t i = 0; i < eh->e_phnum; i++)
+        if (ph[i].p_type == type) {
+            *index = i;
+            return &ph[i];
+        }
+    return NULL;
+}
+
+/* The permissions ("rw-p", "r--p", ...) of the mapping holding `address`. */
+static void protection_of(uintptr_t address, char perms[5])
+{
+    FILE *maps = fopen("/proc/self/maps", "r");
+    CHECK(maps != NULL);
+    char line[4096];
+    perms[0] = 0;
+    while (!perms[0] && fgets(line, sizeof line, maps)) {
+        unsigned long lo, hi;
+        char p[5];
+        if (sscanf(line, "%lx-%lx %4s", &lo, &hi, p) == 3 && address >= lo && address < hi)
+            memcpy(perms, p, 5);
+    }
+    fclose(maps);
+    CHECK(perms[0] != 0);
+}
+
+/* Checks the running version of the guest at `build`: its copy is the
+   build but for the RELRO header's type when lifted, and the RELRO range
+   is writable exactly when lifted. */
+static void check_relro(const struct guest_report *r, const char *build, int lifted)
+{
+    Dl_info info;
+    CHECK(dladdr(r->greeting, &info) != 0); /* in the running copy */
+    size_t copy_size, build_size, index;
+    unsigned char *copied = read_whole_file(info.dli_fname, &copy_size);
+    unsigned char *built = read_whole_file(build, &build_size);
+    CHECK_EQ(copy_size, build_size);
+    const Elf64_Phdr *relro = find_phdr(built, build_size, PT_GNU_RELRO, &index);
+    CHECK(relro != NULL); /* Debian links with -z relro: else nothing to test */
+    size_t type_at = ((const Elf64_Ehdr *)built)->e_phoff + index * sizeof(Elf64_Phdr);
+    size_t differing = 0;
+    for (size_t i = 0; i < build_size; i++)
+        if (copied[i] != built[i]) {
+            CHECK(i >= type_at && i < type_at + sizeof relro->p_type);
+            differing++;
+        }
+    CHECK(lifted ? differing > 0 : differing == 0);
+    char perms[5];
+    protection_of((uintptr_t)info.dli_fbase + relro->p_vaddr, perms);
+    CHECK_EQ(strcmp(perms, lifted ? "rw-p" : "r--p"), 0);
+    free(copied);
+    free(built);
+}
+
+TEST(copy_is_loaded_without_relro_unless_kept)
+{
+    struct guest_report r = {0};
+    struct hcr_plugin ctx = {0};
+    const char *path = harness_path("guest.so");
+    open_v1_copying_to(&ctx, &r, path, harness_path("copies"), 0);
+    check_relro(&r, guest_path("counter_v1"), 1);
+    /* A large build, whose copy is mapped rather than copied through
+       memory: the same, and its state still carried. */
+    install_guest("counter_large", path);
+    update_until_version(&ctx, 2, 3000);
+    CHECK_EQ(ctx.version, 2);
+    CHECK_EQ(hcr_plugin_update(&ctx), 2000000 + r.steps);
+    check_relro(&r, guest_path("counter_large"), 1);
+    hcr_plugin_close(&ctx);
+
+    struct hcr_plugin kept = {0};
+    const char *kept_path = harness_path("kept.so");
+    open_v1_copying_to(&kept, &r, kept_path, harness_path("kept-copies"), 1);
+    check_relro(&r, guest_path("counter_v1"), 0);
+    install_guest("counter_large", kept_path);
+    update_until_version(&kept, 2, 3000);
+    CHECK_EQ(kept.version, 2);
+    check_relro(&r, guest_path("counter_large"), 0);
+    hcr_plugin_close(&kept);
+}
+
 TEST(close_while_a_build_is_being_prepared)
 {
     const char *path = harness_path("guest.so");
@@ -406,7 +497,7 @@ TEST(copy_dir_option_is_used)
     struct hcr_plugin ctx = {0};
     const char *path = harness_path("guest.so");
     const char *copies = harness_path("copies");
-    open_v1_copying_to(&ctx, &r, path, copies);
+    open_v1_copying_to(&ctx, &r, path, copies, 0);
     CHECK_EQ(count_entries(copies), 1);
     hcr_plugin_close(&ctx);
     CHECK_EQ(count_entries(copies), 0);
