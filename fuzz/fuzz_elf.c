@@ -8,6 +8,7 @@
  * section index out of range, two answers for the same question) abort.
  */
 #include "elf/elf_file.h"
+#include "plugin/plugin_internal.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -164,6 +165,30 @@ static void walk_segments(const struct hcr__elf *elf)
     }
 }
 
+/* Where plugin mode would move the dynamic section of this image: inside
+   the file, after a read-only segment's end, in its last page, over no
+   header, segment or section. */
+static void check_dynamic_move(const struct hcr__elf *elf)
+{
+    struct hcr__dynamic_move move;
+    if (!hcr__dynamic_move_plan(elf, 4096, &move))
+        return;
+    REQUIRE(move.dynamic < elf->phnum && move.host < elf->phnum);
+    const Elf64_Phdr *dyn = &elf->phdrs[move.dynamic], *host = &elf->phdrs[move.host];
+    REQUIRE(dyn->p_type == PT_DYNAMIC && host->p_type == PT_LOAD && !(host->p_flags & PF_W));
+    REQUIRE(move.offset >= host->p_offset + host->p_filesz && move.offset % 8 == 0);
+    REQUIRE(move.offset <= elf->size && dyn->p_filesz <= elf->size - move.offset);
+    REQUIRE((move.offset + dyn->p_filesz - 1) / 4096 == (host->p_offset + host->p_filesz) / 4096);
+    REQUIRE(move.vaddr - host->p_vaddr == move.offset - host->p_offset);
+    for (size_t i = 0; i < elf->shnum; i++) {
+        const Elf64_Shdr *sh = &elf->shdrs[i];
+        REQUIRE(sh->sh_type == SHT_NOBITS || sh->sh_size == 0 ||
+                sh->sh_offset >= move.offset + dyn->p_filesz ||
+                sh->sh_offset + sh->sh_size <= move.offset);
+    }
+    touch(elf, elf->data + dyn->p_offset, dyn->p_filesz); /* what the move copies */
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const unsigned types[] = {ET_REL, ET_DYN};
@@ -193,6 +218,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         walk_sections(&elf);
         walk_symbols(&elf);
         walk_segments(&elf);
+        check_dynamic_move(&elf);
     }
     free(copy);
     return 0;

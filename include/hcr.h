@@ -68,13 +68,14 @@
  *   a process) until the next build is in, so that replacing it does not
  *   free it inside the build tool's rename() while a reload waits.
  *
- *   The copy is byte for byte the build, but for one field: its RELRO
- *   segment (the GOT, .data.rel.ro and the like, made read-only once
- *   relocated) gets a type the loader ignores, so that memory stays
- *   writable. Making it read-only interrupts every other CPU running a
- *   thread of the process to flush its TLB, which on a virtual machine
- *   costs a reload 25 to 35 us. The build output itself is never changed.
- *   Set hcr_options.keep_relro to load the copy with the protection.
+ *   The copy is the build byte for byte but for two edits that spare the
+ *   loader every TLB flush, each of which interrupts every other CPU
+ *   running a thread of the process (25 to 40 us each on a virtual
+ *   machine, twice per reload): its RELRO segment (the GOT, .data.rel.ro
+ *   and the like) is not made read-only after relocation, and its dynamic
+ *   section is also placed in read-only padding, where glibc 2.35 and
+ *   later read it without writing it. The build output itself is never
+ *   changed. Set hcr_options.exact_copy to load the copy as built.
  *
  * 4. State
  *
@@ -278,10 +279,9 @@ struct hcr_options {
     hcr_log_fn log;         /* default: the process-wide sink (hcr_set_log) */
     void *log_user;
     int no_reload;          /* nonzero: load once and never watch for builds */
-    int keep_relro;         /* nonzero: load each copy with its RELRO segment
-                               (GOT and .data.rel.ro read-only once relocated);
-                               by default the copy is loaded without it, see
-                               section 3 */
+    int exact_copy;         /* nonzero: load each copy exactly as built; by
+                               default two program headers of the copy are
+                               edited for a faster load, see section 3 */
 };
 
 struct hcr__plugin; /* private */

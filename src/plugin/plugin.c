@@ -482,7 +482,7 @@ int hcr_plugin_open_with(struct hcr_plugin *ctx, const char *path,
 #endif
     p->log = (struct hcr__log){options->log, options->log_user};
     p->safety = options->safety;
-    p->keep_relro = options->keep_relro != 0;
+    p->exact_copy = options->exact_copy != 0;
     p->next_number = 1;
 
     int rc = p->safety == HCR_SAFETY_NONE ? 0 : hcr__guard_init();

@@ -111,6 +111,33 @@ void hcr__snapshot_release(struct hcr__snapshot *snap);
 #define HCR__SOURCE_HOLD_MAX 64
 void hcr__source_hold(int *held, int fd);
 
+/* ---- load_edits.c ---- */
+
+/* The program header type a copy's PT_GNU_RELRO gets: one of the
+   OS-specific values, which the loader and debuggers ignore, and state.c
+   still reads as the RELRO range. */
+#define HCR__PT_RELRO_LIFTED 0x68637201u
+
+/* Where a copy's dynamic section can go: its bytes at file offset `offset`
+   (address `vaddr`), in the padding that ends read-only PT_LOAD `host`'s
+   last page; `dynamic` is the PT_DYNAMIC's index. */
+struct hcr__dynamic_move {
+    size_t dynamic, host;
+    uint64_t offset, vaddr;
+};
+
+/* Finds such a place in a validated image for pages of `page` bytes: 1 and
+   *move, or 0 when there is none (no slack, or the bytes are used). */
+int hcr__dynamic_move_plan(const struct hcr__elf *elf, uint64_t page,
+                           struct hcr__dynamic_move *move);
+
+struct hcr__version;
+
+/* Edits v's copy, still open for writing, so that dlopen causes no TLB
+   flush: RELRO lifted, the dynamic section moved where it fits and glibc
+   reads it in place. 0, or a negative code with v->message set. */
+int hcr__load_edits_apply(struct hcr__version *v, const char *src);
+
 /* ---- dwarf_names.c ---- */
 
 struct hcr__static_name {
@@ -134,10 +161,6 @@ void hcr__static_names_free(struct hcr__static_names *names);
 
 /* ---- state.c ---- */
 
-/* The program header type a copy's PT_GNU_RELRO gets when it is loaded
-   without it (version.c): one of the OS-specific values, which the loader
-   and debuggers ignore, and state.c still reads as the RELRO range. */
-#define HCR__PT_RELRO_LIFTED 0x68637201u
 
 enum {
     HCR__VAR_PINNED = 1 << 0, /* HCR_STATE: always keeps its value */
@@ -260,7 +283,7 @@ struct hcr__plugin {
     struct hcr__file_id last_failed; /* the build whose error was already reported */
     int last_failed_error;
     int said_whole_sections;
-    int keep_relro;                /* hcr_options.keep_relro */
+    int exact_copy;                /* hcr_options.exact_copy */
     struct hcr__file_id last_prepared; /* the file the newest preparation read */
     int modified;                  /* bytes written since that preparation */
     int held_source;               /* its build output, open, or -1 */

@@ -5,7 +5,8 @@
  *   copy the build into the private directory (the copy is what runs);
  *   validate the copy as an x86-64 shared object, every offset checked;
  *   check it exports hcr_main;
- *   lift its RELRO segment in the copy, unless the plugin keeps it;
+ *   edit the copy's program headers so the loader causes no TLB flush
+ *     (load_edits.c), unless the plugin asks for an exact copy;
  *   dlopen it with every symbol bound now (an undefined symbol fails here,
  *     not in the middle of a step);
  *   index its variables and remember their loaded values.
@@ -16,7 +17,6 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <link.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,26 +65,6 @@ static void find_ranges(struct hcr__version *v)
     }
 }
 
-/* Makes the copy load without its RELRO segment. The loader protects that
-   range with mprotect once it is relocated, and the kernel must then flush
-   the TLB of every CPU that runs the host: an interrupt of the host's
-   thread that costs 25 to 35 us on a virtual machine, on every reload.
-   RELRO hardens a program against overwrites of its GOT, which a plugin
-   under development gains little from. The segment keeps its range under
-   a type of hcr's own, which the loader ignores. */
-static int lift_relro(struct hcr__version *v, const char *src)
-{
-    for (size_t i = 0; i < v->elf.phnum; i++) {
-        if (v->elf.phdrs[i].p_type != PT_GNU_RELRO)
-            continue;
-        const Elf64_Word lifted = HCR__PT_RELRO_LIFTED;
-        off_t at = (off_t)(v->elf.ehdr->e_phoff + i * sizeof(Elf64_Phdr) +
-                           offsetof(Elf64_Phdr, p_type));
-        return hcr__snapshot_patch(&v->snapshot, at, &lifted, sizeof lifted, src, &v->message);
-    }
-    return 0;
-}
-
 static int load(struct hcr__plugin *p, struct hcr__version *v)
 {
     const char *src = p->path;
@@ -94,7 +74,7 @@ static int load(struct hcr__plugin *p, struct hcr__version *v)
     if (!exports_main(&v->elf))
         return hcr__fail(&v->message, HCR_ENOSYM,
                          "%s: does not export hcr_main (define it with HCR_EXPORT)", src);
-    if (!p->keep_relro && (rc = lift_relro(v, src)) < 0)
+    if (!p->exact_copy && (rc = hcr__load_edits_apply(v, src)) < 0)
         return rc;
     hcr__snapshot_seal(&v->snapshot);
 

@@ -287,17 +287,17 @@ TEST(replaced_build_is_freed_by_hcr_after_the_reload_not_by_the_rename)
 }
 
 /* Opens counter_v1 at path with its copies under a new directory `copies`
-   (hcr_options.copy_dir) and hcr_options.keep_relro as given, and takes its
+   (hcr_options.copy_dir) and hcr_options.exact_copy as given, and takes its
    first step. */
 static void open_v1_copying_to(struct hcr_plugin *ctx, struct guest_report *r, const char *path,
-                               const char *copies, int keep_relro)
+                               const char *copies, int exact_copy)
 {
     CHECK_EQ(mkdir(copies, 0755), 0);
     install_guest("counter_v1", path);
     ctx->userdata = r;
     struct hcr_options options = {0};
     options.copy_dir = copies;
-    options.keep_relro = keep_relro;
+    options.exact_copy = exact_copy;
     CHECK_EQ(hcr_plugin_open_with(ctx, path, &options), 0);
     CHECK_EQ(hcr_plugin_update(ctx), 1000001);
 }
@@ -422,59 +422,82 @@ static void protection_of(uintptr_t address, char perms[5])
     CHECK(perms[0] != 0);
 }
 
-/* Checks the running version of the guest at `build`: its copy is the
-   build but for the RELRO header's type when lifted, and the RELRO range
-   is writable exactly when lifted. */
-static void check_relro(const struct guest_report *r, const char *build, int lifted)
+/* The link map of the loaded object that holds `address`. */
+static struct link_map *map_of(const void *address)
 {
     Dl_info info;
-    CHECK(dladdr(r->greeting, &info) != 0); /* in the running copy */
+    struct link_map *map = NULL;
+    CHECK(dladdr1(address, &info, (void **)&map, RTLD_DL_LINKMAP) != 0 && map != NULL);
+    return map;
+}
+
+/* Checks the running version of the guest built as `build`. Edited (the
+   default): the copy differs from the build only in its program header
+   table and in the padding that now holds a second dynamic section, which
+   the loader uses, read-only; the RELRO range is writable. Exact: the copy
+   is the build, and the RELRO range read-only. */
+static void check_copy_edits(const struct guest_report *r, const char *build, int edited)
+{
+    struct link_map *map = map_of(r->greeting); /* in the running copy */
     size_t copy_size, build_size, index;
-    unsigned char *copied = read_whole_file(info.dli_fname, &copy_size);
+    unsigned char *copied = read_whole_file(map->l_name, &copy_size);
     unsigned char *built = read_whole_file(build, &build_size);
     CHECK_EQ(copy_size, build_size);
     const Elf64_Phdr *relro = find_phdr(built, build_size, PT_GNU_RELRO, &index);
-    CHECK(relro != NULL); /* Debian links with -z relro: else nothing to test */
-    size_t type_at = ((const Elf64_Ehdr *)built)->e_phoff + index * sizeof(Elf64_Phdr);
-    size_t differing = 0;
-    for (size_t i = 0; i < build_size; i++)
-        if (copied[i] != built[i]) {
-            CHECK(i >= type_at && i < type_at + sizeof relro->p_type);
-            differing++;
-        }
-    CHECK(lifted ? differing > 0 : differing == 0);
+    const Elf64_Phdr *dyn = find_phdr(built, build_size, PT_DYNAMIC, &index);
+    CHECK(relro != NULL && dyn != NULL); /* Debian links with -z relro */
     char perms[5];
-    protection_of((uintptr_t)info.dli_fbase + relro->p_vaddr, perms);
-    CHECK_EQ(strcmp(perms, lifted ? "rw-p" : "r--p"), 0);
+    protection_of(map->l_addr + relro->p_vaddr, perms);
+    CHECK_EQ(strcmp(perms, edited ? "rw-p" : "r--p"), 0);
+    if (!edited) {
+        CHECK(memcmp(copied, built, build_size) == 0);
+        CHECK(map->l_ld == (void *)(map->l_addr + dyn->p_vaddr));
+    } else {
+        const Elf64_Phdr *moved = find_phdr(copied, copy_size, PT_DYNAMIC, &index);
+        CHECK(moved != NULL && moved->p_vaddr != dyn->p_vaddr);
+        CHECK_EQ(moved->p_flags, PF_R);
+        CHECK(memcmp(copied + moved->p_offset, built + dyn->p_offset, dyn->p_filesz) == 0);
+        CHECK(map->l_ld == (void *)(map->l_addr + moved->p_vaddr));
+        protection_of((uintptr_t)map->l_ld, perms);
+        CHECK_EQ(strcmp(perms, "r--p"), 0);
+        size_t table = ((const Elf64_Ehdr *)built)->e_phoff;
+        size_t table_end = table + ((const Elf64_Ehdr *)built)->e_phnum * sizeof(Elf64_Phdr);
+        for (size_t i = 0; i < build_size; i++)
+            if (copied[i] != built[i])
+                CHECK((i >= table && i < table_end) ||
+                      (i >= moved->p_offset && i < moved->p_offset + moved->p_filesz));
+    }
     free(copied);
     free(built);
 }
 
-TEST(copy_is_loaded_without_relro_unless_kept)
+TEST(copy_is_edited_for_the_loader_unless_exact)
 {
     struct guest_report r = {0};
     struct hcr_plugin ctx = {0};
     const char *path = harness_path("guest.so");
     open_v1_copying_to(&ctx, &r, path, harness_path("copies"), 0);
-    check_relro(&r, guest_path("counter_v1"), 1);
+    check_copy_edits(&r, guest_path("counter_v1"), 1);
     /* A large build, whose copy is mapped rather than copied through
        memory: the same, and its state still carried. */
+    int steps = r.steps;
     install_guest("counter_large", path);
     update_until_version(&ctx, 2, 3000);
     CHECK_EQ(ctx.version, 2);
     CHECK_EQ(hcr_plugin_update(&ctx), 2000000 + r.steps);
-    check_relro(&r, guest_path("counter_large"), 1);
+    CHECK(r.steps > steps && r.global_counter == r.steps);
+    check_copy_edits(&r, guest_path("counter_large"), 1);
     hcr_plugin_close(&ctx);
 
-    struct hcr_plugin kept = {0};
-    const char *kept_path = harness_path("kept.so");
-    open_v1_copying_to(&kept, &r, kept_path, harness_path("kept-copies"), 1);
-    check_relro(&r, guest_path("counter_v1"), 0);
-    install_guest("counter_large", kept_path);
-    update_until_version(&kept, 2, 3000);
-    CHECK_EQ(kept.version, 2);
-    check_relro(&r, guest_path("counter_large"), 0);
-    hcr_plugin_close(&kept);
+    struct hcr_plugin exact = {0};
+    const char *exact_path = harness_path("exact.so");
+    open_v1_copying_to(&exact, &r, exact_path, harness_path("exact-copies"), 1);
+    check_copy_edits(&r, guest_path("counter_v1"), 0);
+    install_guest("counter_large", exact_path);
+    update_until_version(&exact, 2, 3000);
+    CHECK_EQ(exact.version, 2);
+    check_copy_edits(&r, guest_path("counter_large"), 0);
+    hcr_plugin_close(&exact);
 }
 
 TEST(close_while_a_build_is_being_prepared)
