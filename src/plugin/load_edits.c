@@ -19,7 +19,8 @@
  *     read-only segment, in the same page, and PT_DYNAMIC points there,
  *     without PF_W. glibc 2.35 and later then read the entries in place
  *     and write none; the first touch of the data page is a relocation's
- *     write, which needs no flush.
+ *     write, which needs no flush. The .dynamic section header follows,
+ *     for debuggers.
  * Together they take a small plugin's dlopen from about 100 us to 25 here.
  * hcr_options.exact_copy turns both off.
  */
@@ -130,6 +131,25 @@ int hcr__dynamic_move_plan(const struct hcr__elf *elf, uint64_t page,
     return 0;
 }
 
+/* Points the .dynamic section header at the new place too. gdb compares
+   the loader's l_ld with that section's address to check it has the right
+   file, and otherwise places the library's symbols wrongly. */
+static int move_dynamic_section(struct hcr__version *v, const Elf64_Phdr *dyn,
+                                const struct hcr__dynamic_move *move, const char *src)
+{
+    const struct hcr__elf *elf = &v->elf;
+    for (size_t i = 0; i < elf->shnum; i++) {
+        Elf64_Shdr sh = elf->shdrs[i];
+        if (sh.sh_type != SHT_DYNAMIC || sh.sh_addr != dyn->p_vaddr)
+            continue;
+        sh.sh_addr = move->vaddr;
+        sh.sh_offset = move->offset;
+        return hcr__snapshot_patch(&v->snapshot, (off_t)(elf->ehdr->e_shoff + i * sizeof sh), &sh,
+                                   sizeof sh, src, &v->message);
+    }
+    return 0;
+}
+
 int hcr__load_edits_apply(struct hcr__version *v, const char *src)
 {
     const struct hcr__elf *elf = &v->elf;
@@ -157,6 +177,8 @@ int hcr__load_edits_apply(struct hcr__version *v, const char *src)
            write cannot reach (file_range_unused). */
         rc = hcr__snapshot_patch(&v->snapshot, (off_t)move.offset, elf->data + dyn->p_offset,
                                  dyn->p_filesz, src, &v->message);
+        if (rc == 0)
+            rc = move_dynamic_section(v, dyn, &move, src);
         host->p_filesz = host->p_memsz = move.offset + dyn->p_filesz - host->p_offset;
         dyn->p_offset = move.offset;
         dyn->p_vaddr = dyn->p_paddr = move.vaddr;

@@ -433,8 +433,9 @@ static struct link_map *map_of(const void *address)
 
 /* Checks the running version of the guest built as `build`. Edited (the
    default): the copy differs from the build only in its program header
-   table and in the padding that now holds a second dynamic section, which
-   the loader uses, read-only; the RELRO range is writable. Exact: the copy
+   table, the .dynamic section header, and the padding that now holds a
+   second dynamic section, which the loader uses, read-only; the RELRO
+   range is writable. Exact: the copy
    is the build, and the RELRO range read-only. */
 static void check_copy_edits(const struct guest_report *r, const char *build, int edited)
 {
@@ -460,11 +461,22 @@ static void check_copy_edits(const struct guest_report *r, const char *build, in
         CHECK(map->l_ld == (void *)(map->l_addr + moved->p_vaddr));
         protection_of((uintptr_t)map->l_ld, perms);
         CHECK_EQ(strcmp(perms, "r--p"), 0);
-        size_t table = ((const Elf64_Ehdr *)built)->e_phoff;
-        size_t table_end = table + ((const Elf64_Ehdr *)built)->e_phnum * sizeof(Elf64_Phdr);
+        /* The .dynamic section header moved with it, for debuggers. */
+        const Elf64_Ehdr *eh = (const Elf64_Ehdr *)copied;
+        const Elf64_Shdr *sections = (const Elf64_Shdr *)(copied + eh->e_shoff);
+        size_t dynamic_section = 0;
+        for (size_t i = 1; i < eh->e_shnum; i++)
+            if (sections[i].sh_type == SHT_DYNAMIC)
+                dynamic_section = i;
+        CHECK(dynamic_section != 0);
+        CHECK_EQ(sections[dynamic_section].sh_addr, moved->p_vaddr);
+        CHECK_EQ(sections[dynamic_section].sh_offset, moved->p_offset);
+        size_t table = eh->e_phoff, table_end = table + eh->e_phnum * sizeof(Elf64_Phdr);
+        size_t header = eh->e_shoff + dynamic_section * sizeof(Elf64_Shdr);
         for (size_t i = 0; i < build_size; i++)
             if (copied[i] != built[i])
                 CHECK((i >= table && i < table_end) ||
+                      (i >= header && i < header + sizeof(Elf64_Shdr)) ||
                       (i >= moved->p_offset && i < moved->p_offset + moved->p_filesz));
     }
     free(copied);
