@@ -74,8 +74,10 @@
  *   machine, twice per reload): its RELRO segment (the GOT, .data.rel.ro
  *   and the like) is not made read-only after relocation, and its dynamic
  *   section is also placed in read-only padding, where glibc 2.35 and
- *   later read it without writing it. The build output itself is never
- *   changed. Set hcr_options.exact_copy to load the copy as built.
+ *   later read it without writing it (so a guest walking its own _DYNAMIC
+ *   finds the entries unrelocated, as on loaders that never write them).
+ *   The build output itself is never changed. Set hcr_options.exact_copy
+ *   to load the copy as built.
  *
  * 4. State
  *

@@ -5,6 +5,7 @@
  * the placed copy, with the source line shown, `bt` must go from the copy
  * back to main, and `info symbol` must name the function.
  */
+#include "gdb_batch.h"
 #include "harness.h"
 
 #include <stdio.h>
@@ -12,21 +13,9 @@
 
 static const char *run_gdb(const char *commands)
 {
-    static char out[65536];
-    char cmd[4096];
-    const char *asan = getenv("ASAN_OPTIONS"); /* LeakSanitizer fails under ptrace */
-    snprintf(cmd, sizeof cmd, "%s%sdetect_leaks=0", asan ? asan : "", asan ? ":" : "");
-    setenv("ASAN_OPTIONS", cmd, 1);
-    snprintf(cmd, sizeof cmd, "gdb -batch -nx -ex 'set breakpoint pending on' %s --args '%s' 2>&1 "
-             "</dev/null", commands, HCR_JIT_GDB_PROG);
-    FILE *p = popen(cmd, "r");
-    CHECK(p != NULL);
-    size_t n = fread(out, 1, sizeof out - 1, p);
-    out[n] = '\0';
-    int status = pclose(p);
-    if (status != 0)
-        harness_fail(__FILE__, __LINE__, "gdb exited with %d:\n%s", status, out);
-    return out;
+    char line[4096];
+    snprintf(line, sizeof line, "-ex 'set breakpoint pending on' %s", commands);
+    return gdb_batch(line, "'" HCR_JIT_GDB_PROG "'");
 }
 
 TEST_TIMEOUT(break_by_name_in_placed_code_shows_source_and_backtrace, 120)

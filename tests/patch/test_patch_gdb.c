@@ -10,6 +10,7 @@
  * Each test runs gdb in batch mode on gdb_redirect_prog and checks both
  * gdb's output and the program's.
  */
+#include "gdb_batch.h"
 #include "harness.h"
 
 #include <stdio.h>
@@ -19,22 +20,9 @@
    everything gdb and the program printed (static buffer). */
 static const char *run_gdb(const char *mode, const char *commands)
 {
-    static char out[65536];
-    char cmd[4096];
-    /* LeakSanitizer cannot run under ptrace: off for the sanitizer build. */
-    const char *asan = getenv("ASAN_OPTIONS");
-    snprintf(cmd, sizeof cmd, "%s%sdetect_leaks=0", asan ? asan : "", asan ? ":" : "");
-    setenv("ASAN_OPTIONS", cmd, 1);
-    snprintf(cmd, sizeof cmd, "gdb -batch -nx %s --args '%s' %s 2>&1 </dev/null", commands,
-             HCR_GDB_REDIRECT_PROG, mode);
-    FILE *p = popen(cmd, "r");
-    CHECK(p != NULL);
-    size_t n = fread(out, 1, sizeof out - 1, p);
-    out[n] = '\0';
-    int status = pclose(p);
-    if (status != 0)
-        harness_fail(__FILE__, __LINE__, "gdb exited with %d:\n%s", status, out);
-    return out;
+    char args[4096];
+    snprintf(args, sizeof args, "'%s' %s", HCR_GDB_REDIRECT_PROG, mode);
+    return gdb_batch(commands, args);
 }
 
 TEST_TIMEOUT(breakpoint_set_before_the_redirect_survives_delete, 120)

@@ -6,6 +6,7 @@
  * edits for the loader (load_edits.c) must not confuse it: gdb checks the
  * loader's idea of the dynamic section against the file's.
  */
+#include "gdb_batch.h"
 #include "harness.h"
 
 #include <stdio.h>
@@ -13,24 +14,11 @@
 
 static const char *run_gdb(const char *commands)
 {
-    static char out[65536];
-    char cmd[8192];
-    const char *asan = getenv("ASAN_OPTIONS"); /* LeakSanitizer fails under ptrace */
-    snprintf(cmd, sizeof cmd, "%s%sdetect_leaks=0", asan ? asan : "", asan ? ":" : "");
-    setenv("ASAN_OPTIONS", cmd, 1);
-    snprintf(cmd, sizeof cmd,
-             "gdb -batch -nx -ex 'set breakpoint pending on' %s --args '%s' '%s' '%s' '%s' 2>&1 "
-             "</dev/null",
-             commands, HCR_GDB_HOST, harness_path("guest.so"), HCR_TEST_GUESTS "/counter_v1.so",
-             HCR_TEST_GUESTS "/counter_v2.so");
-    FILE *p = popen(cmd, "r");
-    CHECK(p != NULL);
-    size_t n = fread(out, 1, sizeof out - 1, p);
-    out[n] = '\0';
-    int status = pclose(p);
-    if (status != 0)
-        harness_fail(__FILE__, __LINE__, "gdb exited with %d:\n%s", status, out);
-    return out;
+    char line[4096], args[4096];
+    snprintf(line, sizeof line, "-ex 'set breakpoint pending on' %s", commands);
+    snprintf(args, sizeof args, "'%s' '%s' '%s' '%s'", HCR_GDB_HOST, harness_path("guest.so"),
+             HCR_TEST_GUESTS "/counter_v1.so", HCR_TEST_GUESTS "/counter_v2.so");
+    return gdb_batch(line, args);
 }
 
 TEST_TIMEOUT(gdb_breaks_in_each_version_and_reads_its_variables, 120)
