@@ -186,6 +186,13 @@ static void check_dynamic_move(const struct hcr__elf *elf)
                 sh->sh_offset >= move.offset + dyn->p_filesz ||
                 sh->sh_offset + sh->sh_size <= move.offset);
     }
+    for (size_t i = 0; i < elf->phnum; i++) {
+        const Elf64_Phdr *ph = &elf->phdrs[i];
+        if (ph->p_type != PT_LOAD || ph->p_offset > elf->size || ph->p_filesz > elf->size - ph->p_offset)
+            continue;
+        REQUIRE(ph->p_filesz == 0 || ph->p_offset >= move.offset + dyn->p_filesz ||
+                ph->p_offset + ph->p_filesz <= move.offset);
+    }
     touch(elf, elf->data + dyn->p_offset, dyn->p_filesz); /* what the move copies */
 }
 

@@ -36,7 +36,7 @@
    added that); an older one would write it and fault. */
 static int loader_reads_dynamic_in_place(void)
 {
-    static int answer = -1;
+    static _Atomic int answer = -1; /* plugins open on any thread */
     if (answer < 0) {
         unsigned major = 0, minor = 0;
         answer = sscanf(gnu_get_libc_version(), "%u.%u", &major, &minor) == 2 &&
@@ -50,11 +50,14 @@ static uint64_t align_up(uint64_t x, uint64_t a)
     return (x + a - 1) & ~(a - 1);
 }
 
-/* Whether [lo, lo+len) and [olo, olo+olen) intersect; no overflow, the
-   callers' ranges lie inside the file or were checked to fit. */
+/* Whether [lo, lo+len) and [olo, olo+olen) intersect, without computing
+   an end that could wrap (a segment's offset and size are not bounded by
+   the reader). */
 static int overlaps(uint64_t lo, uint64_t len, uint64_t olo, uint64_t olen)
 {
-    return len && olen && lo < olo + olen && olo < lo + len;
+    if (!len || !olen)
+        return 0;
+    return lo < olo ? olo - lo < len : lo - olo < olen;
 }
 
 /* Whether the file bytes [at, at+len) are used by nothing: no header or

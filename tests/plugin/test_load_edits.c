@@ -161,6 +161,20 @@ TEST(never_moves_over_the_program_header_table)
     CHECK_EQ(move.host, 1);
 }
 
+TEST(a_segment_whose_range_wraps_around_is_not_in_the_way)
+{
+    struct image im;
+    struct hcr__dynamic_move move;
+    typical(&im);
+    im.ehdr.e_phnum = 6;
+    im.phdrs[5] = segment(PT_LOAD, PF_R, UINT64_MAX - 0x10, 0x100000, 0x100, 0x100);
+    CHECK_EQ(plan(&im, &move), 1);
+    CHECK_EQ(move.host, 0);
+    /* One that claims every byte from 0x700 on: no padding is free. */
+    im.phdrs[5] = segment(PT_LOAD, PF_R, 0x700, 0x100000, UINT64_MAX - 0x10, 0x100);
+    CHECK_EQ(plan(&im, &move), 0);
+}
+
 TEST(needs_a_dynamic_segment)
 {
     struct image im;
