@@ -56,8 +56,17 @@ static struct {
     int deferred_busy;              /* items taken but not finished */
 } W = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, -1, -1, 0, 0, NULL, NULL, NULL, 0};
 
-/* Runs every deferred item, oldest first. */
-static void run_deferred(void)
+/* On the watch thread: whether a file event waits to be read. */
+static int event_waiting(void)
+{
+    struct pollfd fd = {W.inotify_fd, POLLIN, 0};
+    return W.inotify_fd >= 0 && poll(&fd, 1, 0) > 0;
+}
+
+/* Runs the deferred items, oldest first. With `yield`, stops when a file
+   event is waiting and queues the rest again behind the items added since:
+   a reload waits for nobody's clean-up. */
+static void run_deferred(int yield)
 {
     pthread_mutex_lock(&W.lock);
     struct deferred *list = W.deferred, *reversed = NULL;
@@ -72,13 +81,30 @@ static void run_deferred(void)
         reversed = list;
         list = next;
     }
-    while (reversed) {
+    /* At least one item per call, so a stream of events cannot starve them. */
+    for (int ran = 0; reversed && !(yield && ran && event_waiting()); ran = 1) {
         struct deferred *next = reversed->next;
         reversed->fn(reversed->arg);
         free(reversed);
         reversed = next;
     }
     pthread_mutex_lock(&W.lock);
+    if (reversed) {
+        /* W.deferred is newest first: the rest, still oldest first, go to
+           its end in reverse. */
+        struct deferred **tail = &W.deferred;
+        while (*tail)
+            tail = &(*tail)->next;
+        while (reversed) {
+            struct deferred *next = reversed->next;
+            reversed->next = *tail;
+            *tail = reversed;
+            reversed = next;
+        }
+        uint64_t one = 1;
+        ssize_t n = write(W.wake_fd, &one, sizeof one); /* come back to them */
+        (void)n;
+    }
     W.deferred_busy--;
     pthread_cond_broadcast(&W.callback_done);
     pthread_mutex_unlock(&W.lock);
@@ -90,7 +116,7 @@ void hcr__watch_flush(void)
     while (W.running && (W.deferred || W.deferred_busy))
         pthread_cond_wait(&W.callback_done, &W.lock);
     pthread_mutex_unlock(&W.lock);
-    run_deferred(); /* left over from a thread that stopped */
+    run_deferred(0); /* left over from a thread that stopped */
 }
 
 void hcr__watch_defer(void (*fn)(void *), void *arg)
@@ -185,28 +211,25 @@ static void *watch_thread(void *unused)
                 continue;
             break;
         }
-        if (fds[1].revents) {
-            uint64_t count;
-            ssize_t n = read(W.wake_fd, &count, sizeof count);
-            (void)n;
-            pthread_mutex_lock(&W.lock);
-            int stop = !W.running;
-            pthread_mutex_unlock(&W.lock);
-            run_deferred();
-            if (stop)
-                break;
-            continue;
-        }
-        ssize_t n = read(W.inotify_fd, buf, sizeof buf);
-        if (n <= 0)
-            continue;
-        for (char *p = buf; p < buf + n;) {
+        /* Events first: clean-up can wait for a reload, not the reverse. */
+        ssize_t n = fds[0].revents ? read(W.inotify_fd, buf, sizeof buf) : 0;
+        for (char *p = buf; n > 0 && p < buf + n;) {
             struct inotify_event *ev = (struct inotify_event *)p;
             p += sizeof *ev + ev->len;
             if (ev->mask & IN_Q_OVERFLOW)
                 dispatch(-1, NULL, HCR__WATCH_RESCAN);
             else if (ev->len > 0 && events_of(ev->mask))
                 dispatch(ev->wd, ev->name, events_of(ev->mask));
+        }
+        if (fds[1].revents) {
+            uint64_t count;
+            n = read(W.wake_fd, &count, sizeof count);
+            pthread_mutex_lock(&W.lock);
+            int stop = !W.running;
+            pthread_mutex_unlock(&W.lock);
+            run_deferred(!stop);
+            if (stop)
+                break;
         }
     }
     return NULL;

@@ -40,7 +40,10 @@ void hcr__watch_remove(struct hcr__watch *w);
 
 /* Runs fn(arg) soon on the watch thread, so that slow clean-up (unmapping
    a library) stays off the caller's thread. Runs it at once when there is
-   no watch thread. Returns nothing: it cannot fail, only run inline. */
+   no watch thread. Returns nothing: it cannot fail, only run inline. File
+   events are served before deferred items and between any two of them, so
+   long work split into items, each deferring the next, never holds up a
+   reload by more than one item. */
 void hcr__watch_defer(void (*fn)(void *), void *arg);
 
 /* Waits until every deferred item has run. Not from the watch thread. */

@@ -424,27 +424,62 @@ static int prepare_build(struct hcr__plugin *p, int quiet)
     return !v->error;
 }
 
+/* One step of putting the spare's mapping in place, then the next step
+   queued behind whatever else the watch thread has to do: a build's event
+   is served between two steps. */
+static void populate_spare(void *plugin)
+{
+    struct hcr__plugin *p = plugin;
+    if (atomic_load(&p->closing))
+        return; /* the spare is about to go */
+    pthread_mutex_lock(&p->prepare_lock);
+    int more = hcr__spare_populate(&p->spare);
+    pthread_mutex_unlock(&p->prepare_lock);
+    if (more)
+        hcr__watch_defer(populate_spare, p);
+}
+
 /* Called with a version just published: the next build's copy gets its
    file ready, sized like this build, while the host swaps this one.
-   prepare_lock held. */
-static void prepare_next_copy(struct hcr__plugin *p)
+   prepare_lock held. Returns whether the spare's mapping has pages to put
+   in place: the caller queues populate_spare once it released the lock,
+   as a watch thread that is stopping runs it at once, and it takes the
+   lock. */
+static int prepare_next_copy(struct hcr__plugin *p)
 {
     char *path = hcr__version_copy_path(p, p->next_number);
     if (path)
         hcr__spare_prepare(&p->spare, path, (off_t)p->last_prepared.size);
     free(path);
+    return p->spare.map && p->spare.populated < p->spare.map_size;
+}
+
+/* The first version's spare, made on the watch thread after the open. */
+static void prepare_first_spare(void *plugin)
+{
+    struct hcr__plugin *p = plugin;
+    if (atomic_load(&p->closing))
+        return;
+    pthread_mutex_lock(&p->prepare_lock);
+    int populate = prepare_next_copy(p);
+    pthread_mutex_unlock(&p->prepare_lock);
+    if (populate)
+        hcr__watch_defer(populate_spare, p);
 }
 
 static void on_file_event(void *user, unsigned events)
 {
     struct hcr__plugin *p = user;
+    int populate = 0;
     pthread_mutex_lock(&p->prepare_lock);
     if (events & HCR__WATCH_MODIFIED)
         p->modified = 1;
     if ((events & (HCR__WATCH_COMPLETE | HCR__WATCH_MAYBE | HCR__WATCH_RESCAN)) &&
         prepare_build(p, !(events & (HCR__WATCH_COMPLETE | HCR__WATCH_RESCAN))))
-        prepare_next_copy(p);
+        populate = prepare_next_copy(p);
     pthread_mutex_unlock(&p->prepare_lock);
+    if (populate)
+        hcr__watch_defer(populate_spare, p);
 }
 
 static void free_plugin(struct hcr__plugin *p)
@@ -505,9 +540,10 @@ int hcr_plugin_open_with(struct hcr_plugin *ctx, const char *path,
     ctx->p = p;
     ctx->next_version = 1;
 
-    /* The first version, prepared now; the first update starts it. */
+    /* The first version, prepared now; the first update starts it. The
+       next build's spare is made by the watch thread, not by the open. */
     pthread_mutex_lock(&p->prepare_lock);
-    prepare_build(p, 0);
+    int published = prepare_build(p, 0);
     struct hcr__version *first = atomic_load(&p->pending);
     rc = first && first->error ? first->error : 0;
     if (rc < 0) {
@@ -515,6 +551,8 @@ int hcr_plugin_open_with(struct hcr_plugin *ctx, const char *path,
         ctx->failure = HCR_BAD_IMAGE;
     }
     pthread_mutex_unlock(&p->prepare_lock);
+    if (published && !options->no_reload)
+        hcr__watch_defer(prepare_first_spare, p);
     return rc;
 }
 
@@ -528,6 +566,7 @@ void hcr_plugin_close(struct hcr_plugin *ctx)
     struct hcr__plugin *p = ctx ? ctx->p : NULL;
     if (!p)
         return;
+    atomic_store(&p->closing, 1); /* no spare work starts after this */
     hcr__watch_remove(p->watch); /* no preparation runs after this */
     hcr__version_destroy(atomic_exchange(&p->pending, NULL));
     if (p->current) {

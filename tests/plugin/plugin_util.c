@@ -89,3 +89,23 @@ void start_guest(struct hcr_plugin *ctx, struct guest_report *r, struct log_capt
             harness_fail(__FILE__, __LINE__, "step %d of %s returned %d", i, variant, rc);
     }
 }
+
+/* Whether `path` is mapped shared and writable in this process: the
+   spare's mapping, which a large copy is read into and validated from. */
+int mapped_shared(const char *path)
+{
+    FILE *maps = fopen("/proc/self/maps", "r");
+    CHECK(maps != NULL);
+    char line[4096];
+    int found = 0;
+    while (!found && fgets(line, sizeof line, maps)) {
+        char perms[5];
+        int name_at = 0;
+        if (sscanf(line, "%*x-%*x %4s %*x %*x:%*x %*u %n", perms, &name_at) == 1 && name_at > 0) {
+            line[strcspn(line, "\n")] = 0;
+            found = strcmp(perms, "rw-s") == 0 && strcmp(line + name_at, path) == 0;
+        }
+    }
+    fclose(maps);
+    return found;
+}

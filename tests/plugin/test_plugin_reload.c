@@ -512,6 +512,55 @@ TEST(copy_is_edited_for_the_loader_unless_exact)
     hcr_plugin_close(&exact);
 }
 
+/* Updates until `variant` (built as `version`) runs, then checks its copy
+   is the build byte for byte and whether it came through the spare's
+   mapping. The build comes once hcr's housekeeping is done, the spare's
+   mapping put in place with it. */
+static void reload_large(struct hcr_plugin *ctx, struct guest_report *r, const char *path,
+                         const char *variant, int version, int through_mapping)
+{
+    int steps = r->steps;
+    hcr__watch_flush();
+    install_guest(variant, path);
+    update_until_version(ctx, version, 3000);
+    CHECK_EQ(r->version, version);
+    CHECK_EQ(hcr_plugin_update(ctx), version * 1000000 + r->steps);
+    CHECK(r->steps > steps && r->global_counter == r->steps); /* state carried */
+    const char *copy = map_of(r->greeting)->l_name;
+    size_t copy_size, build_size;
+    unsigned char *copied = read_whole_file(copy, &copy_size);
+    unsigned char *built = read_whole_file(guest_path(variant), &build_size);
+    CHECK_EQ(copy_size, build_size);
+    CHECK(memcmp(copied, built, build_size) == 0);
+    CHECK_EQ(mapped_shared(copy), through_mapping);
+    free(copied);
+    free(built);
+}
+
+TEST(large_builds_are_read_into_the_spare_mapping)
+{
+    struct guest_report r = {0};
+    struct hcr_plugin ctx = {0};
+    const char *path = harness_path("guest.so");
+    const char *copies = harness_path("copies");
+    CHECK_EQ(mkdir(copies, 0755), 0);
+    install_guest("counter_large", path);
+    ctx.userdata = &r;
+    struct hcr_options options = {0};
+    options.copy_dir = copies;
+    options.exact_copy = 1; /* so each copy must equal its build */
+    CHECK_EQ(hcr_plugin_open_with(&ctx, path, &options), 0);
+    CHECK_EQ(hcr_plugin_update(&ctx), 2000001);
+    CHECK_EQ(mapped_shared(map_of(r.greeting)->l_name), 0); /* the first: no spare yet */
+    /* The spare is 400 KB after a 400 KB build: the same size fits. */
+    reload_large(&ctx, &r, path, "counter_large_v3", 3, 1);
+    /* 600 KB does not fit a 400 KB spare: copied the usual way. */
+    reload_large(&ctx, &r, path, "counter_larger", 4, 0);
+    /* 300 KB fits the 600 KB spare, which is cut to size. */
+    reload_large(&ctx, &r, path, "counter_large_smaller", 5, 1);
+    hcr_plugin_close(&ctx);
+}
+
 TEST(close_while_a_build_is_being_prepared)
 {
     const char *path = harness_path("guest.so");

@@ -53,8 +53,8 @@ static int HCR_STATE pinned_resizable;
 
 const char *greeting = "hello";
 
-#if LARGE /* 400 KB of read-only data: a build large enough for a spare copy */
-__attribute__((used)) const unsigned char large_table[400 * 1024] = {1, 2, 3};
+#if LARGE /* LARGE KB of read-only data: a build copied through a mapping */
+__attribute__((used)) const unsigned char large_table[LARGE * 1024] = {VERSION, 2, 3};
 #endif
 
 #if LAYOUT == 1
