@@ -64,6 +64,10 @@ struct hcr__spare {
     size_t map_size, populated;
 };
 #define HCR__SPARE_MAX ((off_t)64 * 1024 * 1024)
+/* What the spares of all plugins in a process may allocate together: many
+   instances of a large plugin would otherwise hold as much memory in
+   spares as in the copies that run. Spares past it are only created. */
+#define HCR__SPARE_BUDGET ((off_t)256 * 1024 * 1024)
 
 /* Builds below this size are copied through memory (hcr__snapshot_copy). */
 #define HCR__COPY_THROUGH_MAX (256 * 1024)

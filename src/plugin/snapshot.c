@@ -147,8 +147,28 @@ static int copy_contents(int in, int out, int same_fs, off_t from, off_t size)
     return in_at == size ? 0 : HCR_ETRUNC;
 }
 
+/* Bytes allocated by the spares of every plugin in the process. */
+static _Atomic long long spare_bytes;
+
+/* `n` bytes from HCR__SPARE_BUDGET, or 0 when they would exceed it. */
+static off_t reserve_spare_bytes(off_t n)
+{
+    if (n > 0 && atomic_fetch_add(&spare_bytes, n) + n > HCR__SPARE_BUDGET) {
+        atomic_fetch_sub(&spare_bytes, n);
+        return 0;
+    }
+    return n;
+}
+
+static void release_spare_bytes(off_t n)
+{
+    if (n > 0)
+        atomic_fetch_sub(&spare_bytes, n);
+}
+
 void hcr__spare_drop(struct hcr__spare *spare)
 {
+    release_spare_bytes(spare->size);
     if (spare->path)
         unlink(spare->path);
     if (spare->map)
@@ -191,10 +211,14 @@ void hcr__spare_prepare(struct hcr__spare *spare, const char *path, off_t size)
         free(copy);
         return;
     }
-    /* Where the file system cannot allocate ahead, the spare is only
-       created: the copy allocates as it writes, as it would anyway. */
-    if (allocate && fallocate(fd, 0, 0, allocate) != 0)
+    /* Where the file system cannot allocate ahead, or the budget is spent,
+       the spare is only created: the copy allocates as it writes, as it
+       would anyway. */
+    allocate = reserve_spare_bytes(allocate);
+    if (allocate && fallocate(fd, 0, 0, allocate) != 0) {
+        release_spare_bytes(allocate);
         allocate = 0;
+    }
     struct stat st;
     int stat_ok = fstat(fd, &st) == 0;
     void *map = NULL;
@@ -205,6 +229,7 @@ void hcr__spare_prepare(struct hcr__spare *spare, const char *path, off_t size)
     }
     close(fd);
     if (!stat_ok) {
+        release_spare_bytes(allocate);
         unlink(path);
         free(copy);
         return;
@@ -224,6 +249,7 @@ static int open_copy(struct hcr__spare *spare, const char *dst, off_t *size, dev
         struct hcr__spare taken = *spare;
         *spare = (struct hcr__spare){0};
         if (strcmp(taken.path, dst) == 0 || rename(taken.path, dst) == 0) {
+            release_spare_bytes(taken.size); /* its pages are the copy's now */
             int fd = open(dst, O_RDWR | O_CLOEXEC);
             if (fd >= 0 && taken.map) {
                 *map = (struct hcr__spare){.map = taken.map, .map_size = taken.map_size,

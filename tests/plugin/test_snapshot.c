@@ -4,7 +4,7 @@
  * one mapped with every page in place, one whose mapping is in place only
  * in part (the build came early), one smaller and one larger than the
  * build. Whatever the way, the copy must be the build byte for byte, and
- * snap.bytes must hold the same bytes.
+ * snap.bytes must hold the same bytes. Also the budget all spares share.
  */
 #include "harness.h"
 #include "plugin/plugin_internal.h"
@@ -12,6 +12,7 @@
 #include "watch.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -138,4 +139,30 @@ TEST(an_empty_or_missing_build_is_refused_and_the_spare_kept)
     CHECK_STR_HAS(msg.text, "missing");
     CHECK(spare.path != NULL && spare.map != NULL); /* for the next build */
     hcr__spare_drop(&spare);
+}
+
+TEST(spares_share_one_budget)
+{
+    struct hcr__spare spares[5] = {{0}};
+    char name[5][512];
+    for (int i = 0; i < 5; i++) {
+        char leaf[16];
+        snprintf(leaf, sizeof leaf, "spare%d", i);
+        snprintf(name[i], sizeof name[i], "%s", harness_path(leaf));
+        hcr__spare_prepare(&spares[i], name[i], HCR__SPARE_MAX);
+        CHECK(spares[i].path != NULL);
+    }
+    /* Four of the largest spares use the whole budget: the fifth is only
+       created, neither allocated nor mapped. */
+    CHECK_EQ(4 * HCR__SPARE_MAX, HCR__SPARE_BUDGET);
+    for (int i = 0; i < 4; i++)
+        CHECK_EQ(spares[i].size, HCR__SPARE_MAX);
+    CHECK_EQ(spares[4].size, 0);
+    CHECK(spares[4].map == NULL);
+    /* A spare dropped, or taken by a copy, gives its share back. */
+    hcr__spare_drop(&spares[0]);
+    hcr__spare_prepare(&spares[4], name[4], HCR__SPARE_MAX);
+    CHECK_EQ(spares[4].size, HCR__SPARE_MAX);
+    for (int i = 0; i < 5; i++)
+        hcr__spare_drop(&spares[i]);
 }
