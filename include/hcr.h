@@ -63,7 +63,9 @@
  *   Each version runs from a private snapshot copy of the build output in
  *   a directory only this user can read (mode 0700), removed at close, so a
  *   build tool rewriting the output in place never touches running code.
- *   The directory also holds the next copy's file, made ahead. hcr keeps
+ *   The directory also holds the next copy's file, made ahead with its
+ *   pages allocated (at most 64 MB per plugin and 256 MB in a process) and,
+ *   for a build of 256 KB or more, mapped, so a copy is one read. hcr keeps
  *   the newest build output open (one descriptor per plugin, at most 64 in
  *   a process) until the next build is in, so that replacing it does not
  *   free it inside the build tool's rename() while a reload waits.
