@@ -286,20 +286,20 @@ TEST(replaced_build_is_freed_by_hcr_after_the_reload_not_by_the_rename)
     CHECK_EQ(open_files, 0);
 }
 
-/* Opens counter_v1 at path with its copies under a new directory `copies`
-   (hcr_options.copy_dir) and hcr_options.exact_copy as given, and takes its
-   first step. */
-static void open_v1_copying_to(struct hcr_plugin *ctx, struct guest_report *r, const char *path,
-                               const char *copies, int exact_copy)
+/* Opens `variant` (built as `version`) at path with its copies under a new
+   directory `copies` (hcr_options.copy_dir) and hcr_options.exact_copy as
+   given, and takes its first step. */
+static void open_copying_to(struct hcr_plugin *ctx, struct guest_report *r, const char *variant,
+                            int version, const char *path, const char *copies, int exact_copy)
 {
     CHECK_EQ(mkdir(copies, 0755), 0);
-    install_guest("counter_v1", path);
+    install_guest(variant, path);
     ctx->userdata = r;
     struct hcr_options options = {0};
     options.copy_dir = copies;
     options.exact_copy = exact_copy;
     CHECK_EQ(hcr_plugin_open_with(ctx, path, &options), 0);
-    CHECK_EQ(hcr_plugin_update(ctx), 1000001);
+    CHECK_EQ(hcr_plugin_update(ctx), version * 1000000 + 1);
 }
 
 /* The name of the file in `dir` that starts with `prefix`, or NULL. */
@@ -341,7 +341,7 @@ TEST(copy_into_a_spare_file_is_exact)
     struct hcr_plugin ctx = {0};
     const char *path = harness_path("guest.so");
     const char *copies = harness_path("copies");
-    open_v1_copying_to(&ctx, &r, path, copies, 1); /* the copy is then exact */
+    open_copying_to(&ctx, &r, "counter_v1", 1, path, copies, 1); /* the copy is then exact */
     char *private_dir = find_entry(copies, "hcr-");
     CHECK(private_dir != NULL);
     char dir[1024];
@@ -488,7 +488,7 @@ TEST(copy_is_edited_for_the_loader_unless_exact)
     struct guest_report r = {0};
     struct hcr_plugin ctx = {0};
     const char *path = harness_path("guest.so");
-    open_v1_copying_to(&ctx, &r, path, harness_path("copies"), 0);
+    open_copying_to(&ctx, &r, "counter_v1", 1, path, harness_path("copies"), 0);
     check_copy_edits(&r, guest_path("counter_v1"), 1);
     /* A large build, whose copy is mapped rather than copied through
        memory: the same, and its state still carried. */
@@ -503,7 +503,7 @@ TEST(copy_is_edited_for_the_loader_unless_exact)
 
     struct hcr_plugin exact = {0};
     const char *exact_path = harness_path("exact.so");
-    open_v1_copying_to(&exact, &r, exact_path, harness_path("exact-copies"), 1);
+    open_copying_to(&exact, &r, "counter_v1", 1, exact_path, harness_path("exact-copies"), 1);
     check_copy_edits(&r, guest_path("counter_v1"), 0);
     install_guest("counter_large", exact_path);
     update_until_version(&exact, 2, 3000);
@@ -542,15 +542,8 @@ TEST(large_builds_are_read_into_the_spare_mapping)
     struct guest_report r = {0};
     struct hcr_plugin ctx = {0};
     const char *path = harness_path("guest.so");
-    const char *copies = harness_path("copies");
-    CHECK_EQ(mkdir(copies, 0755), 0);
-    install_guest("counter_large", path);
-    ctx.userdata = &r;
-    struct hcr_options options = {0};
-    options.copy_dir = copies;
-    options.exact_copy = 1; /* so each copy must equal its build */
-    CHECK_EQ(hcr_plugin_open_with(&ctx, path, &options), 0);
-    CHECK_EQ(hcr_plugin_update(&ctx), 2000001);
+    /* An exact copy, so each copy must equal its build. */
+    open_copying_to(&ctx, &r, "counter_large", 2, path, harness_path("copies"), 1);
     CHECK_EQ(mapped_shared(map_of(r.greeting)->l_name), 0); /* the first: no spare yet */
     /* The spare is 400 KB after a 400 KB build: the same size fits. */
     reload_large(&ctx, &r, path, "counter_large_v3", 3, 1);
@@ -581,7 +574,7 @@ TEST(copy_dir_option_is_used)
     struct hcr_plugin ctx = {0};
     const char *path = harness_path("guest.so");
     const char *copies = harness_path("copies");
-    open_v1_copying_to(&ctx, &r, path, copies, 0);
+    open_copying_to(&ctx, &r, "counter_v1", 1, path, copies, 0);
     CHECK_EQ(count_entries(copies), 1);
     hcr_plugin_close(&ctx);
     CHECK_EQ(count_entries(copies), 0);
