@@ -439,29 +439,22 @@ static void populate_spare(void *plugin)
         hcr__watch_defer(populate_spare, p);
 }
 
-/* Called with a version just published: the next build's copy gets its
-   file ready, sized like this build, while the host swaps this one.
-   prepare_lock held. Returns whether the spare's mapping has pages to put
-   in place: the caller queues populate_spare once it released the lock,
-   as a watch thread that is stopping runs it at once, and it takes the
-   lock. */
-static int prepare_next_copy(struct hcr__plugin *p)
-{
-    char *path = hcr__version_copy_path(p, p->next_number);
-    if (path)
-        hcr__spare_prepare(&p->spare, path, (off_t)p->last_prepared.size);
-    free(path);
-    return p->spare.map && p->spare.populated < p->spare.map_size;
-}
-
-/* The first version's spare, made on the watch thread after the open. */
-static void prepare_first_spare(void *plugin)
+/* After a version was published: the next build's copy gets its file
+   ready, sized like this build, while the host swaps this one, and its
+   mapping's pages are queued to be put in place. Takes prepare_lock, and
+   queues nothing while holding it: a watch thread that is stopping runs a
+   queued item at once, and populate_spare takes the lock too. */
+static void prepare_spare(void *plugin)
 {
     struct hcr__plugin *p = plugin;
     if (atomic_load(&p->closing))
         return;
     pthread_mutex_lock(&p->prepare_lock);
-    int populate = prepare_next_copy(p);
+    char *path = hcr__version_copy_path(p, p->next_number);
+    if (path)
+        hcr__spare_prepare(&p->spare, path, (off_t)p->last_prepared.size);
+    free(path);
+    int populate = p->spare.map && p->spare.populated < p->spare.map_size;
     pthread_mutex_unlock(&p->prepare_lock);
     if (populate)
         hcr__watch_defer(populate_spare, p);
@@ -470,16 +463,14 @@ static void prepare_first_spare(void *plugin)
 static void on_file_event(void *user, unsigned events)
 {
     struct hcr__plugin *p = user;
-    int populate = 0;
     pthread_mutex_lock(&p->prepare_lock);
     if (events & HCR__WATCH_MODIFIED)
         p->modified = 1;
-    if ((events & (HCR__WATCH_COMPLETE | HCR__WATCH_MAYBE | HCR__WATCH_RESCAN)) &&
-        prepare_build(p, !(events & (HCR__WATCH_COMPLETE | HCR__WATCH_RESCAN))))
-        populate = prepare_next_copy(p);
+    int published = (events & (HCR__WATCH_COMPLETE | HCR__WATCH_MAYBE | HCR__WATCH_RESCAN)) &&
+                    prepare_build(p, !(events & (HCR__WATCH_COMPLETE | HCR__WATCH_RESCAN)));
     pthread_mutex_unlock(&p->prepare_lock);
-    if (populate)
-        hcr__watch_defer(populate_spare, p);
+    if (published)
+        prepare_spare(p);
 }
 
 static void free_plugin(struct hcr__plugin *p)
@@ -552,7 +543,7 @@ int hcr_plugin_open_with(struct hcr_plugin *ctx, const char *path,
     }
     pthread_mutex_unlock(&p->prepare_lock);
     if (published && !options->no_reload)
-        hcr__watch_defer(prepare_first_spare, p);
+        hcr__watch_defer(prepare_spare, p);
     return rc;
 }
 

@@ -311,7 +311,6 @@ struct hcr__plugin {
     struct hcr__spare spare;       /* for the next copy */
 
     struct hcr__message message; /* what hcr_plugin_error returns */
-    unsigned is_open;
     _Atomic int closing;           /* hcr_plugin_close has begun */
 };
 

@@ -32,6 +32,17 @@ static void write_build(const char *path, size_t size, unsigned seed)
     free(bytes);
 }
 
+/* Makes a spare of `size` bytes at `path`, mapped with every page in
+   place. */
+static void prepare_mapped_spare(struct hcr__spare *spare, const char *path, off_t size)
+{
+    hcr__spare_prepare(spare, path, size);
+    CHECK(spare->map != NULL);
+    while (hcr__spare_populate(spare))
+        ;
+    CHECK_EQ(spare->populated, spare->map_size);
+}
+
 /* Copies build to copy through `spare` and checks the result. */
 static void copy_and_check(const char *build, const char *copy, struct hcr__spare *spare,
                            int expect_spare_mapping)
@@ -67,11 +78,7 @@ TEST(copies_into_a_fully_mapped_spare)
 {
     struct hcr__spare spare = {0};
     const char *copy = harness_path("copy");
-    hcr__spare_prepare(&spare, copy, 700 * 1024);
-    CHECK(spare.map != NULL);
-    while (hcr__spare_populate(&spare))
-        ;
-    CHECK_EQ(spare.populated, spare.map_size);
+    prepare_mapped_spare(&spare, copy, 700 * 1024);
     write_build(harness_path("build"), 700 * 1024, 2);
     copy_and_check(harness_path("build"), copy, &spare, 1);
 }
@@ -92,9 +99,7 @@ TEST(copies_into_a_spare_larger_than_the_build)
 {
     struct hcr__spare spare = {0};
     const char *copy = harness_path("copy");
-    hcr__spare_prepare(&spare, copy, 900 * 1024);
-    while (hcr__spare_populate(&spare))
-        ;
+    prepare_mapped_spare(&spare, copy, 900 * 1024);
     write_build(harness_path("build"), 300 * 1024 + 5, 4); /* cut to size */
     copy_and_check(harness_path("build"), copy, &spare, 1);
 }
@@ -103,9 +108,7 @@ TEST(copies_past_a_spare_smaller_than_the_build)
 {
     struct hcr__spare spare = {0};
     const char *copy = harness_path("copy");
-    hcr__spare_prepare(&spare, copy, 300 * 1024);
-    while (hcr__spare_populate(&spare))
-        ;
+    prepare_mapped_spare(&spare, copy, 300 * 1024);
     write_build(harness_path("build"), 800 * 1024, 5);
     copy_and_check(harness_path("build"), copy, &spare, 0);
     hcr__watch_flush(); /* the spare's mapping, unmapped */
@@ -114,9 +117,7 @@ TEST(copies_past_a_spare_smaller_than_the_build)
 TEST(a_spare_under_another_name_is_renamed)
 {
     struct hcr__spare spare = {0};
-    hcr__spare_prepare(&spare, harness_path("v7-spare"), 500 * 1024);
-    while (hcr__spare_populate(&spare))
-        ;
+    prepare_mapped_spare(&spare, harness_path("v7-spare"), 500 * 1024);
     write_build(harness_path("build"), 500 * 1024, 6);
     copy_and_check(harness_path("build"), harness_path("copy"), &spare, 1);
     CHECK(access(harness_path("v7-spare"), F_OK) != 0);
@@ -126,9 +127,7 @@ TEST(an_empty_or_missing_build_is_refused_and_the_spare_kept)
 {
     struct hcr__spare spare = {0};
     const char *copy = harness_path("copy");
-    hcr__spare_prepare(&spare, copy, 700 * 1024);
-    while (hcr__spare_populate(&spare))
-        ;
+    prepare_mapped_spare(&spare, copy, 700 * 1024);
     /* An empty build is refused before any copy; a missing one too. */
     write_build(harness_path("build"), 0, 7);
     struct hcr__snapshot snap;
