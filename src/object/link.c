@@ -167,25 +167,41 @@ static int classify_sections(struct linker *lk)
 
 /* ---- home: the image and source file the unit belongs to --------------- */
 
-/* The image defining the first global of the object (functions only, or
-   variables only) that the process knows; 1 and *image if there is one. */
+/* The image that defines the most of the object's globals (functions
+   only, or variables only), counted over the first few that some image
+   defines: a hidden name can exist in several images, each its own, so one
+   match alone does not decide. 1 and *image if any image defines one, 0 if
+   none, HCR_ENOMEM. */
 static int image_of_globals(const struct linker *lk, int functions, size_t *image)
 {
+    enum { SAMPLE = 16 };
     const struct hcr__elf *elf = lk->elf;
-    size_t nimages = hcr__process_image_count(lk->proc);
-    for (size_t k = 1; k < elf->nsyms; k++) {
+    size_t nimages = hcr__process_image_count(lk->proc), sampled = 0;
+    size_t *count = calloc(nimages ? nimages : 1, sizeof *count);
+    if (!count)
+        return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory", lk->path);
+    for (size_t k = 1; k < elf->nsyms && sampled < SAMPLE; k++) {
         const Elf64_Sym *s = &elf->syms[k];
         size_t sh = hcr__elf_sym_shndx(elf, k);
         if (ELF64_ST_BIND(s->st_info) == STB_LOCAL || sh == SHN_UNDEF || sh >= elf->shnum ||
             (ELF64_ST_TYPE(s->st_info) == STT_FUNC) != functions)
             continue;
+        int any = 0;
         for (size_t i = 0; i < nimages; i++)
             if (hcr__process_find_global(lk->proc, i, hcr__elf_sym_name(elf, s))) {
-                *image = i;
-                return 1;
+                count[i]++;
+                any = 1;
             }
+        sampled += any;
     }
-    return 0;
+    size_t best = 0;
+    for (size_t i = 1; i < nimages; i++)
+        if (count[i] > count[best])
+            best = i;
+    *image = best;
+    int found = nimages && count[best] > 0;
+    free(count);
+    return found;
 }
 
 /* Decides the image and source file the object's unit belongs to: the
@@ -199,7 +215,11 @@ static int find_home(struct linker *lk)
     if (!lk->proc)
         return 0;
     size_t nimages = hcr__process_image_count(lk->proc);
-    int found = image_of_globals(lk, 1, &lk->home) || image_of_globals(lk, 0, &lk->home);
+    int found = image_of_globals(lk, 1, &lk->home);
+    if (found == 0)
+        found = image_of_globals(lk, 0, &lk->home);
+    if (found < 0)
+        return found;
     const char *file = NULL;
     for (size_t k = 1; k < elf->nsyms; k++)
         if (ELF64_ST_TYPE(elf->syms[k].st_info) == STT_FILE) {

@@ -192,6 +192,18 @@ static int map_file(const char *path, void **map, size_t *size)
     return rc;
 }
 
+/* Whether a local symbol of a linked image was a global at link time, made
+   local by the static linker (hidden or internal visibility, a version
+   script's `local:`). GNU ld lists such symbols after an STT_FILE symbol
+   with an empty name and resets their visibility to default; gold and lld
+   keep the visibility and list them among some file's locals (gold: the
+   last file's). Their names were global in one link, so each is unique in
+   its image: they are indexed as the image's globals, by name alone. */
+static int is_linker_local(const Elf64_Sym *s, int after_linker_file)
+{
+    return after_linker_file || ELF64_ST_VISIBILITY(s->st_other) != STV_DEFAULT;
+}
+
 /* Adds the symbols of image i from its file. An image whose file cannot be
    read or validated is skipped with a log line: its globals stay reachable
    through the dynamic linker. */
@@ -218,12 +230,16 @@ static int index_image(struct hcr__process *p, uint32_t i)
         dynamic = 1;
     }
     uint32_t group = HCR__NO_FILE;
+    int after_linker_file = 0; /* after bfd's empty-named STT_FILE */
     for (size_t k = 1; k < n; k++) {
         const Elf64_Sym *s = &syms[k];
         unsigned type = ELF64_ST_TYPE(s->st_info), bind = ELF64_ST_BIND(s->st_info);
         const char *name = dynamic ? hcr__elf_dynsym_name(&f->elf, s) : hcr__elf_sym_name(&f->elf, s);
         if (type == STT_FILE) {
-            if (bind == STB_LOCAL && add_group(p, i, name, &group) < 0)
+            if (bind != STB_LOCAL)
+                continue;
+            after_linker_file = !name[0];
+            if (!after_linker_file && add_group(p, i, name, &group) < 0)
                 return HCR_ENOMEM;
             continue;
         }
@@ -232,8 +248,10 @@ static int index_image(struct hcr__process *p, uint32_t i)
         if (type != STT_FUNC && type != STT_OBJECT && type != STT_TLS && type != STT_NOTYPE &&
             type != STT_GNU_IFUNC && type != STT_COMMON)
             continue;
-        if (bind == STB_LOCAL && group == HCR__NO_FILE)
+        int was_global = bind == STB_LOCAL && is_linker_local(s, after_linker_file);
+        if (bind == STB_LOCAL && !was_global && group == HCR__NO_FILE)
             continue; /* a local of unknown origin cannot be matched */
+        int file_local = bind == STB_LOCAL && !was_global;
         struct hcr__proc_sym ps = {
             .name = name,
             .name_len = base_len(name),
@@ -242,11 +260,11 @@ static int index_image(struct hcr__process *p, uint32_t i)
             .type = (unsigned char)type,
             .bind = (unsigned char)bind,
             .image = i,
-            .file = bind == STB_LOCAL ? group : HCR__NO_FILE,
+            .file = file_local ? group : HCR__NO_FILE,
         };
-        if (bind == STB_LOCAL && type == STT_FUNC && !p->groups[group - 1].function)
+        if (file_local && type == STT_FUNC && !p->groups[group - 1].function)
             p->groups[group - 1].function = s->st_value;
-        if (bind == STB_LOCAL && type == STT_OBJECT && !p->groups[group - 1].variable)
+        if (file_local && type == STT_OBJECT && !p->groups[group - 1].variable)
             p->groups[group - 1].variable = s->st_value;
         if (add_sym(p, &ps) < 0)
             return HCR_ENOMEM;
@@ -278,6 +296,8 @@ static int build_table(struct hcr__process *p)
                 !memcmp(o->name, s->name, s->name_len)) {
                 if (o->bind == STB_WEAK && s->bind == STB_GLOBAL)
                     p->slots[at] = (uint32_t)k + 1;
+                else if (o->bind == STB_LOCAL && s->bind == STB_LOCAL && o->address != s->address)
+                    p->syms[p->slots[at] - 1].ambiguous = 1; /* two linker-made locals */
                 goto next;
             }
             at = (at + 1) & (n - 1);
@@ -392,7 +412,7 @@ static const struct hcr__proc_sym *find(const struct hcr__process *p, uint32_t i
     while (p->slots[at]) {
         const struct hcr__proc_sym *s = &p->syms[p->slots[at] - 1];
         if (s->image == image && s->file == file && s->name_len == len && !memcmp(s->name, name, len))
-            return s;
+            return s->ambiguous ? NULL : s;
         at = (at + 1) & (p->nslots - 1);
     }
     return NULL;

@@ -3,7 +3,8 @@
  * linker. One entry per defined symbol of every loaded image (the
  * executable's and each library's full .symtab when the file has one, else
  * its .dynsym), locals included and grouped by the source file they came
- * from (the STT_FILE symbol before them). Two files with the same base name
+ * from (the STT_FILE symbol before them). Globals the static linker made
+ * local (hidden and internal visibility) are found by name, as globals. Two files with the same base name
  * are told apart through the debug information (compilation unit paths).
  *
  * The index maps each image file read-only and keeps it mapped: names point
@@ -31,7 +32,9 @@ struct hcr__proc_sym {
                            image's TLS block */
     uint64_t size;
     unsigned char type; /* STT_* */
-    unsigned char bind; /* STB_* */
+    unsigned char bind; /* STB_*; STB_LOCAL with file HCR__NO_FILE: a global
+                           the static linker made local (hidden visibility) */
+    unsigned char ambiguous; /* two such locals share the name: bind neither */
     uint32_t image;     /* index into the process's images */
     uint32_t file;      /* HCR__NO_FILE for globals, else a file group id */
 };
