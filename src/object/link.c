@@ -14,6 +14,7 @@
 #include "arch/reloc.h"
 #include "object/dwarf_statics.h"
 #include "object/near_memory.h"
+#include "object/unit_names.h"
 
 #include <dlfcn.h>
 #include <elf.h>
@@ -84,6 +85,8 @@ struct linker {
     size_t map_size;
     int near;
     size_t patchable_sec;          /* a __patchable_function_entries section, 0 if none */
+    int unit_checked;              /* new names were checked against the program's
+                                      debug information for the unit */
 };
 
 static const char *sym_name(const struct linker *lk, size_t k)
@@ -463,13 +466,14 @@ static int resolve_defined(struct linker *lk, size_t k, size_t sh)
                          lk->path, name, (unsigned long long)s->st_size,
                          (unsigned long long)s->st_value, hcr__elf_section_name(lk->elf, sh),
                          (unsigned long long)sec_size);
+    if (!ps && lk->proc && ELF64_ST_BIND(s->st_info) != STB_LOCAL) {
+        /* A static of this file made global is the same function or
+           variable. (The other way round, a global made static, is told
+           apart from another file's global by the debug information: see
+           bind_by_unit.) */
+        ps = hcr__process_find_local(lk->proc, lk->home, lk->file, name);
+    }
     if (type == STT_FUNC) {
-        if (!ps && lk->proc && ELF64_ST_BIND(s->st_info) != STB_LOCAL) {
-            /* A static function of this file made global is the same
-               function. (The other way round cannot be told from a global
-               of the same name in another file, so it is not matched.) */
-            ps = hcr__process_find_local(lk->proc, lk->home, lk->file, name);
-        }
         if (ps && ps->type == STT_FUNC)
             ls->original = ps->address;
         return 0;
@@ -494,6 +498,107 @@ static int resolve_defined(struct linker *lk, size_t k, size_t sh)
     }
     lk->secs[sh].has_bound = 1;
     return 0;
+}
+
+/* Whether a name is one the compiler made (foo.cold, foo.constprop.0,
+   count.1): the debug information names only source names. */
+static int is_compiler_name(const char *name)
+{
+    return strchr(name, '.') != NULL;
+}
+
+/* Symbol k, defined by the object, that the lookups by name left new: a
+   function with no original, or a variable whose value would be state. */
+static int is_unbound_candidate(const struct linker *lk, size_t k)
+{
+    const Elf64_Sym *s = &lk->elf->syms[k];
+    const struct lsym *ls = &lk->syms[k];
+    const char *name = hcr__elf_sym_name(lk->elf, s);
+    unsigned type = ELF64_ST_TYPE(s->st_info);
+    if (ls->state != S_NEW || !name[0] || is_compiler_name(name))
+        return 0;
+    if (type == STT_FUNC)
+        return !ls->original;
+    if (type != STT_OBJECT || (lk->static_key && lk->static_key[k]))
+        return 0;
+    return ls->common_offset || is_state(lk, hcr__elf_sym_shndx(lk->elf, k));
+}
+
+/* Asks the program's debug information whether its copy of the unit
+   defines the names the lookups by name left new (a global made static, a
+   file whose symbols are not grouped under its name), and binds those the
+   symbol table confirms. A name the unit defines at an address no symbol of
+   that name has cannot be bound: the reload fails rather than leave
+   callers, or the value, with the old definition. 0 or a negative code. */
+static int bind_by_unit(struct linker *lk)
+{
+    const struct hcr__elf *elf = lk->elf;
+    size_t n = 0;
+    if (!lk->proc)
+        return 0;
+    for (size_t k = 1; k < elf->nsyms; k++)
+        n += is_unbound_candidate(lk, k);
+    if (!n)
+        return 0;
+    struct hcr__unit_name *names = calloc(n, sizeof *names);
+    size_t *index = calloc(n, sizeof *index);
+    if (!names || !index) {
+        free(names);
+        free(index);
+        return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory", lk->path);
+    }
+    n = 0;
+    for (size_t k = 1; k < elf->nsyms; k++)
+        if (is_unbound_candidate(lk, k)) {
+            names[n] = (struct hcr__unit_name){
+                .name = hcr__elf_sym_name(elf, &elf->syms[k]),
+                .function = ELF64_ST_TYPE(elf->syms[k].st_info) == STT_FUNC};
+            index[n++] = k;
+        }
+    char *cu_path = hcr__object_cu_path(lk->path, elf);
+    const char *base = lk->file_name;
+    if (!base && cu_path)
+        base = strrchr(cu_path, '/') ? strrchr(cu_path, '/') + 1 : cu_path;
+    int rc = hcr__process_unit_names(lk->proc, lk->home, cu_path, base, names, n);
+    lk->unit_checked = rc > 0;
+    for (size_t i = 0; i < n && rc >= 0; i++) {
+        size_t k = index[i];
+        const Elf64_Sym *s = &elf->syms[k];
+        struct lsym *ls = &lk->syms[k];
+        const struct hcr__proc_sym *ps = names[i].sym;
+        if (names[i].unbindable) {
+            rc = hcr__fail(lk->msg, HCR_ENOSYM,
+                           "%s: %s %s exists in the running program (%s, per its debug "
+                           "information) but no symbol of that name is at its address, so hcr "
+                           "cannot bind it; nothing was changed",
+                           lk->path, names[i].function ? "function" : "variable", names[i].name,
+                           cu_path ? cu_path : base);
+        } else if (ps && names[i].function) {
+            ls->original = ps->address;
+        } else if (ps && ps->size != s->st_size) {
+            rc = hcr__fail(lk->msg, HCR_ESTATE,
+                           "%s: variable %s changed size from %llu to %llu bytes; its storage "
+                           "in the running program cannot grow or shrink (restart to apply)",
+                           lk->path, names[i].name, (unsigned long long)ps->size,
+                           (unsigned long long)s->st_size);
+        } else if (ps) {
+            ls->state = S_BOUND;
+            ls->address = ps->address;
+            ls->common_offset = 0;
+            size_t sh = hcr__elf_sym_shndx(elf, k);
+            if (sh < elf->shnum)
+                lk->secs[sh].has_bound = 1;
+        }
+    }
+    if (rc == 0 && !lk->unit_checked)
+        hcr__log(NULL, HCR_LOG_DEBUG,
+                 "object: %s: the program has no debug information for %s; %zu names not in "
+                 "its symbol tables are taken as new",
+                 lk->path, cu_path ? cu_path : base ? base : "its unit", n);
+    free(cu_path);
+    free(names);
+    free(index);
+    return rc < 0 ? rc : 0;
 }
 
 /* Resolves every symbol of the object, then marks the data sections that
@@ -549,6 +654,9 @@ static int resolve_symbols(struct linker *lk)
         if (rc < 0)
             return rc;
     }
+    int rc = bind_by_unit(lk);
+    if (rc < 0)
+        return rc;
     /* A data section holding exactly one variable, which the program
        already has, is that variable: it is not loaded, and references to
        the section itself mean the existing storage. */
@@ -1198,8 +1306,13 @@ int hcr__link(struct hcr__linked *out, const struct hcr__elf *elf, const char *o
             out->eh_frame_size = elf->shdrs[i].sh_size;
         }
     }
-    for (size_t k = 1; k < elf->nsyms; k++)
+    for (size_t k = 1; k < elf->nsyms; k++) {
         out->bound += lk.syms[k].state == S_BOUND;
+        if (is_unbound_candidate(&lk, k))
+            ++*(ELF64_ST_TYPE(elf->syms[k].st_info) == STT_FUNC ? &out->new_functions
+                                                                 : &out->new_variables);
+    }
+    out->unit_checked = lk.unit_checked;
     out->home_image = lk.home;
     out->statics = lk.statics; /* new_symbols may point at their keys */
     out->nstatics = lk.nstatics;

@@ -55,6 +55,10 @@ struct hcr__linked {
     const void *eh_frame;        /* relocated, in memory; NULL if none */
     size_t eh_frame_size;
     size_t bound;                /* variables bound to existing storage */
+    size_t new_functions;        /* source-named functions the program did not have */
+    size_t new_variables;        /* variables (state) the program did not have */
+    int unit_checked;            /* "new" was checked against the program's debug
+                                    information for the unit, not only its symbols */
     size_t home_image;           /* image of the process the unit belongs to */
     uint32_t file;               /* its file group there, or HCR__NO_FILE */
     const char *file_name;       /* the object's STT_FILE name, or NULL */

@@ -231,8 +231,12 @@ static int reload_locked(const char *path, struct hcr__message *msg)
     for (size_t i = 0; i < linked.nconstructors; i++)
         ((void (*)(void))linked.constructors[i])();
     hcr__log(NULL, HCR_LOG_INFO,
-             "object: reload %u of %s: %zu functions redirected, %zu new, %zu variables kept",
-             rec->id, path, nsw, linked.nfunctions - nsw, linked.bound);
+             "object: reload %u of %s: %zu functions redirected, %zu variables kept; new in "
+             "this edit: %zu functions, %zu variables%s",
+             rec->id, path, nsw, linked.bound, linked.new_functions, linked.new_variables,
+             linked.unit_checked || !(linked.new_functions + linked.new_variables)
+                 ? ""
+                 : " (by the symbol tables: the program has no debug information for the unit)");
     hcr__link_release_tables(&linked);
     rc = 0;
     goto out;

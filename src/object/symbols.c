@@ -450,6 +450,29 @@ const struct hcr__proc_sym *hcr__process_find_local_anywhere(const struct hcr__p
     return *count == 1 ? found : NULL;
 }
 
+const void *hcr__process_image_file(const struct hcr__process *p, size_t image, size_t *size)
+{
+    if (image >= p->nimages || !p->files[image].valid)
+        return NULL;
+    *size = p->files[image].size;
+    return p->files[image].map;
+}
+
+const struct hcr__proc_sym *hcr__process_symbol_at(const struct hcr__process *p, size_t image,
+                                                   uintptr_t address, const char *name,
+                                                   int function)
+{
+    size_t len = strlen(name);
+    for (size_t k = 0; k < p->nsyms; k++) {
+        const struct hcr__proc_sym *s = &p->syms[k];
+        if (s->image == image && s->address == address && s->name_len == len &&
+            !memcmp(s->name, name, len) && (s->type == STT_FUNC) == !!function &&
+            s->type != STT_TLS)
+            return s;
+    }
+    return NULL;
+}
+
 /* ---- compilation unit paths ------------------------------------------ */
 
 /* Whether die or one of its descendants (functions, blocks) declares a

@@ -78,6 +78,18 @@ const struct hcr__proc_sym *hcr__process_find_local_anywhere(const struct hcr__p
                                                              size_t image, const char *name,
                                                              size_t *count);
 
+/* The bytes of image `image`'s file, mapped read-only while the index
+   lives, and *size; NULL when the file could not be read. */
+const void *hcr__process_image_file(const struct hcr__process *p, size_t image, size_t *size);
+
+/* The symbol named `name` of image `image` (global or local, any file) at
+   run-time address `address`: a function if `function`, else a variable
+   (thread-locals excluded). NULL if none. A linear scan: for the few names
+   other lookups left unbound. */
+const struct hcr__proc_sym *hcr__process_symbol_at(const struct hcr__process *p, size_t image,
+                                                   uintptr_t address, const char *name,
+                                                   int function);
+
 /* The file group of image `image` for the source file the object `object`
    (read from object_path) was compiled from, whose STT_FILE name is
    `base_name`. 0 and *file = HCR__NO_FILE when the image has no such file
