@@ -59,6 +59,9 @@ struct lsym {
     uintptr_t original;  /* functions: the program's entry */
     size_t common_offset; /* S_NEW commons: offset+1 in the data region */
     size_t function;     /* functions: index+1 in the linked functions */
+    const struct hcr__proc_sym *strong; /* a weak definition: the program's strong
+                                           one of that name, until bind_by_unit says
+                                           whether it is this unit's */
 };
 
 struct linker {
@@ -466,6 +469,13 @@ static int resolve_defined(struct linker *lk, size_t k, size_t sh)
                          lk->path, name, (unsigned long long)s->st_size,
                          (unsigned long long)s->st_value, hcr__elf_section_name(lk->elf, sh),
                          (unsigned long long)sec_size);
+    if (ps && ELF64_ST_BIND(s->st_info) == STB_WEAK && ps->bind != STB_WEAK &&
+        (ps->type == STT_FUNC) == (type == STT_FUNC)) {
+        /* The program's definition is strong: another unit's that overrides
+           this weak one, or this unit's own before the edit made it weak. */
+        ls->strong = ps;
+        return 0;
+    }
     if (!ps && lk->proc && ELF64_ST_BIND(s->st_info) != STB_LOCAL) {
         /* A static of this file made global is the same function or
            variable. (The other way round, a global made static, is told
@@ -500,11 +510,12 @@ static int resolve_defined(struct linker *lk, size_t k, size_t sh)
     return 0;
 }
 
-/* Whether a name is one the compiler made (foo.cold, foo.constprop.0,
-   count.1): the debug information names only source names. */
+/* Whether a name is one the compiler or assembler made (foo.cold,
+   foo.constprop.0, count.1, a .symver alias foo@V1): the debug information
+   names only source names. */
 static int is_compiler_name(const char *name)
 {
-    return strchr(name, '.') != NULL;
+    return strpbrk(name, ".@") != NULL;
 }
 
 /* Symbol k, defined by the object, that the lookups by name left new: a
@@ -517,6 +528,8 @@ static int is_unbound_candidate(const struct linker *lk, size_t k)
     unsigned type = ELF64_ST_TYPE(s->st_info);
     if (ls->state != S_NEW || !name[0] || is_compiler_name(name))
         return 0;
+    if (ls->strong)
+        return 1;
     if (type == STT_FUNC)
         return !ls->original;
     if (type != STT_OBJECT || (lk->static_key && lk->static_key[k]))
@@ -566,6 +579,19 @@ static int bind_by_unit(struct linker *lk)
         const Elf64_Sym *s = &elf->syms[k];
         struct lsym *ls = &lk->syms[k];
         const struct hcr__proc_sym *ps = names[i].sym;
+        if (ls->strong && (!ps || ps->address != ls->strong->address)) {
+            /* Another unit's strong definition overrides this weak one, as
+               the static linker decided: the object uses it too. */
+            if (!lk->unit_checked)
+                hcr__log(NULL, HCR_LOG_WARN,
+                         "object: %s: weak %s is not used: the program's strong definition "
+                         "stays (no debug information says whether it is this unit's)",
+                         lk->path, names[i].name);
+            ls->state = S_EXTERNAL;
+            ls->address = ls->strong->address;
+            ls->far = ls->strong->image != lk->home;
+            continue;
+        }
         if (names[i].unbindable) {
             rc = hcr__fail(lk->msg, HCR_ENOSYM,
                            "%s: %s %s exists in the running program (%s, per its debug "
@@ -1201,35 +1227,71 @@ static int collect_new_symbols(struct linker *lk, struct hcr__linked *out)
     return 0;
 }
 
-/* Lists the .init_array entries that point to new functions: a function the
-   program already has already ran as a constructor, on the globals it set
-   up, and is not run again. */
+/* The priority of an .init_array section as the static linker orders
+   them: `.init_array.NNNNN` by its number, the plain section last. */
+static unsigned long init_priority(const char *name)
+{
+    const char *dot = starts_with(name, ".init_array.") ? name + strlen(".init_array.") : NULL;
+    char *end;
+    unsigned long priority = dot ? strtoul(dot, &end, 10) : 65535;
+    return dot && (end == dot || *end) ? 65535 : priority;
+}
+
+struct init_section {
+    unsigned long priority;
+    size_t index;
+};
+
+static int compare_init(const void *a, const void *b)
+{
+    const struct init_section *x = a, *y = b;
+    if (x->priority != y->priority)
+        return x->priority < y->priority ? -1 : 1;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+/* Lists the .init_array entries that point to new functions, sections in
+   priority order: a function the program already has already ran as a
+   constructor, on the globals it set up, and is not run again. */
 static int collect_constructors(struct linker *lk, struct hcr__linked *out)
 {
     const struct hcr__elf *elf = lk->elf;
-    size_t count = 0;
+    size_t count = 0, nsections = 0;
     for (size_t i = 1; i < elf->shnum; i++)
-        if (lk->secs[i].kind == SEC_LOAD && elf->shdrs[i].sh_type == SHT_INIT_ARRAY)
+        if (lk->secs[i].kind == SEC_LOAD && elf->shdrs[i].sh_type == SHT_INIT_ARRAY) {
             count += elf->shdrs[i].sh_size / 8;
+            nsections++;
+        }
     if (!count)
         return 0;
+    struct init_section *order = calloc(nsections, sizeof *order);
     out->constructors = calloc(count, sizeof *out->constructors);
-    if (!out->constructors)
+    if (!order || !out->constructors) {
+        free(order);
         return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory", lk->path);
-    for (size_t i = 1; i < elf->shnum; i++) {
-        if (lk->secs[i].kind != SEC_LOAD || elf->shdrs[i].sh_type != SHT_INIT_ARRAY)
-            continue;
+    }
+    nsections = 0;
+    for (size_t i = 1; i < elf->shnum; i++)
+        if (lk->secs[i].kind == SEC_LOAD && elf->shdrs[i].sh_type == SHT_INIT_ARRAY)
+            order[nsections++] =
+                (struct init_section){init_priority(hcr__elf_section_name(elf, i)), i};
+    qsort(order, nsections, sizeof *order, compare_init);
+    uintptr_t text_lo = (uintptr_t)lk->map + lk->region_offset[R_TEXT];
+    uintptr_t text_hi = text_lo + lk->region_size[R_TEXT];
+    int rc = 0;
+    for (size_t o = 0; o < nsections && rc == 0; o++) {
+        size_t i = order[o].index;
         const unsigned char *entries = (const unsigned char *)lk->secs[i].address;
-        uintptr_t text_lo = (uintptr_t)lk->map + lk->region_offset[R_TEXT];
-        uintptr_t text_hi = text_lo + lk->region_size[R_TEXT];
-        for (size_t e = 0; e < elf->shdrs[i].sh_size / 8; e++) {
+        for (size_t e = 0; e < elf->shdrs[i].sh_size / 8 && rc == 0; e++) {
             uint64_t fn;
             memcpy(&fn, entries + 8 * e, sizeof fn); /* the section may be unaligned */
             int known = fn == 0 || fn == UINT64_MAX;
-            if (!known && (fn < text_lo || fn >= text_hi))
-                return hcr__fail(lk->msg, HCR_ECORRUPT,
-                                 "%s: constructor %zu of %s points outside the object's code",
-                                 lk->path, e, hcr__elf_section_name(elf, i));
+            if (!known && (fn < text_lo || fn >= text_hi)) {
+                rc = hcr__fail(lk->msg, HCR_ECORRUPT,
+                               "%s: constructor %zu of %s points outside the object's code",
+                               lk->path, e, hcr__elf_section_name(elf, i));
+                break;
+            }
             for (size_t f = 0; f < out->nfunctions && !known; f++)
                 if (out->functions[f].entry == fn && out->functions[f].original)
                     known = 1;
@@ -1237,7 +1299,8 @@ static int collect_constructors(struct linker *lk, struct hcr__linked *out)
                 out->constructors[out->nconstructors++] = fn;
         }
     }
-    return 0;
+    free(order);
+    return rc;
 }
 
 /* Makes text read-execute, constants and the GOT read-only; data stays
