@@ -627,6 +627,49 @@ static int bind_by_unit(struct linker *lk)
     return rc < 0 ? rc : 0;
 }
 
+/* Whether a section is one the program named itself: the compiler splits
+   its own data sections per variable (-fdata-sections) but never a named
+   one, and the static linker keeps each input section whole. */
+static int is_named_section(const char *name)
+{
+    static const char *const own[] = {".data", ".bss", ".tdata", ".tbss", ".rodata",
+                                      ".lrodata", ".ldata", ".lbss"};
+    for (size_t i = 0; i < sizeof own / sizeof *own; i++) {
+        size_t n = strlen(own[i]);
+        if (!strncmp(name, own[i], n) && (name[n] == 0 || name[n] == '.'))
+            return 0;
+    }
+    return 1;
+}
+
+/* Whether every variable defined in section sh is bound to the program's
+   storage at the same distance from one base, the section's bytes covered
+   by them but for alignment padding: then the section, whole, is the
+   program's copy of it, and any offset into it means the same variable in
+   both. 1 and *base if so. */
+static int bound_as_block(const struct linker *lk, size_t sh, uintptr_t *base)
+{
+    const struct hcr__elf *elf = lk->elf;
+    uint64_t covered = 0;
+    int any = 0;
+    for (size_t k = 1; k < elf->nsyms; k++) {
+        const Elf64_Sym *s = &elf->syms[k];
+        unsigned type = ELF64_ST_TYPE(s->st_info);
+        if (hcr__elf_sym_shndx(elf, k) != sh || type == STT_SECTION || type == STT_FILE)
+            continue;
+        if (lk->syms[k].state != S_BOUND)
+            return 0;
+        uintptr_t b = lk->syms[k].address - s->st_value;
+        if (any && b != *base)
+            return 0;
+        *base = b;
+        any = 1;
+        covered += s->st_size;
+    }
+    /* Padding between variables is less than 16 bytes each. */
+    return any && covered + 16 * lk->secs[sh].nsyms >= elf->shdrs[sh].sh_size;
+}
+
 /* Resolves every symbol of the object, then marks the data sections that
    stand for one existing variable. 0 or the first error. */
 static int resolve_symbols(struct linker *lk)
@@ -685,7 +728,9 @@ static int resolve_symbols(struct linker *lk)
         return rc;
     /* A data section holding exactly one variable, which the program
        already has, is that variable: it is not loaded, and references to
-       the section itself mean the existing storage. */
+       the section itself mean the existing storage. So is a named section
+       (`__attribute__((section(...)))`) whose every variable the program
+       has at the same distance from one base. */
     for (size_t i = 1; i < elf->shnum; i++) {
         struct lsec *sec = &lk->secs[i];
         if (sec->kind != SEC_LOAD || !sec->has_bound)
@@ -694,6 +739,12 @@ static int resolve_symbols(struct linker *lk)
         if (sec->nsyms == 1 && only->state == S_BOUND && elf->syms[sec->first_sym].st_value == 0) {
             sec->kind = SEC_BOUND;
             sec->address = only->address;
+        } else if (is_named_section(hcr__elf_section_name(elf, i))) {
+            uintptr_t base = 0;
+            if (bound_as_block(lk, i, &base)) {
+                sec->kind = SEC_BOUND;
+                sec->address = base;
+            }
         }
     }
     return 0;
