@@ -670,6 +670,54 @@ static int bound_as_block(const struct linker *lk, size_t sh, uintptr_t *base)
     return any && covered + 16 * lk->secs[sh].nsyms >= elf->shdrs[sh].sh_size;
 }
 
+/* Whether a function of the object starts at (section sh, offset). */
+static int is_function_entry(const struct hcr__elf *elf, size_t sh, uint64_t offset)
+{
+    for (size_t k = 1; k < elf->nsyms; k++)
+        if (ELF64_ST_TYPE(elf->syms[k].st_info) == STT_FUNC && elf->syms[k].st_value == offset &&
+            hcr__elf_sym_shndx(elf, k) == sh)
+            return 1;
+    return 0;
+}
+
+/* A variable bound to the program's storage keeps the program's value,
+   so its initialiser is not applied. Function addresses in it are fine:
+   old entries jump to the newest code. Addresses inside code (`&&label`
+   tables in writable data) are not: the program's table points into the
+   old copy of the function, and new code jumping there would run old
+   code in a new frame. Such a reload fails with the variable's name.
+   0 or HCR_ENOTSUP. */
+static int check_bound_code_addresses(struct linker *lk)
+{
+    const struct hcr__elf *elf = lk->elf;
+    for (size_t i = 1; i < elf->shnum; i++) {
+        size_t n, target = elf->shdrs[i].sh_info;
+        const Elf64_Rela *rel = hcr__elf_rela(elf, i, &n);
+        if (!rel || target >= elf->shnum || lk->secs[target].kind != SEC_BOUND)
+            continue;
+        for (size_t r = 0; r < n; r++) {
+            size_t k = ELF64_R_SYM(rel[r].r_info);
+            if (!k || k >= elf->nsyms)
+                continue;
+            const Elf64_Sym *s = &elf->syms[k];
+            size_t sh = hcr__elf_sym_shndx(elf, k);
+            unsigned type = ELF64_ST_TYPE(s->st_info);
+            int into_code = sh < elf->shnum && (elf->shdrs[sh].sh_flags & SHF_EXECINSTR) &&
+                            (type == STT_SECTION || type == STT_FUNC) &&
+                            !is_function_entry(elf, sh,
+                                               (type == STT_FUNC ? s->st_value : 0) +
+                                                   (uint64_t)rel[r].r_addend);
+            if (into_code)
+                return hcr__fail(lk->msg, HCR_ENOTSUP,
+                                 "%s: %s is kept from the running program but holds addresses "
+                                 "inside code (a table of &&label addresses?): they would "
+                                 "point into the old code; make the table const",
+                                 lk->path, sym_name(lk, lk->secs[target].first_sym));
+        }
+    }
+    return 0;
+}
+
 /* Resolves every symbol of the object, then marks the data sections that
    stand for one existing variable. 0 or the first error. */
 static int resolve_symbols(struct linker *lk)
@@ -747,7 +795,7 @@ static int resolve_symbols(struct linker *lk)
             }
         }
     }
-    return 0;
+    return check_bound_code_addresses(lk);
 }
 
 /* ---- planning GOT entries and PLT stubs ------------------------------------ */
