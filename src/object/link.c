@@ -680,40 +680,79 @@ static int is_function_entry(const struct hcr__elf *elf, size_t sh, uint64_t off
     return 0;
 }
 
+/* Whether relocation r of section `rela_sec` (applied to a bound
+   section) writes an address inside code that is not a function entry. */
+static int writes_code_address(const struct hcr__elf *elf, const Elf64_Rela *r)
+{
+    size_t k = ELF64_R_SYM(r->r_info);
+    if (!k || k >= elf->nsyms)
+        return 0;
+    const Elf64_Sym *s = &elf->syms[k];
+    size_t sh = hcr__elf_sym_shndx(elf, k);
+    unsigned type = ELF64_ST_TYPE(s->st_info);
+    return sh < elf->shnum && (elf->shdrs[sh].sh_flags & SHF_EXECINSTR) &&
+           (type == STT_SECTION || type == STT_FUNC) &&
+           !is_function_entry(elf, sh, (type == STT_FUNC ? s->st_value : 0) + (uint64_t)r->r_addend);
+}
+
+/* Whether the bytes of bound section `target` that no relocation writes
+   still equal the object's initialiser in the program's storage. */
+static int unchanged_but_relocated(const struct linker *lk, size_t target, const Elf64_Rela *rel,
+                                   size_t n)
+{
+    const struct hcr__elf *elf = lk->elf;
+    size_t size;
+    const unsigned char *init = hcr__elf_section_data(elf, target, &size);
+    const unsigned char *live = (const unsigned char *)lk->secs[target].address;
+    if (!init || elf->shdrs[target].sh_type == SHT_NOBITS)
+        return 0;
+    for (size_t at = 0; at < size; at++) {
+        int relocated = 0;
+        for (size_t r = 0; r < n && !relocated; r++)
+            relocated = rel[r].r_offset <= at && at - rel[r].r_offset < 8;
+        if (!relocated && init[at] != live[at])
+            return 0;
+    }
+    return 1;
+}
+
 /* A variable bound to the program's storage keeps the program's value,
    so its initialiser is not applied. Function addresses in it are fine:
-   old entries jump to the newest code. Addresses inside code (`&&label`
-   tables in writable data) are not: the program's table points into the
-   old copy of the function, and new code jumping there would run old
-   code in a new frame. Such a reload fails with the variable's name.
-   0 or HCR_ENOTSUP. */
+   old entries jump to the newest code. Addresses inside code (a writable
+   table of `&&label` addresses, as gcc's manual writes them) are not: the
+   program's table points into the old copy of the function, and new code
+   jumping there would run old code in a new frame. Such a table can only
+   ever hold labels of its function, so when the rest of its bytes are
+   unchanged it is taken from the new object, like a constant; otherwise
+   the reload fails with its name. 0 or HCR_ENOTSUP. */
 static int check_bound_code_addresses(struct linker *lk)
 {
     const struct hcr__elf *elf = lk->elf;
     for (size_t i = 1; i < elf->shnum; i++) {
-        size_t n, target = elf->shdrs[i].sh_info;
+        size_t n, target = elf->shdrs[i].sh_info, labels = 0;
         const Elf64_Rela *rel = hcr__elf_rela(elf, i, &n);
         if (!rel || target >= elf->shnum || lk->secs[target].kind != SEC_BOUND)
             continue;
-        for (size_t r = 0; r < n; r++) {
-            size_t k = ELF64_R_SYM(rel[r].r_info);
-            if (!k || k >= elf->nsyms)
-                continue;
-            const Elf64_Sym *s = &elf->syms[k];
-            size_t sh = hcr__elf_sym_shndx(elf, k);
-            unsigned type = ELF64_ST_TYPE(s->st_info);
-            int into_code = sh < elf->shnum && (elf->shdrs[sh].sh_flags & SHF_EXECINSTR) &&
-                            (type == STT_SECTION || type == STT_FUNC) &&
-                            !is_function_entry(elf, sh,
-                                               (type == STT_FUNC ? s->st_value : 0) +
-                                                   (uint64_t)rel[r].r_addend);
-            if (into_code)
-                return hcr__fail(lk->msg, HCR_ENOTSUP,
-                                 "%s: %s is kept from the running program but holds addresses "
-                                 "inside code (a table of &&label addresses?): they would "
-                                 "point into the old code; make the table const",
-                                 lk->path, sym_name(lk, lk->secs[target].first_sym));
-        }
+        for (size_t r = 0; r < n; r++)
+            labels += writes_code_address(elf, &rel[r]);
+        if (!labels)
+            continue;
+        const char *name = sym_name(lk, lk->secs[target].first_sym);
+        if (!unchanged_but_relocated(lk, target, rel, n))
+            return hcr__fail(lk->msg, HCR_ENOTSUP,
+                             "%s: %s is kept from the running program, holds addresses inside "
+                             "code (a table of &&label addresses?) and was changed since: its "
+                             "addresses would point into the old code; make the table const",
+                             lk->path, name);
+        hcr__log(NULL, HCR_LOG_DEBUG,
+                 "object: %s: %s holds &&label addresses: taken from the new object", lk->path,
+                 name);
+        lk->secs[target].kind = SEC_LOAD;
+        lk->secs[target].address = 0;
+        lk->secs[target].has_bound = 0;
+        for (size_t k = 1; k < elf->nsyms; k++)
+            if (hcr__elf_sym_shndx(elf, k) == target && lk->syms[k].state == S_BOUND)
+                lk->syms[k].state = S_NEW;
     }
     return 0;
 }
