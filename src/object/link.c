@@ -695,10 +695,12 @@ static int writes_code_address(const struct hcr__elf *elf, const Elf64_Rela *r)
            !is_function_entry(elf, sh, (type == STT_FUNC ? s->st_value : 0) + (uint64_t)r->r_addend);
 }
 
-/* Whether the bytes of bound section `target` that no relocation writes
-   still equal the object's initialiser in the program's storage. */
-static int unchanged_but_relocated(const struct linker *lk, size_t target, const Elf64_Rela *rel,
-                                   size_t n)
+/* Whether the program's storage for bound section `target` still holds
+   what it held at start: the bytes no relocation writes equal the
+   object's initialiser, and each address a relocation writes equals the
+   one the program's file stores there. */
+static int unchanged_since_start(const struct linker *lk, size_t target, const Elf64_Rela *rel,
+                                 size_t n)
 {
     const struct hcr__elf *elf = lk->elf;
     size_t size;
@@ -711,6 +713,16 @@ static int unchanged_but_relocated(const struct linker *lk, size_t target, const
         for (size_t r = 0; r < n && !relocated; r++)
             relocated = rel[r].r_offset <= at && at - rel[r].r_offset < 8;
         if (!relocated && init[at] != live[at])
+            return 0;
+    }
+    for (size_t r = 0; r < n; r++) {
+        uintptr_t now, at_start;
+        if (rel[r].r_offset > size || size - rel[r].r_offset < sizeof now)
+            return 0;
+        memcpy(&now, live + rel[r].r_offset, sizeof now);
+        if (!hcr__process_initial_address(lk->proc, lk->home,
+                                          (uintptr_t)live + rel[r].r_offset, &at_start) ||
+            now != at_start)
             return 0;
     }
     return 1;
@@ -738,7 +750,7 @@ static int check_bound_code_addresses(struct linker *lk)
         if (!labels)
             continue;
         const char *name = sym_name(lk, lk->secs[target].first_sym);
-        if (!unchanged_but_relocated(lk, target, rel, n))
+        if (!unchanged_since_start(lk, target, rel, n))
             return hcr__fail(lk->msg, HCR_ENOTSUP,
                              "%s: %s is kept from the running program, holds addresses inside "
                              "code (a table of &&label addresses?) and was changed since: its "

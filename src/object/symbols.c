@@ -473,6 +473,30 @@ const struct hcr__proc_sym *hcr__process_symbol_at(const struct hcr__process *p,
     return NULL;
 }
 
+int hcr__process_initial_address(const struct hcr__process *p, size_t image, uintptr_t address,
+                                 uintptr_t *value)
+{
+    if (image >= p->nimages || !p->files[image].valid)
+        return 0;
+    const struct image_file *f = &p->files[image];
+    const struct hcr__proc_image *im = &p->images[image];
+    uint64_t vaddr = address - im->bias;
+    for (size_t i = 0; i < f->elf.phnum; i++) {
+        const Elf64_Phdr *ph = &f->elf.phdrs[i];
+        if (ph->p_type != PT_LOAD || vaddr < ph->p_vaddr || vaddr - ph->p_vaddr > ph->p_filesz ||
+            ph->p_filesz - (vaddr - ph->p_vaddr) < sizeof(uint64_t))
+            continue;
+        uint64_t off = ph->p_offset + (vaddr - ph->p_vaddr);
+        if (off > f->size || f->size - off < sizeof(uint64_t))
+            return 0;
+        uint64_t stored;
+        memcpy(&stored, (const unsigned char *)f->map + off, sizeof stored);
+        *value = f->elf.ehdr->e_type == ET_DYN ? (uintptr_t)stored + im->bias : (uintptr_t)stored;
+        return 1;
+    }
+    return 0;
+}
+
 /* ---- compilation unit paths ------------------------------------------ */
 
 /* Whether die or one of its descendants (functions, blocks) declares a

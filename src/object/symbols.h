@@ -90,6 +90,14 @@ const struct hcr__proc_sym *hcr__process_symbol_at(const struct hcr__process *p,
                                                    uintptr_t address, const char *name,
                                                    int function);
 
+/* The address the image's file stores at run-time address `address` (an
+   initialiser as linked), moved by the load bias as a relative relocation
+   moves it. 1 and *value, or 0 when the file holds no such bytes. GNU ld
+   and gold store the link-time address there; lld stores 0 unless told
+   --apply-dynamic-relocs, and then no initialiser can be told apart. */
+int hcr__process_initial_address(const struct hcr__process *p, size_t image, uintptr_t address,
+                                 uintptr_t *value);
+
 /* The file group of image `image` for the source file the object `object`
    (read from object_path) was compiled from, whose STT_FILE name is
    `base_name`. 0 and *file = HCR__NO_FILE when the image has no such file

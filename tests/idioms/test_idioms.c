@@ -345,3 +345,45 @@ TEST(a_static_inline_of_a_header_changed_for_one_file)
     CHECK_EQ(inline_b_add(1), 1010); /* not recompiled: the old inline */
     CHECK_EQ(inline_a_add(2), 155);
 }
+
+/* ---- linkage changed by the edit, names hcr cannot bind ---- */
+
+TEST(a_global_made_static_and_a_static_made_global)
+{
+    CHECK_EQ(made_static_fn(1), 6);
+    CHECK_EQ(linkage_bump(), 56 + 51); /* made_global_fn(6) + 51 */
+    CHECK_EQ(made_static_count, 6);
+    CHECK_EQ(linkage_made_global_count(), 51);
+    reload_unit("linkage");
+    CHECK_EQ(made_static_fn(1), 1006); /* callers elsewhere reach the static */
+    CHECK_EQ(linkage_bump(), 1106 + 2151);
+    CHECK_EQ(made_static_count, 106); /* one storage, kept */
+    CHECK_EQ(linkage_made_global_count(), 151);
+}
+
+TEST(a_name_the_program_has_but_hcr_cannot_bind_fails_the_reload)
+{
+    CHECK_EQ(renamed_bump(), 4);
+    char path[512];
+    snprintf(path, sizeof path, "%s/renamed_edit.o", OBJDIR);
+    CHECK_EQ(hcr_object_reload(path), HCR_ENOSYM);
+    CHECK_STR_HAS(hcr_object_error(), "renamed_edit.o");
+    CHECK_STR_HAS(hcr_object_error(), "variable renamed_total");
+    CHECK_STR_HAS(hcr_object_error(), "cannot bind");
+    CHECK_EQ(renamed_bump(), 5); /* the old code, on its value */
+}
+
+TEST(a_label_table_the_program_changed_fails_the_reload)
+{
+    CHECK_EQ(labels_run(0, 0), 1);
+    CHECK_EQ(labels_run(0, 0), 2);
+    labels_run(0, 1); /* table[0] now leads to sub */
+    CHECK_EQ(labels_run(0, 0), 1);
+    char path[512];
+    snprintf(path, sizeof path, "%s/labels_changed_edit.o", OBJDIR);
+    CHECK_EQ(hcr_object_reload(path), HCR_ENOTSUP);
+    CHECK_STR_HAS(hcr_object_error(), "labels_changed_edit.o");
+    CHECK_STR_HAS(hcr_object_error(), "&&label");
+    CHECK_EQ(labels_run(1, 0), 2); /* the old code: table[1] leads to add */
+    CHECK_EQ(labels_run(0, 0), 1);
+}

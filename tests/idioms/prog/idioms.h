@@ -135,4 +135,16 @@ int inline_b_add(int x);
 int users_ver_foo_v1(void);
 int users_ver_foo_v2(void);
 
+/* linkage.c: an edit that makes globals static and statics global */
+int made_static_fn(int x);
+extern int made_static_count;
+int linkage_bump(void);
+int linkage_made_global_count(void);
+
+/* renamed.c: a variable whose symbol an asm label renamed */
+int renamed_bump(void);
+
+/* labels_changed.c: a writable table of label addresses the program changes */
+int labels_run(int op, int swap);
+
 #endif
