@@ -537,6 +537,11 @@ static int is_unbound_candidate(const struct linker *lk, size_t k)
     return ls->common_offset || is_state(lk, hcr__elf_sym_shndx(lk->elf, k));
 }
 
+static struct hcr__unit_query unit_query(const struct linker *lk)
+{
+    return (struct hcr__unit_query){lk->proc, lk->home, lk->file_name, lk->path, lk->elf};
+}
+
 /* Asks the program's debug information whether its copy of the unit
    defines the names the lookups by name left new (a global made static, a
    file whose symbols are not grouped under its name), and binds those the
@@ -568,11 +573,8 @@ static int bind_by_unit(struct linker *lk)
                 .function = ELF64_ST_TYPE(elf->syms[k].st_info) == STT_FUNC};
             index[n++] = k;
         }
-    char *cu_path = hcr__object_cu_path(lk->path, elf);
-    const char *base = lk->file_name;
-    if (!base && cu_path)
-        base = strrchr(cu_path, '/') ? strrchr(cu_path, '/') + 1 : cu_path;
-    int rc = hcr__process_unit_names(lk->proc, lk->home, cu_path, base, names, n);
+    struct hcr__unit_query q = unit_query(lk);
+    int rc = hcr__unit_lookup(&q, names, n);
     lk->unit_checked = rc > 0;
     for (size_t i = 0; i < n && rc >= 0; i++) {
         size_t k = index[i];
@@ -594,11 +596,11 @@ static int bind_by_unit(struct linker *lk)
         }
         if (names[i].unbindable) {
             rc = hcr__fail(lk->msg, HCR_ENOSYM,
-                           "%s: %s %s exists in the running program (%s, per its debug "
+                           "%s: %s %s exists in the running program (in %s, per its debug "
                            "information) but no symbol of that name is at its address, so hcr "
                            "cannot bind it; nothing was changed",
                            lk->path, names[i].function ? "function" : "variable", names[i].name,
-                           cu_path ? cu_path : base);
+                           lk->file_name);
         } else if (ps && names[i].function) {
             ls->original = ps->address;
         } else if (ps && ps->size != s->st_size) {
@@ -620,8 +622,7 @@ static int bind_by_unit(struct linker *lk)
         hcr__log(NULL, HCR_LOG_DEBUG,
                  "object: %s: the program has no debug information for %s; %zu names not in "
                  "its symbol tables are taken as new",
-                 lk->path, cu_path ? cu_path : base ? base : "its unit", n);
-    free(cu_path);
+                 lk->path, lk->file_name ? lk->file_name : "its unit", n);
     free(names);
     free(index);
     return rc < 0 ? rc : 0;

@@ -45,6 +45,9 @@ struct image_file {
     size_t size;
     struct hcr__elf elf;
     int valid;
+    Elf *dw_elf;     /* the debug information, opened on first use */
+    Dwarf *dw;
+    int dw_tried;
 };
 
 struct hcr__process {
@@ -314,6 +317,10 @@ static void process_free(struct hcr__process *p)
         return;
     for (size_t i = 0; i < p->nimages; i++) {
         free(p->images[i].path);
+        if (p->files && p->files[i].dw)
+            dwarf_end(p->files[i].dw);
+        if (p->files && p->files[i].dw_elf)
+            elf_end(p->files[i].dw_elf);
         if (p->files && p->files[i].map)
             munmap(p->files[i].map, p->files[i].size);
     }
@@ -548,21 +555,28 @@ static int group_cu(Dwarf *dw, const struct file_group *g, Dwarf_Die *cu)
     return 0;
 }
 
-/* Runs fn on the compilation unit of group g of the mapped image file f.
-   The DWARF handle lives only during the call. */
-static void with_group_cu(const struct image_file *f, struct file_group *g,
+Dwarf *hcr__process_image_dwarf(struct hcr__process *p, size_t image)
+{
+    if (image >= p->nimages || !p->files[image].valid)
+        return NULL;
+    struct image_file *f = &p->files[image];
+    if (!f->dw_tried) {
+        f->dw_tried = 1;
+        elf_version(EV_CURRENT);
+        f->dw_elf = elf_memory((char *)f->map, f->size);
+        f->dw = f->dw_elf ? dwarf_begin_elf(f->dw_elf, DWARF_C_READ, NULL) : NULL;
+    }
+    return f->dw;
+}
+
+/* Runs fn on the compilation unit of group g of image `image`. */
+static void with_group_cu(struct hcr__process *p, size_t image, struct file_group *g,
                           void (*fn)(struct file_group *g, Dwarf_Die *cu, void *arg), void *arg)
 {
-    Elf *e = elf_memory((char *)f->map, f->size);
-    if (!e)
-        return;
-    Dwarf *dw = dwarf_begin_elf(e, DWARF_C_READ, NULL);
+    Dwarf *dw = hcr__process_image_dwarf(p, image);
     Dwarf_Die cu;
     if (dw && group_cu(dw, g, &cu))
         fn(g, &cu, arg);
-    if (dw)
-        dwarf_end(dw);
-    elf_end(e);
 }
 
 static void read_cu_path(struct file_group *g, Dwarf_Die *cu, void *arg)
@@ -590,7 +604,7 @@ const struct hcr__proc_sym *hcr__process_find_local_static(struct hcr__process *
     if (!g->statics_read) {
         g->statics_read = 1;
         uintptr_t bias = p->images[image].bias;
-        with_group_cu(&p->files[image], g, read_statics, &bias);
+        with_group_cu(p, image, g, read_statics, &bias);
     }
     for (size_t i = 0; i < g->nstatics; i++) {
         if (strcmp(g->statics[i].key, key))
@@ -633,7 +647,7 @@ int hcr__process_find_file(struct hcr__process *p, size_t image, const char *bas
             continue;
         if (!fg->cu_path_read) {
             fg->cu_path_read = 1;
-            with_group_cu(&p->files[image], fg, read_cu_path, NULL);
+            with_group_cu(p, image, fg, read_cu_path, NULL);
         }
         if (fg->cu_path && !strcmp(fg->cu_path, want)) {
             *file = (uint32_t)g + 1;

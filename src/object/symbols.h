@@ -19,6 +19,8 @@
 #include "elf/elf_file.h"
 #include "internal.h"
 
+#include <elfutils/libdw.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -89,6 +91,10 @@ const void *hcr__process_image_file(const struct hcr__process *p, size_t image, 
 const struct hcr__proc_sym *hcr__process_symbol_at(const struct hcr__process *p, size_t image,
                                                    uintptr_t address, const char *name,
                                                    int function);
+
+/* The debug information of image `image`, opened on first use and kept
+   with the index; NULL when it has none. */
+Dwarf *hcr__process_image_dwarf(struct hcr__process *p, size_t image);
 
 /* The address the image's file stores at run-time address `address` (an
    initialiser as linked), moved by the load bias as a relative relocation

@@ -1,9 +1,9 @@
 /*
  * unit_names.c: names one compilation unit of the running program defines,
  * from the image's debug information, each confirmed by the image's symbol
- * table (see unit_names.h). The unit is found by path; each name is looked
- * up among the unit's top-level functions (with code) and its file-scope
- * variables (with a fixed address).
+ * table (see unit_names.h). Only the unit's top-level DIEs are read:
+ * functions with code, and (through dwarf/statics.c) file-scope variables
+ * with a fixed address.
  */
 #include "object/unit_names.h"
 #include "dwarf/statics.h"
@@ -11,7 +11,6 @@
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
-#include <libelf.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,8 +56,12 @@ static int found_variable(void *user, const char *function, const char *variable
     return 0;
 }
 
-/* The unit's top-level functions that have code of their own. */
-static void each_function(struct lookup *l, Dwarf_Die *cu)
+/* Calls fn for each top-level function of the unit that has code of its
+   own: its name (its own, or its abstract origin's) and entry. */
+static void each_function(Dwarf_Die *cu,
+                          void (*fn)(void *arg, Dwarf_Die *die, const char *name, int own,
+                                     Dwarf_Addr entry),
+                          void *arg)
 {
     Dwarf_Die child;
     if (dwarf_child(cu, &child) != 0)
@@ -69,63 +72,104 @@ static void each_function(struct lookup *l, Dwarf_Die *cu)
         if (dwarf_tag(&child) != DW_TAG_subprogram || dwarf_lowpc(&child, &low) != 0)
             continue;
         const char *own = dwarf_formstring(dwarf_attr(&child, DW_AT_name, &attr));
-        const char *name = own ? own : dwarf_formstring(dwarf_attr_integrate(&child, DW_AT_name, &attr));
+        const char *name =
+            own ? own : dwarf_formstring(dwarf_attr_integrate(&child, DW_AT_name, &attr));
         if (name)
-            found(l, name, 1, low, !own);
+            fn(arg, &child, name, own != NULL, low);
     } while (dwarf_siblingof(&child, &child) == 0);
 }
 
-/* The unit of dw with path cu_path, else the only one whose base name is
-   base_name. 1 if found. */
-static int find_unit(Dwarf *dw, const char *cu_path, const char *base_name, Dwarf_Die *unit)
+static void found_function(void *arg, Dwarf_Die *die, const char *name, int own,
+                           Dwarf_Addr entry)
+{
+    (void)die;
+    found(arg, name, 1, entry, !own);
+}
+
+/* The units of dw whose file has the base name base_name (and the path
+   `path`, when not NULL): how many, with *unit the last one (with a path,
+   the first, and the count is at most 1). */
+static size_t units_named(Dwarf *dw, const char *base_name, const char *path, Dwarf_Die *unit)
 {
     Dwarf_Off off = 0, next;
-    size_t header, same_base = 0;
-    Dwarf_Die cu, by_base;
-    while (dwarf_nextcu(dw, off, &next, &header, NULL, NULL, NULL) == 0) {
+    size_t header, count = 0;
+    Dwarf_Die cu;
+    for (; dwarf_nextcu(dw, off, &next, &header, NULL, NULL, NULL) == 0; off = next) {
         const char *name;
-        if (dwarf_offdie(dw, off + header, &cu) && (name = dwarf_diename(&cu)) &&
-            !strcmp(base_of(name), base_name)) {
-            char *path = cu_path ? hcr__dwarf_cu_path(&cu) : NULL;
-            int same = path && !strcmp(path, cu_path);
-            free(path);
-            if (same) {
-                *unit = cu;
-                return 1;
-            }
-            by_base = cu;
-            same_base++;
+        if (!dwarf_offdie(dw, off + header, &cu) || !(name = dwarf_diename(&cu)) ||
+            strcmp(base_of(name), base_name))
+            continue;
+        if (path) {
+            char *own = hcr__dwarf_cu_path(&cu);
+            int same = own && !strcmp(own, path);
+            free(own);
+            if (!same)
+                continue;
         }
-        off = next;
+        *unit = cu;
+        if (++count && path)
+            break;
     }
-    if (same_base != 1)
+    return count;
+}
+
+/* The unit of dw with the object's base name: the only one, else the one
+   whose path is the object's compilation unit path. 1 if found. */
+static int find_unit(Dwarf *dw, const struct hcr__unit_query *q, Dwarf_Die *unit)
+{
+    size_t count = units_named(dw, q->base_name, NULL, unit);
+    if (count <= 1)
+        return (int)count;
+    char *want = hcr__object_cu_path(q->object_path, q->object);
+    int found = want && units_named(dw, q->base_name, want, unit) == 1;
+    free(want);
+    return found;
+}
+
+/* The unit's DIE and the image's load bias. 1 if found. */
+static int open_unit(const struct hcr__unit_query *q, Dwarf_Die *cu, uintptr_t *bias)
+{
+    const struct hcr__proc_image *im = hcr__process_image(q->process, q->image);
+    Dwarf *dw = im && q->base_name ? hcr__process_image_dwarf(q->process, q->image) : NULL;
+    if (!dw || !find_unit(dw, q, cu))
         return 0;
-    *unit = by_base;
+    *bias = im->bias;
     return 1;
 }
 
-int hcr__process_unit_names(struct hcr__process *p, size_t image, const char *cu_path,
-                            const char *base_name, struct hcr__unit_name *names, size_t n)
+int hcr__unit_lookup(const struct hcr__unit_query *q, struct hcr__unit_name *names, size_t n)
 {
-    size_t size;
-    const void *map = hcr__process_image_file(p, image, &size);
-    const struct hcr__proc_image *im = hcr__process_image(p, image);
-    if (!map || !im || !base_name)
-        return 0;
-    Elf *e = elf_memory((char *)map, size);
-    if (!e)
-        return 0;
-    Dwarf *dw = dwarf_begin_elf(e, DWARF_C_READ, NULL);
     Dwarf_Die cu;
-    int rc = 0;
-    if (dw && find_unit(dw, cu_path, base_name, &cu)) {
-        struct lookup l = {p, image, im->bias, names, n};
-        each_function(&l, &cu);
-        hcr__dwarf_each_static(&cu, found_variable, &l);
-        rc = 1;
-    }
-    if (dw)
-        dwarf_end(dw);
-    elf_end(e);
-    return rc;
+    struct lookup l = {q->process, q->image, 0, names, n};
+    if (!open_unit(q, &cu, &l.bias))
+        return 0;
+    each_function(&cu, found_function, &l);
+    hcr__dwarf_each_static(&cu, found_variable, &l);
+    return 1;
+}
+
+struct externals {
+    void (*fn)(void *arg, const char *name);
+    void *arg;
+};
+
+static void found_external(void *arg, Dwarf_Die *die, const char *name, int own,
+                           Dwarf_Addr entry)
+{
+    struct externals *e = arg;
+    (void)entry;
+    if (own && dwarf_hasattr_integrate(die, DW_AT_external))
+        e->fn(e->arg, name);
+}
+
+int hcr__unit_each_external_function(const struct hcr__unit_query *q,
+                                     void (*fn)(void *arg, const char *name), void *arg)
+{
+    Dwarf_Die cu;
+    uintptr_t bias;
+    if (!open_unit(q, &cu, &bias))
+        return 0;
+    struct externals e = {fn, arg};
+    each_function(&cu, found_external, &e);
+    return 1;
 }
