@@ -770,6 +770,56 @@ static int check_bound_code_addresses(struct linker *lk)
     return 0;
 }
 
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+struct dropped {
+    const struct linker *lk;
+    const char **defined; /* the object's function names, sorted */
+    size_t ndefined;
+    size_t count;
+};
+
+static void report_dropped(void *arg, const char *name)
+{
+    struct dropped *d = arg;
+    if (bsearch(&name, d->defined, d->ndefined, sizeof *d->defined, compare_names))
+        return;
+    d->count++;
+    hcr__log(NULL, HCR_LOG_WARN,
+             "object: %s: %s, a function of the program's %s, is not defined by the object "
+             "(removed, or made static and inlined or specialised): its callers keep its old "
+             "code",
+             d->lk->path, name, d->lk->file_name);
+}
+
+/* Logs each external function of the program's copy of the unit that the
+   object does not define out of line: callers in other files keep its old
+   code, which a reload must not leave unsaid. The count goes in *count. 0
+   or HCR_ENOMEM. */
+static int check_dropped(const struct linker *lk, size_t *count)
+{
+    const struct hcr__elf *elf = lk->elf;
+    *count = 0;
+    if (!lk->proc || !lk->file_name)
+        return 0;
+    struct dropped d = {lk, calloc(elf->nsyms, sizeof *d.defined), 0, 0};
+    if (!d.defined)
+        return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory", lk->path);
+    for (size_t k = 1; k < elf->nsyms; k++)
+        if (ELF64_ST_TYPE(elf->syms[k].st_info) == STT_FUNC &&
+            hcr__elf_sym_shndx(elf, k) != SHN_UNDEF)
+            d.defined[d.ndefined++] = hcr__elf_sym_name(elf, &elf->syms[k]);
+    qsort(d.defined, d.ndefined, sizeof *d.defined, compare_names);
+    struct hcr__unit_query q = unit_query(lk);
+    hcr__unit_each_external_function(&q, report_dropped, &d);
+    free(d.defined);
+    *count = d.count;
+    return 0;
+}
+
 /* Resolves every symbol of the object, then marks the data sections that
    stand for one existing variable. 0 or the first error. */
 static int resolve_symbols(struct linker *lk)
@@ -1527,6 +1577,8 @@ int hcr__link(struct hcr__linked *out, const struct hcr__elf *elf, const char *o
                                                                  : &out->new_variables);
     }
     out->unit_checked = lk.unit_checked;
+    if ((rc = check_dropped(&lk, &out->dropped_functions)) < 0)
+        goto fail;
     out->home_image = lk.home;
     out->statics = lk.statics; /* new_symbols may point at their keys */
     out->nstatics = lk.nstatics;

@@ -59,6 +59,8 @@ struct hcr__linked {
     size_t new_variables;        /* variables (state) the program did not have */
     int unit_checked;            /* "new" was checked against the program's debug
                                     information for the unit, not only its symbols */
+    size_t dropped_functions;    /* external functions of the program's unit the
+                                    object does not define (each logged) */
     size_t home_image;           /* image of the process the unit belongs to */
     uint32_t file;               /* its file group there, or HCR__NO_FILE */
     const char *file_name;       /* the object's STT_FILE name, or NULL */

@@ -232,11 +232,12 @@ static int reload_locked(const char *path, struct hcr__message *msg)
         ((void (*)(void))linked.constructors[i])();
     hcr__log(NULL, HCR_LOG_INFO,
              "object: reload %u of %s: %zu functions redirected, %zu variables kept; new in "
-             "this edit: %zu functions, %zu variables%s",
+             "this edit: %zu functions, %zu variables%s; not in this edit: %zu functions",
              rec->id, path, nsw, linked.bound, linked.new_functions, linked.new_variables,
              linked.unit_checked || !(linked.new_functions + linked.new_variables)
                  ? ""
-                 : " (by the symbol tables: the program has no debug information for the unit)");
+                 : " (by the symbol tables: the program has no debug information for the unit)",
+             linked.dropped_functions);
     hcr__link_release_tables(&linked);
     rc = 0;
     goto out;

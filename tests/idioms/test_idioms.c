@@ -387,3 +387,29 @@ TEST(a_label_table_the_program_changed_fails_the_reload)
     CHECK_EQ(labels_run(1, 0), 2); /* the old code: table[1] leads to add */
     CHECK_EQ(labels_run(0, 0), 1);
 }
+
+/* Warnings the reload logs, for the test below. */
+static char warnings[4096];
+
+static void keep_warnings(enum hcr_log_level level, const char *message, void *user)
+{
+    (void)user;
+    if (level == HCR_LOG_WARN && strlen(warnings) + strlen(message) + 2 < sizeof warnings) {
+        strcat(warnings, message);
+        strcat(warnings, "\n");
+    }
+}
+
+TEST(functions_the_edit_no_longer_defines_are_named)
+{
+    CHECK_EQ(dropped_use(), 11);
+    hcr_set_log(keep_warnings, NULL);
+    reload_unit("dropped");
+    hcr_set_log(NULL, NULL);
+    CHECK_EQ(dropped_use(), 510); /* the edit took effect in its file */
+    CHECK_STR_HAS(warnings, "dropped_gone, a function of the program's dropped.c");
+    CHECK_STR_HAS(warnings, "dropped_inlined, a function of the program's dropped.c");
+    CHECK_STR_HAS(warnings, "its callers keep its old code");
+    CHECK_EQ(dropped_gone(), 1);       /* as the warning says */
+    CHECK_EQ(dropped_inlined(10), 11);
+}

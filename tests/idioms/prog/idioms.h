@@ -147,4 +147,9 @@ int renamed_bump(void);
 /* labels_changed.c: a writable table of label addresses the program changes */
 int labels_run(int op, int swap);
 
+/* dropped.c: an edit that removes a global function and inlines another */
+int dropped_gone(void);
+int dropped_inlined(int x);
+int dropped_use(void);
+
 #endif
