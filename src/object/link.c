@@ -422,6 +422,27 @@ static int resolve_undefined(struct linker *lk, size_t k)
                      lk->path, name);
 }
 
+/* Binds variable k of the object to the program's storage `ps` (a
+   common symbol included). HCR_ESTATE if its size changed, else 0. */
+static int bind_variable(struct linker *lk, size_t k, const struct hcr__proc_sym *ps)
+{
+    const Elf64_Sym *s = &lk->elf->syms[k];
+    struct lsym *ls = &lk->syms[k];
+    if (ps->size != s->st_size)
+        return hcr__fail(lk->msg, HCR_ESTATE,
+                         "%s: variable %s changed size from %llu to %llu bytes; its storage in "
+                         "the running program cannot grow or shrink (restart to apply)",
+                         lk->path, hcr__elf_sym_name(lk->elf, s), (unsigned long long)ps->size,
+                         (unsigned long long)s->st_size);
+    ls->state = S_BOUND;
+    ls->address = ps->address;
+    ls->common_offset = 0;
+    size_t sh = hcr__elf_sym_shndx(lk->elf, k);
+    if (sh < lk->elf->shnum)
+        lk->secs[sh].has_bound = 1;
+    return 0;
+}
+
 /* Resolves symbol k, defined in section sh of the object: a function is a
    new copy (with the program's entry as its original, if it has one); a
    variable the program has binds to its storage (HCR_ESTATE if its size
@@ -490,14 +511,9 @@ static int resolve_defined(struct linker *lk, size_t k, size_t sh)
     }
     if (!is_state(lk, sh) || !ps || ps->type == STT_FUNC || ps->type == STT_TLS)
         return 0;
-    if (ps->size != s->st_size)
-        return hcr__fail(lk->msg, HCR_ESTATE,
-                         "%s: variable %s changed size from %llu to %llu bytes; its storage in "
-                         "the running program cannot grow or shrink (restart to apply)",
-                         lk->path, name, (unsigned long long)ps->size,
-                         (unsigned long long)s->st_size);
-    ls->state = S_BOUND;
-    ls->address = ps->address;
+    int rc = bind_variable(lk, k, ps);
+    if (rc < 0)
+        return rc;
     if (lk->home != 0 && ELF64_ST_BIND(s->st_info) != STB_LOCAL &&
         ELF64_ST_VISIBILITY(s->st_other) == STV_DEFAULT) {
         /* The executable may hold the live copy of a library's variable
@@ -506,7 +522,6 @@ static int resolve_defined(struct linker *lk, size_t k, size_t sh)
         if (addr)
             ls->address = (uintptr_t)addr;
     }
-    lk->secs[sh].has_bound = 1;
     return 0;
 }
 
@@ -578,7 +593,6 @@ static int bind_by_unit(struct linker *lk)
     lk->unit_checked = rc > 0;
     for (size_t i = 0; i < n && rc >= 0; i++) {
         size_t k = index[i];
-        const Elf64_Sym *s = &elf->syms[k];
         struct lsym *ls = &lk->syms[k];
         const struct hcr__proc_sym *ps = names[i].sym;
         if (ls->strong && (!ps || ps->address != ls->strong->address)) {
@@ -603,19 +617,8 @@ static int bind_by_unit(struct linker *lk)
                            lk->file_name);
         } else if (ps && names[i].function) {
             ls->original = ps->address;
-        } else if (ps && ps->size != s->st_size) {
-            rc = hcr__fail(lk->msg, HCR_ESTATE,
-                           "%s: variable %s changed size from %llu to %llu bytes; its storage "
-                           "in the running program cannot grow or shrink (restart to apply)",
-                           lk->path, names[i].name, (unsigned long long)ps->size,
-                           (unsigned long long)s->st_size);
         } else if (ps) {
-            ls->state = S_BOUND;
-            ls->address = ps->address;
-            ls->common_offset = 0;
-            size_t sh = hcr__elf_sym_shndx(elf, k);
-            if (sh < elf->shnum)
-                lk->secs[sh].has_bound = 1;
+            rc = bind_variable(lk, k, ps);
         }
     }
     if (rc == 0 && !lk->unit_checked)
