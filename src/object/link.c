@@ -2,7 +2,8 @@
  * link.c: the object linker (see link.h). Stages, each a function below:
  * classify sections, find the unit's home (image and source file), read the
  * names of function-local statics from the debug information, resolve every
- * symbol, plan GOT entries and PLT stubs, lay out and map, copy, relocate,
+ * symbol (by name here; what names alone cannot bind, in link_bind.c), plan
+ * GOT entries and PLT stubs, lay out and map, copy, relocate,
  * collect functions, constructors and new symbols, protect. Memory is laid out
  * as three page-aligned regions: text (sections, then PLT stubs; mapped
  * read-execute), read-only (constant sections, relocated read-only data,
@@ -11,10 +12,10 @@
  * then made executable, never both at once.
  */
 #include "object/link.h"
+#include "object/link_internal.h"
 #include "arch/reloc.h"
 #include "object/dwarf_statics.h"
 #include "object/near_memory.h"
-#include "object/unit_names.h"
 
 #include <dlfcn.h>
 #include <elf.h>
@@ -28,79 +29,6 @@
 #define PAD_BEFORE 5 /* -fpatchable-function-entry=9,5 */
 #define PAD_AT 4
 #define MAX_MAPPING ((size_t)256 << 20) /* no translation unit needs more */
-
-enum region { R_NONE, R_TEXT, R_RODATA, R_DATA, R_COUNT };
-
-enum sec_kind {
-    SEC_SKIP,    /* not loaded */
-    SEC_LOAD,    /* placed in a region */
-    SEC_BOUND,   /* stands for one variable the program already has */
-    SEC_TLS,     /* thread-local: its variables live in the program's TLS */
-};
-
-struct lsec {
-    enum sec_kind kind;
-    enum region region;
-    size_t offset;       /* within the region */
-    uintptr_t address;   /* run-time */
-    size_t nsyms;        /* defined symbols in it (not section symbols) */
-    size_t first_sym;    /* one of them */
-    int has_bound;       /* some symbol in it binds to existing storage */
-};
-
-enum sym_state { S_NONE, S_NEW, S_BOUND, S_EXTERNAL, S_TLS, S_SECTION, S_ABS, S_GOT_BASE };
-
-struct lsym {
-    enum sym_state state;
-    uintptr_t address;   /* run-time address; TLS: offset in the block */
-    const struct hcr__proc_image *tls_image;
-    int far;             /* external and possibly out of 32-bit reach */
-    uint32_t got, got_tpoff, tlsgd, plt; /* offset+1 in GOT / PLT area, 0 = none */
-    uintptr_t original;  /* functions: the program's entry */
-    size_t common_offset; /* S_NEW commons: offset+1 in the data region */
-    size_t function;     /* functions: index+1 in the linked functions */
-    const struct hcr__proc_sym *strong; /* a weak definition: the program's strong
-                                           one of that name, until bind_by_unit says
-                                           whether it is this unit's */
-};
-
-struct linker {
-    const struct hcr__elf *elf;
-    const char *path;
-    struct hcr__process *proc;
-    struct hcr__message *msg;
-    struct lsec *secs;
-    struct lsym *syms;
-    size_t home;
-    uint32_t file;
-    const char *file_name;         /* the object's STT_FILE name, or NULL */
-    struct hcr__local_static *statics; /* function-local statics from debug info */
-    size_t nstatics;
-    const char **static_key;       /* per symbol: its "function/variable", or NULL */
-    const struct hcr__proc_image *home_image;
-    size_t region_size[R_COUNT];
-    size_t region_offset[R_COUNT]; /* from the mapping's start */
-    size_t got_size, got_offset;   /* in R_RODATA */
-    size_t plt_size, plt_offset;   /* in R_TEXT */
-    size_t common_size, common_offset; /* in R_DATA */
-    uint32_t tlsld;                /* offset+1 of the shared TLSLD pair */
-    unsigned char *map;
-    size_t map_size;
-    int near;
-    size_t patchable_sec;          /* a __patchable_function_entries section, 0 if none */
-    int unit_checked;              /* new names were checked against the program's
-                                      debug information for the unit */
-};
-
-static const char *sym_name(const struct linker *lk, size_t k)
-{
-    const Elf64_Sym *s = &lk->elf->syms[k];
-    if (ELF64_ST_TYPE(s->st_info) == STT_SECTION) {
-        size_t sh = hcr__elf_sym_shndx(lk->elf, k);
-        return hcr__elf_section_name(lk->elf, sh < lk->elf->shnum ? sh : 0);
-    }
-    return hcr__elf_sym_name(lk->elf, s);
-}
 
 static int starts_with(const char *s, const char *prefix)
 {
@@ -262,9 +190,7 @@ static int find_home(struct linker *lk)
 
 /* ---- symbols -------------------------------------------------------------- */
 
-/* Whether a variable of section sh is one whose value must be kept: the
-   section is writable and loaded as data. */
-static int is_state(const struct linker *lk, size_t sh)
+int hcr__link_is_state(const struct linker *lk, size_t sh)
 {
     return sh < lk->elf->shnum && lk->secs[sh].kind == SEC_LOAD && lk->secs[sh].region == R_DATA;
 }
@@ -282,7 +208,7 @@ static int read_statics(struct linker *lk)
     for (size_t k = 1; k < elf->nsyms && !any; k++) {
         const Elf64_Sym *s = &elf->syms[k];
         any = ELF64_ST_BIND(s->st_info) == STB_LOCAL && ELF64_ST_TYPE(s->st_info) == STT_OBJECT &&
-              is_state(lk, hcr__elf_sym_shndx(elf, k)) && strchr(hcr__elf_sym_name(elf, s), '.');
+              hcr__link_is_state(lk, hcr__elf_sym_shndx(elf, k)) && strchr(hcr__elf_sym_name(elf, s), '.');
         example = hcr__elf_sym_name(elf, s);
     }
     if (!any)
@@ -422,27 +348,6 @@ static int resolve_undefined(struct linker *lk, size_t k)
                      lk->path, name);
 }
 
-/* Binds variable k of the object to the program's storage `ps` (a
-   common symbol included). HCR_ESTATE if its size changed, else 0. */
-static int bind_variable(struct linker *lk, size_t k, const struct hcr__proc_sym *ps)
-{
-    const Elf64_Sym *s = &lk->elf->syms[k];
-    struct lsym *ls = &lk->syms[k];
-    if (ps->size != s->st_size)
-        return hcr__fail(lk->msg, HCR_ESTATE,
-                         "%s: variable %s changed size from %llu to %llu bytes; its storage in "
-                         "the running program cannot grow or shrink (restart to apply)",
-                         lk->path, hcr__elf_sym_name(lk->elf, s), (unsigned long long)ps->size,
-                         (unsigned long long)s->st_size);
-    ls->state = S_BOUND;
-    ls->address = ps->address;
-    ls->common_offset = 0;
-    size_t sh = hcr__elf_sym_shndx(lk->elf, k);
-    if (sh < lk->elf->shnum)
-        lk->secs[sh].has_bound = 1;
-    return 0;
-}
-
 /* Resolves symbol k, defined in section sh of the object: a function is a
    new copy (with the program's entry as its original, if it has one); a
    variable the program has binds to its storage (HCR_ESTATE if its size
@@ -501,7 +406,7 @@ static int resolve_defined(struct linker *lk, size_t k, size_t sh)
         /* A static of this file made global is the same function or
            variable. (The other way round, a global made static, is told
            apart from another file's global by the debug information: see
-           bind_by_unit.) */
+           link_bind.c.) */
         ps = hcr__process_find_local(lk->proc, lk->home, lk->file, name);
     }
     if (type == STT_FUNC) {
@@ -509,9 +414,9 @@ static int resolve_defined(struct linker *lk, size_t k, size_t sh)
             ls->original = ps->address;
         return 0;
     }
-    if (!is_state(lk, sh) || !ps || ps->type == STT_FUNC || ps->type == STT_TLS)
+    if (!hcr__link_is_state(lk, sh) || !ps || ps->type == STT_FUNC || ps->type == STT_TLS)
         return 0;
-    int rc = bind_variable(lk, k, ps);
+    int rc = hcr__link_bind_variable(lk, k, ps);
     if (rc < 0)
         return rc;
     if (lk->home != 0 && ELF64_ST_BIND(s->st_info) != STB_LOCAL &&
@@ -522,304 +427,6 @@ static int resolve_defined(struct linker *lk, size_t k, size_t sh)
         if (addr)
             ls->address = (uintptr_t)addr;
     }
-    return 0;
-}
-
-/* Whether a name is one the compiler or assembler made (foo.cold,
-   foo.constprop.0, count.1, a .symver alias foo@V1): the debug information
-   names only source names. */
-static int is_compiler_name(const char *name)
-{
-    return strpbrk(name, ".@") != NULL;
-}
-
-/* Symbol k, defined by the object, that the lookups by name left new: a
-   function with no original, or a variable whose value would be state. */
-static int is_unbound_candidate(const struct linker *lk, size_t k)
-{
-    const Elf64_Sym *s = &lk->elf->syms[k];
-    const struct lsym *ls = &lk->syms[k];
-    const char *name = hcr__elf_sym_name(lk->elf, s);
-    unsigned type = ELF64_ST_TYPE(s->st_info);
-    if (ls->state != S_NEW || !name[0] || is_compiler_name(name))
-        return 0;
-    if (ls->strong)
-        return 1;
-    if (type == STT_FUNC)
-        return !ls->original;
-    if (type != STT_OBJECT || (lk->static_key && lk->static_key[k]))
-        return 0;
-    return ls->common_offset || is_state(lk, hcr__elf_sym_shndx(lk->elf, k));
-}
-
-static struct hcr__unit_query unit_query(const struct linker *lk)
-{
-    return (struct hcr__unit_query){lk->proc, lk->home, lk->file_name, lk->path, lk->elf};
-}
-
-/* Asks the program's debug information whether its copy of the unit
-   defines the names the lookups by name left new (a global made static, a
-   file whose symbols are not grouped under its name), and binds those the
-   symbol table confirms. A name the unit defines at an address no symbol of
-   that name has cannot be bound: the reload fails rather than leave
-   callers, or the value, with the old definition. 0 or a negative code. */
-static int bind_by_unit(struct linker *lk)
-{
-    const struct hcr__elf *elf = lk->elf;
-    size_t n = 0;
-    if (!lk->proc)
-        return 0;
-    for (size_t k = 1; k < elf->nsyms; k++)
-        n += is_unbound_candidate(lk, k);
-    if (!n)
-        return 0;
-    struct hcr__unit_name *names = calloc(n, sizeof *names);
-    size_t *index = calloc(n, sizeof *index);
-    if (!names || !index) {
-        free(names);
-        free(index);
-        return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory", lk->path);
-    }
-    n = 0;
-    for (size_t k = 1; k < elf->nsyms; k++)
-        if (is_unbound_candidate(lk, k)) {
-            names[n] = (struct hcr__unit_name){
-                .name = hcr__elf_sym_name(elf, &elf->syms[k]),
-                .function = ELF64_ST_TYPE(elf->syms[k].st_info) == STT_FUNC};
-            index[n++] = k;
-        }
-    struct hcr__unit_query q = unit_query(lk);
-    int rc = hcr__unit_lookup(&q, names, n);
-    lk->unit_checked = rc > 0;
-    for (size_t i = 0; i < n && rc >= 0; i++) {
-        size_t k = index[i];
-        struct lsym *ls = &lk->syms[k];
-        const struct hcr__proc_sym *ps = names[i].sym;
-        if (ls->strong && (!ps || ps->address != ls->strong->address)) {
-            /* Another unit's strong definition overrides this weak one, as
-               the static linker decided: the object uses it too. */
-            if (!lk->unit_checked)
-                hcr__log(NULL, HCR_LOG_WARN,
-                         "object: %s: weak %s is not used: the program's strong definition "
-                         "stays (no debug information says whether it is this unit's)",
-                         lk->path, names[i].name);
-            ls->state = S_EXTERNAL;
-            ls->address = ls->strong->address;
-            ls->far = ls->strong->image != lk->home;
-            continue;
-        }
-        if (names[i].unbindable) {
-            rc = hcr__fail(lk->msg, HCR_ENOSYM,
-                           "%s: %s %s exists in the running program (in %s, per its debug "
-                           "information) but no symbol of that name is at its address, so hcr "
-                           "cannot bind it; nothing was changed",
-                           lk->path, names[i].function ? "function" : "variable", names[i].name,
-                           lk->file_name);
-        } else if (ps && names[i].function) {
-            ls->original = ps->address;
-        } else if (ps) {
-            rc = bind_variable(lk, k, ps);
-        }
-    }
-    if (rc == 0 && !lk->unit_checked)
-        hcr__log(NULL, HCR_LOG_DEBUG,
-                 "object: %s: the program has no debug information for %s; %zu names not in "
-                 "its symbol tables are taken as new",
-                 lk->path, lk->file_name ? lk->file_name : "its unit", n);
-    free(names);
-    free(index);
-    return rc < 0 ? rc : 0;
-}
-
-/* Whether a section is one the program named itself: the compiler splits
-   its own data sections per variable (-fdata-sections) but never a named
-   one, and the static linker keeps each input section whole. */
-static int is_named_section(const char *name)
-{
-    static const char *const own[] = {".data", ".bss", ".tdata", ".tbss", ".rodata",
-                                      ".lrodata", ".ldata", ".lbss"};
-    for (size_t i = 0; i < sizeof own / sizeof *own; i++) {
-        size_t n = strlen(own[i]);
-        if (!strncmp(name, own[i], n) && (name[n] == 0 || name[n] == '.'))
-            return 0;
-    }
-    return 1;
-}
-
-/* Whether every variable defined in section sh is bound to the program's
-   storage at the same distance from one base, the section's bytes covered
-   by them but for alignment padding: then the section, whole, is the
-   program's copy of it, and any offset into it means the same variable in
-   both. 1 and *base if so. */
-static int bound_as_block(const struct linker *lk, size_t sh, uintptr_t *base)
-{
-    const struct hcr__elf *elf = lk->elf;
-    uint64_t covered = 0;
-    int any = 0;
-    for (size_t k = 1; k < elf->nsyms; k++) {
-        const Elf64_Sym *s = &elf->syms[k];
-        unsigned type = ELF64_ST_TYPE(s->st_info);
-        if (hcr__elf_sym_shndx(elf, k) != sh || type == STT_SECTION || type == STT_FILE)
-            continue;
-        if (lk->syms[k].state != S_BOUND)
-            return 0;
-        uintptr_t b = lk->syms[k].address - s->st_value;
-        if (any && b != *base)
-            return 0;
-        *base = b;
-        any = 1;
-        covered += s->st_size;
-    }
-    /* Padding between variables is less than 16 bytes each. */
-    return any && covered + 16 * lk->secs[sh].nsyms >= elf->shdrs[sh].sh_size;
-}
-
-/* Whether a function of the object starts at (section sh, offset). */
-static int is_function_entry(const struct hcr__elf *elf, size_t sh, uint64_t offset)
-{
-    for (size_t k = 1; k < elf->nsyms; k++)
-        if (ELF64_ST_TYPE(elf->syms[k].st_info) == STT_FUNC && elf->syms[k].st_value == offset &&
-            hcr__elf_sym_shndx(elf, k) == sh)
-            return 1;
-    return 0;
-}
-
-/* Whether relocation r of section `rela_sec` (applied to a bound
-   section) writes an address inside code that is not a function entry. */
-static int writes_code_address(const struct hcr__elf *elf, const Elf64_Rela *r)
-{
-    size_t k = ELF64_R_SYM(r->r_info);
-    if (!k || k >= elf->nsyms)
-        return 0;
-    const Elf64_Sym *s = &elf->syms[k];
-    size_t sh = hcr__elf_sym_shndx(elf, k);
-    unsigned type = ELF64_ST_TYPE(s->st_info);
-    return sh < elf->shnum && (elf->shdrs[sh].sh_flags & SHF_EXECINSTR) &&
-           (type == STT_SECTION || type == STT_FUNC) &&
-           !is_function_entry(elf, sh, (type == STT_FUNC ? s->st_value : 0) + (uint64_t)r->r_addend);
-}
-
-/* Whether the program's storage for bound section `target` still holds
-   what it held at start: the bytes no relocation writes equal the
-   object's initialiser, and each address a relocation writes equals the
-   one the program's file stores there. */
-static int unchanged_since_start(const struct linker *lk, size_t target, const Elf64_Rela *rel,
-                                 size_t n)
-{
-    const struct hcr__elf *elf = lk->elf;
-    size_t size;
-    const unsigned char *init = hcr__elf_section_data(elf, target, &size);
-    const unsigned char *live = (const unsigned char *)lk->secs[target].address;
-    if (!init || elf->shdrs[target].sh_type == SHT_NOBITS)
-        return 0;
-    for (size_t at = 0; at < size; at++) {
-        int relocated = 0;
-        for (size_t r = 0; r < n && !relocated; r++)
-            relocated = rel[r].r_offset <= at && at - rel[r].r_offset < 8;
-        if (!relocated && init[at] != live[at])
-            return 0;
-    }
-    for (size_t r = 0; r < n; r++) {
-        uintptr_t now, at_start;
-        if (rel[r].r_offset > size || size - rel[r].r_offset < sizeof now)
-            return 0;
-        memcpy(&now, live + rel[r].r_offset, sizeof now);
-        if (!hcr__process_initial_address(lk->proc, lk->home,
-                                          (uintptr_t)live + rel[r].r_offset, &at_start) ||
-            now != at_start)
-            return 0;
-    }
-    return 1;
-}
-
-/* A variable bound to the program's storage keeps the program's value,
-   so its initialiser is not applied. Function addresses in it are fine:
-   old entries jump to the newest code. Addresses inside code (a writable
-   table of `&&label` addresses, as gcc's manual writes them) are not: the
-   program's table points into the old copy of the function, and new code
-   jumping there would run old code in a new frame. Such a table can only
-   ever hold labels of its function, so when the rest of its bytes are
-   unchanged it is taken from the new object, like a constant; otherwise
-   the reload fails with its name. 0 or HCR_ENOTSUP. */
-static int check_bound_code_addresses(struct linker *lk)
-{
-    const struct hcr__elf *elf = lk->elf;
-    for (size_t i = 1; i < elf->shnum; i++) {
-        size_t n, target = elf->shdrs[i].sh_info, labels = 0;
-        const Elf64_Rela *rel = hcr__elf_rela(elf, i, &n);
-        if (!rel || target >= elf->shnum || lk->secs[target].kind != SEC_BOUND)
-            continue;
-        for (size_t r = 0; r < n; r++)
-            labels += writes_code_address(elf, &rel[r]);
-        if (!labels)
-            continue;
-        const char *name = sym_name(lk, lk->secs[target].first_sym);
-        if (!unchanged_since_start(lk, target, rel, n))
-            return hcr__fail(lk->msg, HCR_ENOTSUP,
-                             "%s: %s is kept from the running program, holds addresses inside "
-                             "code (a table of &&label addresses?) and was changed since: its "
-                             "addresses would point into the old code; make the table const",
-                             lk->path, name);
-        hcr__log(NULL, HCR_LOG_DEBUG,
-                 "object: %s: %s holds &&label addresses: taken from the new object", lk->path,
-                 name);
-        lk->secs[target].kind = SEC_LOAD;
-        lk->secs[target].address = 0;
-        lk->secs[target].has_bound = 0;
-        for (size_t k = 1; k < elf->nsyms; k++)
-            if (hcr__elf_sym_shndx(elf, k) == target && lk->syms[k].state == S_BOUND)
-                lk->syms[k].state = S_NEW;
-    }
-    return 0;
-}
-
-static int compare_names(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-struct dropped {
-    const struct linker *lk;
-    const char **defined; /* the object's function names, sorted */
-    size_t ndefined;
-    size_t count;
-};
-
-static void report_dropped(void *arg, const char *name)
-{
-    struct dropped *d = arg;
-    if (bsearch(&name, d->defined, d->ndefined, sizeof *d->defined, compare_names))
-        return;
-    d->count++;
-    hcr__log(NULL, HCR_LOG_WARN,
-             "object: %s: %s, a function of the program's %s, is not defined by the object "
-             "(removed, or made static and inlined or specialised): its callers keep its old "
-             "code",
-             d->lk->path, name, d->lk->file_name);
-}
-
-/* Logs each external function of the program's copy of the unit that the
-   object does not define out of line: callers in other files keep its old
-   code, which a reload must not leave unsaid. The count goes in *count. 0
-   or HCR_ENOMEM. */
-static int check_dropped(const struct linker *lk, size_t *count)
-{
-    const struct hcr__elf *elf = lk->elf;
-    *count = 0;
-    if (!lk->proc || !lk->file_name)
-        return 0;
-    struct dropped d = {lk, calloc(elf->nsyms, sizeof *d.defined), 0, 0};
-    if (!d.defined)
-        return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory", lk->path);
-    for (size_t k = 1; k < elf->nsyms; k++)
-        if (ELF64_ST_TYPE(elf->syms[k].st_info) == STT_FUNC &&
-            hcr__elf_sym_shndx(elf, k) != SHN_UNDEF)
-            d.defined[d.ndefined++] = hcr__elf_sym_name(elf, &elf->syms[k]);
-    qsort(d.defined, d.ndefined, sizeof *d.defined, compare_names);
-    struct hcr__unit_query q = unit_query(lk);
-    hcr__unit_each_external_function(&q, report_dropped, &d);
-    free(d.defined);
-    *count = d.count;
     return 0;
 }
 
@@ -876,31 +483,10 @@ static int resolve_symbols(struct linker *lk)
         if (rc < 0)
             return rc;
     }
-    int rc = bind_by_unit(lk);
+    int rc = hcr__link_bind_by_unit(lk);
     if (rc < 0)
         return rc;
-    /* A data section holding exactly one variable, which the program
-       already has, is that variable: it is not loaded, and references to
-       the section itself mean the existing storage. So is a named section
-       (`__attribute__((section(...)))`) whose every variable the program
-       has at the same distance from one base. */
-    for (size_t i = 1; i < elf->shnum; i++) {
-        struct lsec *sec = &lk->secs[i];
-        if (sec->kind != SEC_LOAD || !sec->has_bound)
-            continue;
-        const struct lsym *only = &lk->syms[sec->first_sym];
-        if (sec->nsyms == 1 && only->state == S_BOUND && elf->syms[sec->first_sym].st_value == 0) {
-            sec->kind = SEC_BOUND;
-            sec->address = only->address;
-        } else if (is_named_section(hcr__elf_section_name(elf, i))) {
-            uintptr_t base = 0;
-            if (bound_as_block(lk, i, &base)) {
-                sec->kind = SEC_BOUND;
-                sec->address = base;
-            }
-        }
-    }
-    return check_bound_code_addresses(lk);
+    return hcr__link_bind_sections(lk);
 }
 
 /* ---- planning GOT entries and PLT stubs ------------------------------------ */
@@ -978,7 +564,7 @@ static int plan(struct linker *lk)
                                  "hcr",
                                  lk->path, type,
                                  ELF64_R_SYM(rel[r].r_info) < elf->nsyms
-                                     ? sym_name(lk, ELF64_R_SYM(rel[r].r_info))
+                                     ? hcr__link_sym_name(lk, ELF64_R_SYM(rel[r].r_info))
                                      : "?",
                                  hcr__elf_section_name(elf, i));
             if (k == 0 || k >= elf->nsyms) {
@@ -1015,13 +601,13 @@ static int plan(struct linker *lk)
                     return hcr__fail(lk->msg, HCR_ECORRUPT,
                                      "%s: thread-local relocation %s against %s, which is not "
                                      "thread-local",
-                                     lk->path, hcr__arch_reloc_name(type), sym_name(lk, k));
+                                     lk->path, hcr__arch_reloc_name(type), hcr__link_sym_name(lk, k));
                 if (need == HCR__NEED_GOT_TPOFF && !ls->got_tpoff) {
                     if (lk->proc && !ls->tls_image->tls_static)
                         return hcr__fail(lk->msg, HCR_ENOTSUP,
                                          "%s: %s uses the initial-exec TLS model for %s, which "
                                          "lives in a library's dynamic TLS",
-                                         lk->path, hcr__arch_reloc_name(type), sym_name(lk, k));
+                                         lk->path, hcr__arch_reloc_name(type), hcr__link_sym_name(lk, k));
                     ls->got_tpoff = reserve_got(lk, 8);
                 }
                 if (need == HCR__NEED_TLSGD && !ls->tlsgd)
@@ -1228,7 +814,7 @@ static int relocate(struct linker *lk)
                                  "field's reach",
                                  lk->path, hcr__arch_reloc_name(type),
                                  hcr__elf_section_name(elf, target),
-                                 (unsigned long long)rel[r].r_offset, ls ? sym_name(lk, k) : "0");
+                                 (unsigned long long)rel[r].r_offset, ls ? hcr__link_sym_name(lk, k) : "0");
             if (rc < 0)
                 return hcr__fail(lk->msg, rc == HCR_ETRUNC ? HCR_ECORRUPT : rc,
                                  "%s: %s at %s+0x%llx does not fit in the section", lk->path,
@@ -1417,7 +1003,7 @@ static int collect_new_symbols(struct linker *lk, struct hcr__linked *out)
                 continue;
             if (!ls->function || !out->functions[ls->function - 1].patchable)
                 continue;
-        } else if (!ls->common_offset && !is_state(lk, sh)) {
+        } else if (!ls->common_offset && !hcr__link_is_state(lk, sh)) {
             continue;
         }
         if (lk->static_key && lk->static_key[k])
@@ -1575,12 +1161,12 @@ int hcr__link(struct hcr__linked *out, const struct hcr__elf *elf, const char *o
     }
     for (size_t k = 1; k < elf->nsyms; k++) {
         out->bound += lk.syms[k].state == S_BOUND;
-        if (is_unbound_candidate(&lk, k))
+        if (hcr__link_is_unbound_candidate(&lk, k))
             ++*(ELF64_ST_TYPE(elf->syms[k].st_info) == STT_FUNC ? &out->new_functions
                                                                  : &out->new_variables);
     }
     out->unit_checked = lk.unit_checked;
-    if ((rc = check_dropped(&lk, &out->dropped_functions)) < 0)
+    if ((rc = hcr__link_check_dropped(&lk, &out->dropped_functions)) < 0)
         goto fail;
     out->home_image = lk.home;
     out->statics = lk.statics; /* new_symbols may point at their keys */

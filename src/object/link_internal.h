@@ -1,0 +1,110 @@
+/*
+ * link_internal.h: what the object linker's stages share (link.c runs
+ * them; link_bind.c holds those that bind the object to what the program
+ * already has beyond a lookup by name). One `struct linker` lives for one
+ * hcr__link call.
+ */
+#ifndef HCR_OBJECT_LINK_INTERNAL_H
+#define HCR_OBJECT_LINK_INTERNAL_H
+
+#include "object/link.h"
+
+#include <elf.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum region { R_NONE, R_TEXT, R_RODATA, R_DATA, R_COUNT };
+
+enum sec_kind {
+    SEC_SKIP,    /* not loaded */
+    SEC_LOAD,    /* placed in a region */
+    SEC_BOUND,   /* stands for one variable the program already has */
+    SEC_TLS,     /* thread-local: its variables live in the program's TLS */
+};
+
+struct lsec {
+    enum sec_kind kind;
+    enum region region;
+    size_t offset;       /* within the region */
+    uintptr_t address;   /* run-time */
+    size_t nsyms;        /* defined symbols in it (not section symbols) */
+    size_t first_sym;    /* one of them */
+    int has_bound;       /* some symbol in it binds to existing storage */
+};
+
+enum sym_state { S_NONE, S_NEW, S_BOUND, S_EXTERNAL, S_TLS, S_SECTION, S_ABS, S_GOT_BASE };
+
+struct lsym {
+    enum sym_state state;
+    uintptr_t address;   /* run-time address; TLS: offset in the block */
+    const struct hcr__proc_image *tls_image;
+    int far;             /* external and possibly out of 32-bit reach */
+    uint32_t got, got_tpoff, tlsgd, plt; /* offset+1 in GOT / PLT area, 0 = none */
+    uintptr_t original;  /* functions: the program's entry */
+    size_t common_offset; /* S_NEW commons: offset+1 in the data region */
+    size_t function;     /* functions: index+1 in the linked functions */
+    const struct hcr__proc_sym *strong; /* a weak definition: the program's strong
+                                           one of that name, until hcr__link_bind_by_unit says
+                                           whether it is this unit's */
+};
+
+struct linker {
+    const struct hcr__elf *elf;
+    const char *path;
+    struct hcr__process *proc;
+    struct hcr__message *msg;
+    struct lsec *secs;
+    struct lsym *syms;
+    size_t home;
+    uint32_t file;
+    const char *file_name;         /* the object's STT_FILE name, or NULL */
+    struct hcr__local_static *statics; /* function-local statics from debug info */
+    size_t nstatics;
+    const char **static_key;       /* per symbol: its "function/variable", or NULL */
+    const struct hcr__proc_image *home_image;
+    size_t region_size[R_COUNT];
+    size_t region_offset[R_COUNT]; /* from the mapping's start */
+    size_t got_size, got_offset;   /* in R_RODATA */
+    size_t plt_size, plt_offset;   /* in R_TEXT */
+    size_t common_size, common_offset; /* in R_DATA */
+    uint32_t tlsld;                /* offset+1 of the shared TLSLD pair */
+    unsigned char *map;
+    size_t map_size;
+    int near;
+    size_t patchable_sec;          /* a __patchable_function_entries section, 0 if none */
+    int unit_checked;              /* new names were checked against the program's
+                                      debug information for the unit */
+};
+
+/* The name of object symbol k; a section symbol's is its section's. */
+const char *hcr__link_sym_name(const struct linker *lk, size_t k);
+
+/* Whether a variable of section sh is one whose value must be kept: the
+   section is writable and loaded as data. */
+int hcr__link_is_state(const struct linker *lk, size_t sh);
+
+/* Binds variable k of the object to the program's storage `ps` (a common
+   symbol included). HCR_ESTATE if its size changed, else 0. */
+int hcr__link_bind_variable(struct linker *lk, size_t k, const struct hcr__proc_sym *ps);
+
+/* Whether symbol k, defined by the object, is one the lookups by name left
+   new: a function with no original, a variable whose value would be state,
+   a weak definition the program has a strong one for. Compiler-made names
+   (foo.cold, x.1, foo@V1) never are. */
+int hcr__link_is_unbound_candidate(const struct linker *lk, size_t k);
+
+/* After every symbol is resolved by name: asks the program's debug
+   information about the names left new, and binds those its symbol table
+   confirms (see link_bind.c). 0 or a negative code with lk->msg. */
+int hcr__link_bind_by_unit(struct linker *lk);
+
+/* Marks the data sections that stand for existing storage (not loaded,
+   references to them mean the program's), and checks that none holds
+   addresses inside code. 0 or a negative code with lk->msg. */
+int hcr__link_bind_sections(struct linker *lk);
+
+/* Logs each external function of the program's unit that the object does
+   not define out of line; *count says how many. 0 or HCR_ENOMEM. */
+int hcr__link_check_dropped(const struct linker *lk, size_t *count);
+
+#endif
