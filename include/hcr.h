@@ -150,10 +150,16 @@
  *   call hcr_object_reload("file.o"): every function it defines runs the
  *   new code from then on (old function pointers included), and every
  *   global and static keeps its value: the object's variables are the
- *   program's own, matched by source file, function and name. New
- *   variables get their initialisers; constructors run only for new
- *   functions. See the README for what the flags do and what cannot be
- *   reloaded (new thread-local variables, variables that change size).
+ *   program's own, matched by source file, function and name, whatever
+ *   their visibility (hidden and internal ones included), weak or aliased.
+ *   New variables get their initialisers; constructors run only for new
+ *   functions. A name the program has but hcr cannot bind fails the
+ *   reload (HCR_ENOSYM, naming it); a function of the program's unit that
+ *   the object no longer defines is logged as a warning. Each reload logs
+ *   one line: functions redirected, variables kept, what is new in the
+ *   edit and what it no longer defines. See the README for what the flags
+ *   do, how each linkage idiom is bound, and what cannot be reloaded (new
+ *   thread-local variables, variables that change size).
  *   The translation unit may be in the executable or in a loaded library;
  *   the executable must not be stripped.
  *
