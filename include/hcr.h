@@ -175,6 +175,23 @@
  *   in the new code, and deleting it never undoes the reload), to the
  *   unwinder (backtrace(), C++ exceptions) and to perf through
  *   /tmp/perf-PID.map (HCR_PERF_MAP=0 in the environment turns that off).
+ *
+ * 10. Live editing
+ *
+ *   `hcr run -- ./prog args...` starts an unmodified program (built with
+ *   the reload flags) with hcr loaded, and from then on every saved change
+ *   of one of its source files is compiled and reloaded into it. A program
+ *   that links hcr can do the same itself: hcr_live_start(NULL) at start.
+ *   hcr finds each translation unit's source and compile command in
+ *   compile_commands.json (--compile-commands, HCR_COMPILE_COMMANDS, else
+ *   beside the executable and in its parent directories, else in the
+ *   current directory and its parents), or failing that in the
+ *   executable's debug information; it watches the sources and the headers
+ *   they include, compiles a changed unit in the background with its own
+ *   command plus the reload flags into a private cache, and reloads it
+ *   through object mode. A compile error is printed once and nothing is
+ *   reloaded; a failed reload prints hcr's message and keeps the previous
+ *   code.
  */
 #ifndef HCR_H
 #define HCR_H
@@ -362,6 +379,58 @@ HCR_API const char *hcr_object_error(void);
    untried. hcr_object_error() says what was reverted. Otherwise returns 0.
    What the crashing code wrote stays written. */
 HCR_API int hcr_object_protect(void (*work)(void *arg), void *arg);
+
+/* ------------------------------------------------------------------------ */
+/* Live editing */
+
+/* When a compiled change is reloaded. */
+enum hcr_live_when {
+    HCR_LIVE_AT_ONCE = 0, /* as soon as its compile is done (default) */
+    HCR_LIVE_AT_POLL = 1  /* only inside hcr_live_poll(), a safe point the
+                             program chooses */
+};
+
+/* One reload done (or refused) by live editing, for the callbacks. */
+struct hcr_live_event {
+    const char *source;   /* the unit's source file */
+    const char *object;   /* the object compiled from it */
+    int status;           /* after: 0 or the reload's HCR_E* code */
+    double compile_ms;    /* how long the compile took */
+    double reload_ms;     /* after: how long the reload took */
+};
+
+/* Options; zero-initialised means every default. */
+struct hcr_live_options {
+    const char *compile_commands; /* compile_commands.json; NULL: search
+                                     (HCR_COMPILE_COMMANDS, then beside the
+                                     executable and up, then the current
+                                     directory and up, then debug info) */
+    const char *extra_cflags;     /* appended to every compile, split at
+                                     spaces; NULL: none */
+    hcr_log_fn log;               /* NULL: the process-wide sink */
+    void *log_user;
+    /* Called on the thread that reloads, without hcr's locks held. */
+    void (*before_reload)(const struct hcr_live_event *event, void *user);
+    void (*after_reload)(const struct hcr_live_event *event, void *user);
+    void *callback_user;
+    enum hcr_live_when when;
+};
+
+/* Starts live editing of the running program and returns at once:
+   discovery, watching and compiling happen on a thread of hcr's, and what
+   they find (no compile commands, no sources) is logged. 0, HCR_EBUSY when
+   already started, or HCR_ENOMEM. */
+HCR_API int hcr_live_start(const struct hcr_live_options *options);
+
+/* Stops watching and compiling; waits for a compile in progress to end.
+   Code already reloaded stays. */
+HCR_API void hcr_live_stop(void);
+
+/* With HCR_LIVE_AT_POLL: reloads every change compiled since the last
+   call, on the calling thread. Returns how many units were reloaded, or a
+   negative HCR_E* code of the first that failed. With HCR_LIVE_AT_ONCE,
+   or when live editing is not started, returns 0 at once. */
+HCR_API int hcr_live_poll(void);
 
 #ifdef __cplusplus
 }

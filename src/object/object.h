@@ -56,6 +56,23 @@ int hcr__object_revert_to_before(const struct hcr__object_record *target,
    guard's handlers once). */
 void hcr__object_watch_crashes(void);
 
+/* What one reload did, for live editing's report. */
+struct hcr__reload_stats {
+    size_t redirected;    /* functions whose entries now lead to new code */
+    size_t new_functions; /* functions the program did not have */
+    size_t new_variables;
+    size_t kept;          /* variables bound to the program's storage */
+    size_t dropped;       /* external functions of the unit the object lacks */
+};
+
+/* hcr_object_reload, filling *stats on success (zeroes on failure); with
+   `quiet`, its report line is logged at debug level (the caller reports). */
+int hcr__object_reload_stats(const char *object_path, struct hcr__reload_stats *stats, int quiet);
+
+/* Builds the process's symbol index ahead of the first reload (under the
+   reload lock, as every use of it). 0, or a negative code with msg. */
+int hcr__object_prepare(struct hcr__message *msg);
+
 /* Sets the message hcr_object_error returns. */
 void hcr__object_set_error(const struct hcr__message *msg);
 

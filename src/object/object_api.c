@@ -138,7 +138,8 @@ static struct hcr__debug_image *register_debug(const char *path, const struct hc
     return image;
 }
 
-static int reload_locked(const char *path, struct hcr__message *msg)
+static int reload_locked(const char *path, struct hcr__reload_stats *stats, int quiet,
+                         struct hcr__message *msg)
 {
     unsigned char *data = NULL;
     size_t size = 0;
@@ -230,7 +231,9 @@ static int reload_locked(const char *path, struct hcr__message *msg)
        had ran at its start, on the globals now shared, and do not. */
     for (size_t i = 0; i < linked.nconstructors; i++)
         ((void (*)(void))linked.constructors[i])();
-    hcr__log(NULL, HCR_LOG_INFO,
+    *stats = (struct hcr__reload_stats){nsw, linked.new_functions, linked.new_variables,
+                                        linked.bound, linked.dropped_functions};
+    hcr__log(NULL, quiet ? HCR_LOG_DEBUG : HCR_LOG_INFO,
              "object: reload %u of %s: %zu functions redirected, %zu variables kept; new in "
              "this edit: %zu functions, %zu variables%s; not in this edit: %zu functions",
              rec->id, path, nsw, linked.bound, linked.new_functions, linked.new_variables,
@@ -254,7 +257,14 @@ out:
 
 int hcr_object_reload(const char *object_path)
 {
+    struct hcr__reload_stats stats;
+    return hcr__object_reload_stats(object_path, &stats, 0);
+}
+
+int hcr__object_reload_stats(const char *object_path, struct hcr__reload_stats *stats, int quiet)
+{
     struct hcr__message msg = {{0}};
+    *stats = (struct hcr__reload_stats){0};
     if (!object_path || !object_path[0]) {
         pthread_mutex_lock(&reload_lock);
         int rc = hcr__fail(&last_error, HCR_EINVAL, "hcr_object_reload: no object path given");
@@ -262,12 +272,20 @@ int hcr_object_reload(const char *object_path)
         return rc;
     }
     pthread_mutex_lock(&reload_lock);
-    int rc = reload_locked(object_path, &msg);
+    int rc = reload_locked(object_path, stats, quiet, &msg);
     if (rc < 0) {
         last_error = msg;
         hcr__log(NULL, HCR_LOG_ERROR, "object: reload failed (%s): %s", hcr_error_name(rc),
                  msg.text);
     }
+    pthread_mutex_unlock(&reload_lock);
+    return rc;
+}
+
+int hcr__object_prepare(struct hcr__message *msg)
+{
+    pthread_mutex_lock(&reload_lock);
+    int rc = hcr__process_get(msg) ? 0 : HCR_ENOEXEC;
     pthread_mutex_unlock(&reload_lock);
     return rc;
 }

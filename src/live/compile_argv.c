@@ -1,0 +1,279 @@
+/*
+ * compile_argv.c: the command hcr runs to recompile one translation unit
+ * for reloading, derived from the command that built it, and the reader of
+ * the dependency file that command writes (which headers to watch).
+ */
+#include "live/units.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef HCR_RELOAD_CFLAGS_STRING
+#error "HCR_RELOAD_CFLAGS_STRING comes from the library's compile line (CMakeLists.txt)"
+#endif
+
+/* A NULL-terminated argv under construction. */
+struct argv_builder {
+    char **v;
+    size_t n, cap;
+    int failed;
+};
+
+static void push_n(struct argv_builder *b, const char *word, size_t len)
+{
+    if (b->failed)
+        return;
+    char **grown = hcr__grow(b->v, b->n + 1, &b->cap, sizeof *grown, 32);
+    char *copy = grown ? strndup(word, len) : NULL;
+    if (grown)
+        b->v = grown;
+    if (!copy) {
+        b->failed = 1;
+        return;
+    }
+    b->v[b->n++] = copy;
+    b->v[b->n] = NULL;
+}
+
+static void push(struct argv_builder *b, const char *word)
+{
+    push_n(b, word, strlen(word));
+}
+
+/* Pushes each blank-separated word of `words` (NULL: none). */
+static void push_words(struct argv_builder *b, const char *words)
+{
+    for (const char *p = words; p && *p;) {
+        size_t blank = strspn(p, " \t\n");
+        p += blank;
+        size_t len = strcspn(p, " \t\n");
+        if (len)
+            push_n(b, p, len);
+        p += len;
+    }
+}
+
+/* 1 if `arg` is an option hcr replaces that takes the next word as its
+   value (-o X, -MF X, -MT X, -MQ X). */
+static int drops_with_value(const char *arg)
+{
+    return !strcmp(arg, "-o") || !strcmp(arg, "-MF") || !strcmp(arg, "-MT") ||
+           !strcmp(arg, "-MQ");
+}
+
+/* 1 if `arg` is an option hcr replaces written as one word: -c, -MD, -MMD,
+   -MP, -flto*, and the joined forms -oX, -MFX, -MTX, -MQX. */
+static int drops_alone(const char *arg)
+{
+    static const char *const exact[] = {"-c", "-MD", "-MMD", "-MP"};
+    for (size_t i = 0; i < HCR__ARRAY_SIZE(exact); i++)
+        if (!strcmp(arg, exact[i]))
+            return 1;
+    return !strncmp(arg, "-flto", 5) || !strncmp(arg, "-o", 2) || !strncmp(arg, "-MF", 3) ||
+           !strncmp(arg, "-MT", 3) || !strncmp(arg, "-MQ", 3);
+}
+
+/* `path` made absolute against `directory` (NULL: the current one), and
+   resolved by realpath when it exists. malloc'ed, or NULL. */
+static char *absolute_in(const char *path, const char *directory)
+{
+    char *joined;
+    if (path[0] == '/' || !directory)
+        joined = strdup(path);
+    else if (asprintf(&joined, "%s/%s", directory, path) < 0)
+        joined = NULL;
+    char *real = joined ? realpath(joined, NULL) : NULL;
+    if (!real)
+        return joined;
+    free(joined);
+    return real;
+}
+
+/* 1 if the word `arg` of the unit's command names its source file. */
+static int is_source(const struct hcr__live_unit *unit, const char *arg)
+{
+    if (arg[0] == '-' || !unit->source)
+        return 0;
+    if (!strcmp(arg, unit->source))
+        return 1;
+    char *path = absolute_in(arg, unit->directory);
+    int same = path && !strcmp(path, unit->source);
+    free(path);
+    return same;
+}
+
+char **hcr__compile_argv(const struct hcr__live_unit *unit, const char *object,
+                         const char *depfile, const char *extra_flags)
+{
+    struct argv_builder b = {0};
+    for (size_t i = 0; i < unit->argc && unit->argv[i]; i++) {
+        const char *arg = unit->argv[i];
+        if (i > 0 && drops_with_value(arg)) {
+            i++; /* and its value */
+            continue;
+        }
+        if (i > 0 && (drops_alone(arg) || is_source(unit, arg)))
+            continue;
+        push(&b, arg);
+    }
+    push_words(&b, extra_flags);
+    push_words(&b, HCR_RELOAD_CFLAGS_STRING);
+    push(&b, "-c");
+    push(&b, unit->source ? unit->source : "");
+    push(&b, "-o");
+    push(&b, object);
+    if (depfile) {
+        push(&b, "-MD");
+        push(&b, "-MF");
+        push(&b, depfile);
+    }
+    if (b.failed || !b.v) {
+        hcr__argv_free(b.v);
+        return NULL;
+    }
+    return b.v;
+}
+
+/* The whole file at `path`, NUL-terminated, or NULL. */
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return NULL;
+    char *text = NULL;
+    size_t size = 0;
+    FILE *mem = open_memstream(&text, &size);
+    char buf[8192];
+    size_t got;
+    while (mem && (got = fread(buf, 1, sizeof buf, f)) > 0)
+        if (fwrite(buf, 1, got, mem) != got)
+            break;
+    int bad = ferror(f) || !mem;
+    fclose(f);
+    if (mem && fclose(mem) != 0)
+        bad = 1;
+    if (bad) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+/* Reads one Make word at *p into `word` (room for the rest of the text),
+   undoing gcc's quoting: "\ " for a space (with the backslashes before it
+   doubled), "\#" for '#', "$$" for '$'. Stops at a blank, a newline, or
+   the end; a backslash-newline is a blank. Advances *p; returns the length. */
+static size_t make_word(const char **p, char *word)
+{
+    const char *s = *p;
+    size_t len = 0;
+    while (*s && *s != ' ' && *s != '\t' && *s != '\n' && *s != '\r') {
+        if (*s == '$' && s[1] == '$') {
+            word[len++] = '$';
+            s += 2;
+        } else if (*s == '\\') {
+            size_t run = strspn(s, "\\");
+            char after = s[run];
+            if (after == '\n' || (after == '\r' && s[run + 1] == '\n')) {
+                if (run == 1)
+                    break; /* continuation: ends the word */
+                run--;     /* the last one continues the line */
+            }
+            if (after == ' ' || after == '\t') {
+                memset(word + len, '\\', run / 2);
+                len += run / 2;
+                s += run;
+                if (!(run & 1))
+                    break; /* an even run: the blank separates */
+                word[len++] = *s++;
+            } else if (after == '#' && run == 1) {
+                word[len++] = '#';
+                s += 2;
+            } else {
+                memset(word + len, '\\', run);
+                len += run;
+                s += run;
+            }
+        } else {
+            word[len++] = *s++;
+        }
+    }
+    *p = s;
+    return len;
+}
+
+/* Skips blanks and backslash-newlines; stops at a bare newline. */
+static const char *skip_blanks(const char *s)
+{
+    for (;;) {
+        if (*s == ' ' || *s == '\t' || *s == '\r')
+            s++;
+        else if (s[0] == '\\' && s[1] == '\n')
+            s += 2;
+        else if (s[0] == '\\' && s[1] == '\r' && s[2] == '\n')
+            s += 3;
+        else
+            return s;
+    }
+}
+
+/* The prerequisites of the first rule of `text`, made absolute against
+   `directory`, pushed onto b. 0, or -1 when there is no rule. */
+static int first_rule(const char *text, const char *directory, struct argv_builder *b)
+{
+    char *word = malloc(strlen(text) + 1);
+    if (!word)
+        return -1;
+    const char *p = text;
+    int seen_colon = 0;
+    while (!b->failed) {
+        p = skip_blanks(p);
+        if (*p == '\n' || !*p) {
+            if (seen_colon || !*p)
+                break;
+            p++; /* a blank line before the rule */
+            continue;
+        }
+        size_t len = make_word(&p, word);
+        if (!seen_colon) {
+            /* targets until the word that ends with ':' ("a.o:" or ":") */
+            seen_colon = len && word[len - 1] == ':';
+            if (!seen_colon && *p == ':') {
+                seen_colon = 1;
+                p++;
+            }
+            continue;
+        }
+        word[len] = '\0';
+        char *path = len ? absolute_in(word, directory) : NULL;
+        if (path)
+            push(b, path);
+        else if (len)
+            b->failed = 1;
+        free(path);
+    }
+    free(word);
+    return seen_colon ? 0 : -1;
+}
+
+char **hcr__depfile_read(const char *path, const char *directory, size_t *count)
+{
+    *count = 0;
+    char *text = read_text(path);
+    if (!text)
+        return NULL;
+    struct argv_builder b = {0};
+    int rc = first_rule(text, directory, &b);
+    free(text);
+    if (rc == 0 && !b.failed && !b.v) {
+        b.v = calloc(1, sizeof *b.v); /* a rule without prerequisites */
+        b.failed = !b.v;
+    }
+    if (rc < 0 || b.failed) {
+        hcr__argv_free(b.v);
+        return NULL;
+    }
+    *count = b.n;
+    return b.v;
+}

@@ -1,0 +1,316 @@
+/*
+ * live.c: live editing (hcr_live_start, see hcr.h section 10). One thread
+ * of hcr's does everything, so the program's own threads only ever pay for
+ * the reload itself: it discovers the program's translation units
+ * (units.h), watches the directories of their sources and of the headers
+ * they include with inotify, turns the burst of events of one save into
+ * one change, compiles the changed units in the background (live_compile.c)
+ * and reloads each compiled object through object mode, at once or at the
+ * program's hcr_live_poll().
+ *
+ * Idle, the thread is blocked in poll(): no system call, no CPU. A save
+ * arriving while its unit compiles restarts that compile. Callbacks, log
+ * sinks and reloads run with none of this file's locks held; `pending`
+ * (objects waiting for hcr_live_poll) has its own lock, taken only to move
+ * entries in or out.
+ */
+#include "live/live.h"
+#include "object/object.h"
+#include "plugin/plugin_internal.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Quiet time after the last event of a save before compiling. The events
+   of one save (write, rename, attributes) come within a millisecond or
+   two; one that comes later still restarts the compile it would have
+   missed, so the wait can be short: it is added to every reload. */
+#define SETTLE_MS 2
+
+/* An object compiled and waiting for hcr_live_poll. */
+struct pending {
+    char *source;
+    char *object;
+    double compile_ms;
+};
+
+static struct {
+    atomic_int started;
+    pthread_t thread;
+    int wake_fd;                 /* eventfd: stop */
+    struct hcr_live_options options;
+    char *compile_commands, *extra_cflags; /* owned copies of the options' strings */
+    struct hcr__log log;
+    pthread_mutex_t pending_lock;
+    struct pending *pending;
+    size_t npending, pending_cap;
+} L = {.pending_lock = PTHREAD_MUTEX_INITIALIZER};
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* ---- reloading -------------------------------------------------------- */
+
+/* Reloads the object compiled from `source` on the calling thread, with
+   the callbacks around it and one line of report. 0 or the reload's code. */
+static int reload_one(const char *source, const char *object, double compile_ms)
+{
+    struct hcr_live_event ev = {source, object, 0, compile_ms, 0};
+    if (L.options.before_reload)
+        L.options.before_reload(&ev, L.options.callback_user);
+    struct hcr__reload_stats st;
+    double t0 = now_ms();
+    int rc = hcr__object_reload_stats(object, &st, 1);
+    ev.reload_ms = now_ms() - t0;
+    ev.status = rc;
+    if (rc == 0)
+        hcr__log(&L.log, HCR_LOG_INFO,
+                 "live: %s reloaded: %zu functions changed, %zu new, %zu variables kept "
+                 "(compile %.0f ms, reload %.1f ms)",
+                 base_name(source), st.redirected, st.new_functions, st.kept, compile_ms,
+                 ev.reload_ms);
+    else
+        hcr__log(&L.log, HCR_LOG_ERROR, "live: %s not reloaded, the program keeps its code: %s",
+                 base_name(source), hcr_object_error());
+    if (L.options.after_reload)
+        L.options.after_reload(&ev, L.options.callback_user);
+    return rc;
+}
+
+/* Called by the compiler runner when `source` compiled into `object`. */
+static void compiled(const char *source, const char *object, double compile_ms)
+{
+    if (L.options.when != HCR_LIVE_AT_POLL) {
+        reload_one(source, object, compile_ms);
+        return;
+    }
+    char *src = strdup(source), *obj = strdup(object);
+    pthread_mutex_lock(&L.pending_lock);
+    struct pending *grown = src && obj ? hcr__grow(L.pending, L.npending, &L.pending_cap,
+                                                   sizeof *grown, 8)
+                                       : NULL;
+    if (grown) {
+        L.pending = grown;
+        L.pending[L.npending++] = (struct pending){src, obj, compile_ms};
+    }
+    pthread_mutex_unlock(&L.pending_lock);
+    if (!grown) {
+        free(src);
+        free(obj);
+        hcr__log(&L.log, HCR_LOG_ERROR, "live: out of memory queueing %s", object);
+    }
+}
+
+/* ---- events ------------------------------------------------------------ */
+
+/* Marks every unit whose source or one of whose headers is `path` as
+   changed at time `at`. */
+static void file_changed(struct hcr__live *lv, const char *path, double at)
+{
+    for (size_t u = 0; u < lv->units.n; u++)
+        if (hcr__live_unit_uses(lv, u, path)) {
+            lv->state[u].changed_at = at;
+            lv->state[u].dirty = 1;
+        }
+}
+
+/* Reads every queued inotify event. */
+static void read_events(struct hcr__live *lv)
+{
+    char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
+    double at = now_ms();
+    for (;;) {
+        ssize_t n = read(lv->inotify_fd, buf, sizeof buf);
+        if (n <= 0)
+            return;
+        for (char *p = buf; p < buf + n;) {
+            const struct inotify_event *e = (const struct inotify_event *)p;
+            p += sizeof *e + e->len;
+            const char *dir = hcr__live_watched_dir(lv, e->wd);
+            if (e->mask & IN_Q_OVERFLOW) {
+                for (size_t u = 0; u < lv->units.n; u++)
+                    lv->state[u].dirty = 1, lv->state[u].changed_at = at;
+                continue;
+            }
+            if (!dir || !e->len)
+                continue;
+            char path[PATH_MAX];
+            if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, e->name) < sizeof path)
+                file_changed(lv, path, at);
+        }
+    }
+}
+
+/* How long poll() may sleep: until the earliest changed unit has been
+   quiet for SETTLE_MS; -1 (forever, or until a compile ends) when nothing
+   can start. */
+static int sleep_ms(const struct hcr__live *lv)
+{
+    double until = -1;
+    if (!hcr__live_compile_can_start(lv))
+        return -1;
+    for (size_t u = 0; u < lv->units.n; u++)
+        if (lv->state[u].dirty && (until < 0 || lv->state[u].changed_at + SETTLE_MS < until))
+            until = lv->state[u].changed_at + SETTLE_MS;
+    if (until < 0)
+        return -1;
+    double left = until - now_ms();
+    return left <= 0 ? 0 : (int)left + 1;
+}
+
+/* Starts compiling the units whose change has settled; a unit that is
+   compiling already is restarted. */
+static void start_settled(struct hcr__live *lv)
+{
+    double now = now_ms();
+    for (size_t u = 0; u < lv->units.n; u++) {
+        struct hcr__live_unit_state *s = &lv->state[u];
+        if (!s->dirty || s->changed_at + SETTLE_MS > now || !hcr__live_compile_can_start(lv))
+            continue;
+        s->dirty = 0;
+        hcr__live_compile_start(lv, u);
+    }
+}
+
+static void *live_thread(void *arg)
+{
+    (void)arg;
+    struct hcr__live lv;
+    if (hcr__live_discover(&lv, L.compile_commands, &L.log) < 0)
+        return NULL;
+    lv.extra_cflags = L.extra_cflags;
+    lv.compiled = compiled;
+    /* Index the process's symbols now, not in the first reload. */
+    struct hcr__message msg = {{0}};
+    if (hcr__object_prepare(&msg) < 0)
+        hcr__log(&L.log, HCR_LOG_WARN, "live: %s", msg.text);
+    for (;;) {
+        struct pollfd fds[2 + HCR__LIVE_MAX_COMPILES];
+        size_t nfds = 0;
+        fds[nfds++] = (struct pollfd){.fd = L.wake_fd, .events = POLLIN};
+        fds[nfds++] = (struct pollfd){.fd = lv.inotify_fd, .events = POLLIN};
+        nfds += hcr__live_compile_fds(&lv, fds + nfds);
+        if (poll(fds, (nfds_t)nfds, sleep_ms(&lv)) < 0 && errno != EINTR)
+            break;
+        if (fds[0].revents)
+            break;
+        if (fds[1].revents)
+            read_events(&lv);
+        hcr__live_compile_reap(&lv);
+        start_settled(&lv);
+        hcr__live_compile_learn_deps(&lv);
+    }
+    hcr__live_compile_cancel_all(&lv);
+    hcr__live_close(&lv);
+    return NULL;
+}
+
+/* ---- the API ------------------------------------------------------------ */
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+int hcr_live_start(const struct hcr_live_options *options)
+{
+    int expected = 0;
+    if (!atomic_compare_exchange_strong(&L.started, &expected, 1))
+        return HCR_EBUSY;
+    struct hcr_live_options none = {0};
+    L.options = options ? *options : none;
+    L.compile_commands = dup_or_null(L.options.compile_commands);
+    L.extra_cflags = dup_or_null(L.options.extra_cflags);
+    L.log = (struct hcr__log){L.options.log, L.options.log_user};
+    L.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    int rc = 0;
+    if ((L.options.compile_commands && !L.compile_commands) ||
+        (L.options.extra_cflags && !L.extra_cflags))
+        rc = HCR_ENOMEM;
+    else if (L.wake_fd < 0)
+        rc = -errno;
+    if (rc == 0) {
+        /* hcr's thread takes no signal meant for the program. */
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        rc = -pthread_create(&L.thread, NULL, live_thread, NULL);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    }
+    if (rc < 0) {
+        hcr__log(&L.log, HCR_LOG_ERROR, "live: cannot start: %s", hcr_strerror(rc));
+        if (L.wake_fd >= 0)
+            close(L.wake_fd);
+        free(L.compile_commands);
+        free(L.extra_cflags);
+        atomic_store(&L.started, 0);
+    }
+    return rc;
+}
+
+void hcr_live_stop(void)
+{
+    if (!atomic_load(&L.started))
+        return;
+    uint64_t one = 1;
+    if (write(L.wake_fd, &one, sizeof one) < 0)
+        hcr__log(&L.log, HCR_LOG_WARN, "live: cannot wake the live thread: %s", strerror(errno));
+    pthread_join(L.thread, NULL);
+    close(L.wake_fd);
+    free(L.compile_commands);
+    free(L.extra_cflags);
+    pthread_mutex_lock(&L.pending_lock);
+    for (size_t i = 0; i < L.npending; i++) {
+        free(L.pending[i].source);
+        free(L.pending[i].object);
+    }
+    free(L.pending);
+    L.pending = NULL;
+    L.npending = L.pending_cap = 0;
+    pthread_mutex_unlock(&L.pending_lock);
+    atomic_store(&L.started, 0);
+}
+
+int hcr_live_poll(void)
+{
+    if (!atomic_load(&L.started) || L.options.when != HCR_LIVE_AT_POLL)
+        return 0;
+    pthread_mutex_lock(&L.pending_lock);
+    struct pending *batch = L.pending;
+    size_t n = L.npending;
+    L.pending = NULL;
+    L.npending = L.pending_cap = 0;
+    pthread_mutex_unlock(&L.pending_lock);
+    int rc = 0, done = 0;
+    for (size_t i = 0; i < n; i++) {
+        int e = reload_one(batch[i].source, batch[i].object, batch[i].compile_ms);
+        if (e < 0 && rc == 0)
+            rc = e;
+        done += e == 0;
+        free(batch[i].source);
+        free(batch[i].object);
+    }
+    free(batch);
+    return rc < 0 ? rc : done;
+}

@@ -1,0 +1,572 @@
+/*
+ * test_live_units.c: the translation units of live editing (src/live/
+ * units.h): the compilation database reader and its search, shell word
+ * splitting, the recompile command, dependency files, and units rebuilt
+ * from the debug information of a program built here (see CMakeLists.txt).
+ */
+#include "harness.h"
+#include "live/units.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CHECK_STREQ(a, b)                                                                   \
+    do {                                                                                    \
+        const char *s_a_ = (a), *s_b_ = (b);                                                \
+        if (!s_a_ || !s_b_ || strcmp(s_a_, s_b_))                                           \
+            harness_fail(__FILE__, __LINE__, "%s == %s: \"%s\" vs \"%s\"", #a, #b,          \
+                         s_a_ ? s_a_ : "(null)", s_b_ ? s_b_ : "(null)");                   \
+    } while (0)
+
+/* ---- helpers ---- */
+
+static char logged[16384];
+
+static void capture_log(enum hcr_log_level level, const char *message, void *user)
+{
+    (void)user;
+    static const char *const names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
+    size_t used = strlen(logged);
+    snprintf(logged + used, sizeof logged - used, "%s %s\n", names[level], message);
+}
+
+static const char *write_file(const char *name, const char *text)
+{
+    const char *path = harness_path(name);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    CHECK_EQ(fwrite(text, 1, strlen(text), f), strlen(text));
+    CHECK_EQ(fclose(f), 0);
+    return path;
+}
+
+static void make_dir(const char *path)
+{
+    if (mkdir(path, 0700) != 0 && errno != EEXIST)
+        harness_fail(__FILE__, __LINE__, "mkdir %s: %s", path, strerror(errno));
+}
+
+/* argv joined with '|' (static buffer), to compare whole commands. */
+static const char *joined(char **argv)
+{
+    static char buf[4096];
+    buf[0] = '\0';
+    for (size_t i = 0; argv && argv[i]; i++) {
+        size_t used = strlen(buf);
+        snprintf(buf + used, sizeof buf - used, "%s%s", i ? "|" : "", argv[i]);
+    }
+    return buf;
+}
+
+static char *real_tmpdir(void)
+{
+    char *real = realpath(harness_tmpdir(), NULL);
+    CHECK(real != NULL);
+    return real;
+}
+
+/* Reads a database written from `json` into the temporary directory. */
+static int read_db(const char *json, struct hcr__live_units *out, struct hcr__message *msg)
+{
+    const char *path = write_file("compile_commands.json", json);
+    return hcr__compile_db_read(path, NULL, NULL, out, msg);
+}
+
+/* ---- shell splitting ---- */
+
+TEST(split_plain_words)
+{
+    size_t argc = 99;
+    struct hcr__message msg = {{0}};
+    char **argv = hcr__shell_split("  gcc\t-O2 \n -c  a.c ", &argc, &msg);
+    CHECK(argv != NULL);
+    CHECK_EQ(argc, 4);
+    CHECK_STREQ(joined(argv), "gcc|-O2|-c|a.c");
+    CHECK(argv[4] == NULL);
+    hcr__argv_free(argv);
+
+    argv = hcr__shell_split("", &argc, &msg);
+    CHECK(argv != NULL);
+    CHECK_EQ(argc, 0);
+    CHECK(argv[0] == NULL);
+    hcr__argv_free(argv);
+}
+
+TEST(split_quotes_and_backslashes)
+{
+    size_t argc;
+    struct hcr__message msg = {{0}};
+    const char *command = "gcc -DX='a b' \"-DY=\\\"q\\\"\" my\\ file.c '' "
+                          "\"\\$x\\\\y\\a\" 'it\\s' a\"b\"'c' x\\\ny \"l1\\\nl2\"";
+    char **argv = hcr__shell_split(command, &argc, &msg);
+    CHECK(argv != NULL);
+    CHECK_EQ(argc, 10);
+    CHECK_STREQ(argv[1], "-DX=a b");
+    CHECK_STREQ(argv[2], "-DY=\"q\"");
+    CHECK_STREQ(argv[3], "my file.c");
+    CHECK_STREQ(argv[4], "");
+    CHECK_STREQ(argv[5], "$x\\y\\a"); /* \a keeps its backslash inside "..." */
+    CHECK_STREQ(argv[6], "it\\s");    /* nothing escapes inside '...' */
+    CHECK_STREQ(argv[7], "abc");
+    CHECK_STREQ(argv[8], "xy");
+    CHECK_STREQ(argv[9], "l1l2");
+    hcr__argv_free(argv);
+    argv = hcr__shell_split("cc -D'$HOME' `x` ~", &argc, &msg);
+    CHECK_STREQ(joined(argv), "cc|-D$HOME|`x`|~");
+    hcr__argv_free(argv);
+}
+
+TEST(split_unterminated_quote)
+{
+    size_t argc = 7;
+    struct hcr__message msg = {{0}};
+    CHECK(hcr__shell_split("gcc -c 'a.c", &argc, &msg) == NULL);
+    CHECK_STR_HAS(msg.text, "unterminated ' quote at column 8");
+    CHECK_STR_HAS(msg.text, "gcc -c 'a.c");
+    CHECK(hcr__shell_split("gcc \"-DX=\\\"", &argc, &msg) == NULL);
+    CHECK_STR_HAS(msg.text, "unterminated \" quote");
+    CHECK_EQ(argc, 0);
+}
+
+/* ---- reading the database ---- */
+
+TEST(db_command_form_and_directory)
+{
+    char *tmp = real_tmpdir();
+    char src[PATH_MAX], json[2 * PATH_MAX];
+    snprintf(src, sizeof src, "%s/src", tmp);
+    make_dir(src);
+    write_file("src/a.c", "int a;\n");
+    snprintf(json, sizeof json,
+             "[{\"directory\": \"%s/src\", \"file\": \"a.c\",\n"
+             "  \"command\": \"/usr/bin/gcc -DNAME='\\\"x y\\\"' -I'inc dir' -c a.c -o ../obj/a.o\"}]",
+             tmp);
+    struct hcr__live_units units;
+    struct hcr__message msg = {{0}};
+    int rc = read_db(json, &units, &msg);
+    CHECK_EQ(rc, 0);
+    CHECK_EQ(units.n, 1);
+    char want[PATH_MAX + 32];
+    snprintf(want, sizeof want, "%s/src/a.c", tmp);
+    CHECK_STREQ(units.v[0].source, want);
+    CHECK_STREQ(units.v[0].directory, src);
+    snprintf(want, sizeof want, "%s/src/../obj/a.o", tmp); /* no such file: joined as written */
+    CHECK_STREQ(units.v[0].output, want);
+    CHECK_STREQ(joined(units.v[0].argv), "/usr/bin/gcc|-DNAME=\"x y\"|-Iinc dir|-c|a.c|-o|../obj/a.o");
+    CHECK_EQ(units.v[0].argc, 7);
+    CHECK_EQ(units.v[0].from_debug_info, 0);
+    hcr__live_units_free(&units);
+    CHECK(units.v == NULL && units.n == 0);
+    free(tmp);
+}
+
+TEST(db_arguments_form_with_spaces)
+{
+    char *tmp = real_tmpdir();
+    char json[2 * PATH_MAX];
+    make_dir(harness_path("my dir"));
+    write_file("my dir/b c.c", "int b;\n");
+    snprintf(json, sizeof json,
+             "[{\"directory\": \"%s/my dir\", \"file\": \"b c.c\", \"output\": \"out/b c.o\",\n"
+             "  \"arguments\": [\"cc\", \"-O1\", \"-DQ=\\\"'\\\\\\\"\", \"-c\", \"b c.c\", "
+             "\"-o\", \"elsewhere.o\"]},\n"
+             " {\"directory\": \"sub\", \"file\": \"/abs/z.c\", \"arguments\": [\"cc\", \"-c\", "
+             "\"/abs/z.c\"]}]",
+             tmp);
+    struct hcr__live_units units;
+    struct hcr__message msg = {{0}};
+    CHECK_EQ(read_db(json, &units, &msg), 0);
+    CHECK_EQ(units.n, 2);
+    char want[PATH_MAX + 32];
+    snprintf(want, sizeof want, "%s/my dir/b c.c", tmp);
+    CHECK_STREQ(units.v[0].source, want);
+    snprintf(want, sizeof want, "%s/my dir/out/b c.o", tmp); /* "output" wins over -o */
+    CHECK_STREQ(units.v[0].output, want);
+    CHECK_STREQ(joined(units.v[0].argv), "cc|-O1|-DQ=\"'\\\"|-c|b c.c|-o|elsewhere.o");
+    /* a relative directory is taken from the database's own directory */
+    snprintf(want, sizeof want, "%s/sub", tmp);
+    CHECK_STREQ(units.v[1].directory, want);
+    CHECK_STREQ(units.v[1].source, "/abs/z.c");
+    CHECK(units.v[1].output == NULL);
+    hcr__live_units_free(&units);
+    free(tmp);
+}
+
+TEST(db_wrappers_dropped)
+{
+    const char *json =
+        "[{\"directory\": \"/w\", \"file\": \"1.c\", \"command\": \"ccache gcc -c 1.c -o1.o\"},"
+        " {\"directory\": \"/w\", \"file\": \"2.c\", \"command\": \"/usr/bin/distcc cc -c 2.c\"},"
+        " {\"directory\": \"/w\", \"file\": \"3.c\", \"arguments\": [\"sccache\", \"clang\", "
+        "\"-c\", \"3.c\"]},"
+        " {\"directory\": \"/w\", \"file\": \"4.c\", \"command\": \"icecc ccache "
+        "CCACHE_SLOPPINESS=time_macros gcc-12 -c 4.c\"},"
+        " {\"directory\": \"/w\", \"file\": \"5.c\", \"command\": \"ccache\"}]";
+    struct hcr__live_units units;
+    struct hcr__message msg = {{0}};
+    CHECK_EQ(read_db(json, &units, &msg), 0);
+    CHECK_EQ(units.n, 5);
+    CHECK_STREQ(joined(units.v[0].argv), "gcc|-c|1.c|-o1.o");
+    CHECK_STREQ(units.v[0].output, "/w/1.o");
+    CHECK_STREQ(joined(units.v[1].argv), "cc|-c|2.c");
+    CHECK_EQ(units.v[1].argc, 3);
+    CHECK_STREQ(joined(units.v[2].argv), "clang|-c|3.c");
+    CHECK_STREQ(joined(units.v[3].argv), "gcc-12|-c|4.c");
+    CHECK_EQ(units.v[3].argc, 3);
+    CHECK_STREQ(joined(units.v[4].argv), "ccache"); /* nothing after it: kept */
+    hcr__live_units_free(&units);
+}
+
+static int prefer_b(const char *source, const char *output, void *user)
+{
+    ++*(int *)user;
+    return strstr(source, "/d.c") && strstr(output, "/b/");
+}
+
+static const char dup_json[] =
+    "[{\"directory\": \"/w\", \"file\": \"d.c\", \"command\": \"gcc -DA -c d.c -o a/d.o\"},"
+    " {\"directory\": \"/w\", \"file\": \"e.c\", \"command\": \"gcc -c e.c -o e.o\"},"
+    " {\"directory\": \"/w\", \"file\": \"/w/d.c\", \"command\": \"gcc -DB -c d.c -o b/d.o\"},"
+    " {\"directory\": \"/w\", \"file\": \"d.c\", \"command\": \"gcc -DC -c d.c -o c/d.o\"}]";
+
+TEST(db_duplicates_keep_first)
+{
+    hcr_set_log(capture_log, NULL);
+    struct hcr__live_units units;
+    struct hcr__message msg = {{0}};
+    CHECK_EQ(read_db(dup_json, &units, &msg), 0);
+    CHECK_EQ(units.n, 2);
+    CHECK_STREQ(units.v[0].source, "/w/d.c");
+    CHECK_STREQ(units.v[0].output, "/w/a/d.o");
+    CHECK_STREQ(units.v[1].source, "/w/e.c");
+    CHECK_STR_HAS(logged, "INFO ");
+    CHECK_STR_HAS(logged, "compile_commands.json lists /w/d.c 3 times; using the first "
+                          "(output /w/a/d.o)");
+    hcr__live_units_free(&units);
+}
+
+TEST(db_duplicates_prefer_output)
+{
+    hcr_set_log(capture_log, NULL);
+    const char *path = write_file("compile_commands.json", dup_json);
+    struct hcr__live_units units;
+    struct hcr__message msg = {{0}};
+    int calls = 0;
+    CHECK_EQ(hcr__compile_db_read(path, prefer_b, &calls, &units, &msg), 0);
+    CHECK_EQ(units.n, 2);
+    CHECK_INT(calls, >=, 2);
+    CHECK_STREQ(units.v[0].source, "/w/e.c"); /* database order kept */
+    CHECK_STREQ(units.v[1].output, "/w/b/d.o");
+    CHECK_STR_HAS(joined(units.v[1].argv), "-DB");
+    CHECK_STR_HAS(logged, "INFO ");
+    CHECK_STR_HAS(logged, "using the one that writes /w/b/d.o");
+    hcr__live_units_free(&units);
+
+    /* none accepted: the first, and the log says so */
+    logged[0] = '\0';
+    int none_calls = 0;
+    CHECK_EQ(hcr__compile_db_read(path, prefer_b, &none_calls, &units, &msg), 0);
+    hcr__live_units_free(&units);
+    const char *other = write_file("other.json", "[{\"directory\": \"/w\", \"file\": \"d.c\", "
+                                                 "\"command\": \"gcc -c d.c -o x.o\"},"
+                                                 "{\"directory\": \"/w\", \"file\": \"d.c\", "
+                                                 "\"command\": \"gcc -c d.c -o y.o\"}]");
+    logged[0] = '\0';
+    CHECK_EQ(hcr__compile_db_read(other, prefer_b, &none_calls, &units, &msg), 0);
+    CHECK_EQ(units.n, 1);
+    CHECK_STREQ(units.v[0].output, "/w/x.o");
+    CHECK_STR_HAS(logged, "using the first (output /w/x.o): none of them writes");
+    hcr__live_units_free(&units);
+}
+
+TEST(db_missing_file)
+{
+    struct hcr__live_units units = {(void *)1, 5};
+    struct hcr__message msg = {{0}};
+    const char *path = harness_path("nothing-here.json");
+    CHECK_EQ(hcr__compile_db_read(path, NULL, NULL, &units, &msg), HCR_ENOENT);
+    CHECK_STR_HAS(msg.text, path);
+    CHECK_STR_HAS(msg.text, "CMAKE_EXPORT_COMPILE_COMMANDS");
+    CHECK(units.v == NULL && units.n == 0);
+    CHECK_EQ(hcr__compile_db_read(harness_tmpdir(), NULL, NULL, &units, &msg), HCR_EISDIR);
+    CHECK_STR_HAS(msg.text, "is a directory");
+}
+
+TEST(db_corrupt_truncated_not_array)
+{
+    struct hcr__live_units units;
+    struct hcr__message msg = {{0}};
+    CHECK_EQ(read_db("[\n{\"directory\": \"/w\",,}]", &units, &msg), HCR_ECORRUPT);
+    CHECK_STR_HAS(msg.text, "compile_commands.json is not valid JSON");
+    CHECK_STR_HAS(msg.text, "line 2");
+    CHECK_EQ(read_db("[{\"directory\": \"/w\", \"file\": \"a", &units, &msg), HCR_ETRUNC);
+    CHECK_STR_HAS(msg.text, "compile_commands.json is truncated");
+    CHECK_EQ(read_db("", &units, &msg), HCR_ETRUNC);
+    CHECK_STR_HAS(msg.text, "compile_commands.json is empty");
+    CHECK_EQ(read_db("{\"directory\": \"/w\"}", &units, &msg), HCR_ECORRUPT);
+    CHECK_STR_HAS(msg.text, "compile_commands.json is not a JSON array of entries (it holds a "
+                            "JSON object)");
+    CHECK_EQ(read_db("[]\n[]", &units, &msg), HCR_ECORRUPT);
+    CHECK_STR_HAS(msg.text, "text after the JSON value at line 2");
+    CHECK_EQ(read_db(" [ ] \n", &units, &msg), HCR_EINVAL);
+    CHECK_STR_HAS(msg.text, "lists no translation unit");
+    CHECK(units.v == NULL && units.n == 0);
+}
+
+TEST(db_bad_entries_skipped)
+{
+    hcr_set_log(capture_log, NULL);
+    const char *json =
+        "[42,\n"
+        " {\"file\": \"a.c\", \"command\": \"cc -c a.c\"},\n"
+        " {\"directory\": \"/w\", \"command\": \"cc -c a.c\"},\n"
+        " {\"directory\": \"/w\", \"file\": \"a.c\"},\n"
+        " {\"directory\": \"/w\", \"file\": \"a.c\", \"arguments\": \"cc -c a.c\"},\n"
+        " {\"directory\": \"/w\", \"file\": \"a.c\", \"arguments\": [\"cc\", 3]},\n"
+        " {\"directory\": \"/w\", \"file\": \"a.c\", \"command\": \"cc -c 'a.c\"},\n"
+        " {\"directory\": \"/w\", \"file\": \"a.c\", \"command\": \"  \"},\n"
+        " {\"directory\": \"/w\", \"file\": \"good.c\", \"command\": \"cc -c good.c\"}]";
+    struct hcr__live_units units;
+    struct hcr__message msg = {{0}};
+    CHECK_EQ(read_db(json, &units, &msg), 0);
+    CHECK_EQ(units.n, 1);
+    CHECK_STREQ(units.v[0].source, "/w/good.c");
+    hcr__live_units_free(&units);
+    CHECK_STR_HAS(logged, "WARN ");
+    CHECK_STR_HAS(logged, "compile_commands.json: entry 0 skipped: it is not a JSON object");
+    CHECK_STR_HAS(logged, "entry 1 skipped: it has no \"directory\" string");
+    CHECK_STR_HAS(logged, "entry 2 skipped: it has no \"file\" string");
+    CHECK_STR_HAS(logged, "entry 3 skipped: it has neither \"arguments\" nor a \"command\"");
+    CHECK_STR_HAS(logged, "entry 4 skipped: \"arguments\" is not an array of strings");
+    CHECK_STR_HAS(logged, "entry 5 skipped: \"arguments\" holds a word that is not a string");
+    CHECK_STR_HAS(logged, "entry 6 skipped: unterminated ' quote");
+    CHECK_STR_HAS(logged, "entry 7 skipped: its command is empty");
+    CHECK(strstr(logged, "entry 8") == NULL);
+
+    CHECK_EQ(read_db("[{\"file\": \"a.c\"}, 7]", &units, &msg), HCR_ECORRUPT);
+    CHECK_STR_HAS(msg.text, "no entry of the compilation database");
+    CHECK_STR_HAS(msg.text, "compile_commands.json is usable (2 skipped; entry 0: it has no "
+                            "\"directory\" string)");
+}
+
+/* ---- finding the database ---- */
+
+TEST(db_find_search_order)
+{
+    char *tmp = real_tmpdir();
+    char exe[PATH_MAX], want[PATH_MAX + 32];
+    make_dir(harness_path("a"));
+    make_dir(harness_path("a/b"));
+    make_dir(harness_path("a/b/c"));
+    make_dir(harness_path("w"));
+    make_dir(harness_path("w/x"));
+    snprintf(exe, sizeof exe, "%s/a/b/c/prog", tmp);
+    write_file("a/b/c/prog", "not really a program\n");
+    unsetenv("HCR_COMPILE_COMMANDS");
+    CHECK_EQ(chdir(harness_path("w/x")), 0);
+
+    /* nothing anywhere */
+    char *found = hcr__compile_db_find(NULL, exe);
+    CHECK(found == NULL);
+
+    /* the current directory's parents */
+    write_file("w/compile_commands.json", "[]");
+    found = hcr__compile_db_find(NULL, exe);
+    snprintf(want, sizeof want, "%s/w/compile_commands.json", tmp);
+    CHECK_STREQ(found, want);
+    free(found);
+
+    /* beside the executable's parents wins over the current directory */
+    write_file("a/compile_commands.json", "[]");
+    found = hcr__compile_db_find(NULL, exe);
+    snprintf(want, sizeof want, "%s/a/compile_commands.json", tmp);
+    CHECK_STREQ(found, want);
+    free(found);
+
+    /* and the nearest parent wins */
+    write_file("a/b/compile_commands.json", "[]");
+    found = hcr__compile_db_find(NULL, exe);
+    snprintf(want, sizeof want, "%s/a/b/compile_commands.json", tmp);
+    CHECK_STREQ(found, want);
+    free(found);
+
+    /* a directory of that name is not a database */
+    make_dir(harness_path("a/b/c/compile_commands.json"));
+    found = hcr__compile_db_find(NULL, exe);
+    CHECK_STREQ(found, want);
+    free(found);
+
+    /* the environment wins over the search, the explicit path over both,
+       whether or not they exist */
+    setenv("HCR_COMPILE_COMMANDS", "/from/env.json", 1);
+    found = hcr__compile_db_find(NULL, exe);
+    CHECK_STREQ(found, "/from/env.json");
+    free(found);
+    found = hcr__compile_db_find("/explicit.json", exe);
+    CHECK_STREQ(found, "/explicit.json");
+    free(found);
+    setenv("HCR_COMPILE_COMMANDS", "", 1); /* empty: unset */
+    found = hcr__compile_db_find(NULL, NULL);
+    snprintf(want, sizeof want, "%s/w/compile_commands.json", tmp);
+    CHECK_STREQ(found, want);
+    free(found);
+    free(tmp);
+}
+
+/* ---- the recompile command ---- */
+
+TEST(compile_argv_drops_and_appends)
+{
+    char *argv[] = {"gcc", "-O2", "-c", "src/a.c", "-o", "a.o", "-MD", "-MF", "a.d",
+                    "-MT", "a.o", "-MQ", "x", "-MP", "-MMD", "-flto=auto", "-Wall",
+                    "-I", "inc", "-oother.o", "-MFfoo.d", "-ffat-lto-objects", "-Werror",
+                    "/w/src/a.c", "other.c", NULL};
+    struct hcr__live_unit unit = {.source = "/w/src/a.c", .directory = "/w",
+                                  .argv = argv, .argc = HCR__ARRAY_SIZE(argv) - 1};
+    char **cmd = hcr__compile_argv(&unit, "/cache/a.o", "/cache/a.d", " -DEXTRA=1  -O0 ");
+    CHECK(cmd != NULL);
+    char want[2048];
+    char reload[512];
+    snprintf(reload, sizeof reload, "%s", HCR_RELOAD_CFLAGS_STRING);
+    for (char *p = reload; *p; p++)
+        if (*p == ' ')
+            *p = '|';
+    snprintf(want, sizeof want,
+             "gcc|-O2|-Wall|-I|inc|-ffat-lto-objects|-Werror|other.c|-DEXTRA=1|-O0|%s|"
+             "-c|/w/src/a.c|-o|/cache/a.o|-MD|-MF|/cache/a.d", reload);
+    CHECK_STREQ(joined(cmd), want);
+    CHECK_STR_HAS(joined(cmd), "|-fpatchable-function-entry=9,5|");
+    hcr__argv_free(cmd);
+
+    /* no extra flags, no depfile, -o last without a value */
+    char *short_argv[] = {"cc", "-c", "a.c", "-o", NULL};
+    unit.argv = short_argv;
+    unit.argc = 4;
+    unit.source = "/w/a.c";
+    cmd = hcr__compile_argv(&unit, "o.o", NULL, NULL);
+    snprintf(want, sizeof want, "cc|%s|-c|/w/a.c|-o|o.o", reload);
+    CHECK_STREQ(joined(cmd), want);
+    hcr__argv_free(cmd);
+}
+
+/* ---- dependency files ---- */
+
+TEST(depfile_continuations_and_escapes)
+{
+    char *tmp = real_tmpdir();
+    const char *dep = write_file("a.d", "obj/a.o obj/a.d: src/a.c /abs/b.h \\\n"
+                                        "  inc/c\\ d.h dollar$$x.h \\\n"
+                                        " hash\\#1.h\n"
+                                        "\n"
+                                        "/abs/b.h:\n"
+                                        "inc/c\\ d.h:\n");
+    size_t n = 99;
+    char **files = hcr__depfile_read(dep, "/w", &n);
+    CHECK(files != NULL);
+    CHECK_EQ(n, 5);
+    CHECK_STREQ(joined(files), "/w/src/a.c|/abs/b.h|/w/inc/c d.h|/w/dollar$x.h|/w/hash#1.h");
+    CHECK(files[5] == NULL);
+    hcr__argv_free(files);
+
+    /* an existing file is resolved */
+    make_dir(harness_path("inc"));
+    write_file("inc/h.h", "");
+    dep = write_file("b.d", "b.o: inc/../inc/h.h\n");
+    files = hcr__depfile_read(dep, tmp, &n);
+    char want[PATH_MAX + 16];
+    snprintf(want, sizeof want, "%s/inc/h.h", tmp);
+    CHECK_EQ(n, 1);
+    CHECK_STREQ(files[0], want);
+    hcr__argv_free(files);
+
+    /* no prerequisites; then no rule at all; then no file */
+    files = hcr__depfile_read(write_file("c.d", "c.o:\n"), "/w", &n);
+    CHECK(files != NULL && files[0] == NULL);
+    CHECK_EQ(n, 0);
+    hcr__argv_free(files);
+    n = 5;
+    CHECK(hcr__depfile_read(write_file("d.d", "just words\n"), "/w", &n) == NULL);
+    CHECK_EQ(n, 0);
+    CHECK(hcr__depfile_read(harness_path("none.d"), "/w", &n) == NULL);
+    free(tmp);
+}
+
+/* ---- debug information ---- */
+
+static const struct hcr__live_unit *unit_named(const struct hcr__live_units *units,
+                                               const char *source)
+{
+    for (size_t i = 0; i < units->n; i++)
+        if (!strcmp(units->v[i].source, source))
+            return &units->v[i];
+    harness_fail(__FILE__, __LINE__, "no unit for %s", source);
+}
+
+static int has_word(char **argv, const char *word)
+{
+    for (size_t i = 0; argv[i]; i++)
+        if (!strcmp(argv[i], word))
+            return 1;
+    return 0;
+}
+
+TEST(debug_info_units)
+{
+    char *fix = realpath(LIVE_FIXTURE_DIR, NULL);
+    CHECK(fix != NULL);
+    struct hcr__live_units units;
+    struct hcr__message msg = {{0}};
+    int rc = hcr__units_from_debug_info(LIVE_BUILD_DIR "/dbg_prog", &units, &msg);
+    if (rc < 0)
+        harness_fail(__FILE__, __LINE__, "%s", msg.text);
+    CHECK_EQ(units.n, 2); /* answer.S and the crt files are left out */
+    char main_c[PATH_MAX + 32], util_c[PATH_MAX + 32], inc[PATH_MAX + 32], one[PATH_MAX + 32];
+    snprintf(main_c, sizeof main_c, "%s/one/main.c", fix);
+    snprintf(util_c, sizeof util_c, "%s/two/util.c", fix);
+    snprintf(inc, sizeof inc, "-I%s/inc", fix);
+    snprintf(one, sizeof one, "-I%s/one", fix);
+    const struct hcr__live_unit *m = unit_named(&units, main_c);
+    const struct hcr__live_unit *u = unit_named(&units, util_c);
+    for (const struct hcr__live_unit *x = m; x; x = x == m ? u : NULL) {
+        CHECK_STREQ(x->directory, fix);
+        CHECK_STREQ(x->argv[0], "gcc");
+        CHECK(has_word(x->argv, "-O2"));
+        CHECK(has_word(x->argv, "-g"));
+        CHECK(has_word(x->argv, inc));
+        CHECK(!has_word(x->argv, one));
+        CHECK(strstr(joined(x->argv), "/usr/include") == NULL);
+        CHECK_EQ(x->from_debug_info, 1);
+        CHECK(x->output == NULL);
+        CHECK_INT(x->argc, >=, 5);
+        CHECK_STREQ(x->argv[x->argc - 2], "-c");
+        CHECK_STREQ(x->argv[x->argc - 1], x->source);
+        CHECK(x->argv[x->argc] == NULL);
+    }
+    /* main.c was built with -std=c99, which gcc records: kept, no other */
+    CHECK(has_word(m->argv, "-std=c99"));
+    CHECK(strstr(joined(m->argv), "-std=gnu") == NULL);
+    /* util.c has the default standard: from the language word "GNU C17" */
+    CHECK_STR_HAS(joined(u->argv), "|-std=gnu");
+    CHECK(strstr(joined(u->argv), "-std=c") == NULL);
+    hcr__live_units_free(&units);
+    free(fix);
+}
+
+TEST(debug_info_errors)
+{
+    struct hcr__live_units units;
+    struct hcr__message msg = {{0}};
+    const char *missing = harness_path("no-such-program");
+    CHECK_EQ(hcr__units_from_debug_info(missing, &units, &msg), HCR_ENOENT);
+    CHECK_STR_HAS(msg.text, missing);
+    CHECK_EQ(hcr__units_from_debug_info(LIVE_FIXTURE_DIR "/one/main.c", &units, &msg),
+             HCR_ENOEXEC);
+    CHECK_STR_HAS(msg.text, "one/main.c is not an ELF file");
+    CHECK_EQ(hcr__units_from_debug_info(LIVE_BUILD_DIR "/nodbg_prog", &units, &msg), HCR_ENOENT);
+    CHECK_STR_HAS(msg.text, "nodbg_prog has no debug information");
+    CHECK(units.v == NULL && units.n == 0);
+}
