@@ -3,7 +3,7 @@
 set -eu
 build=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
-for part in plugin object instances; do
+for part in plugin object instances live; do
     if [ -x "$here/$part/demo.sh" ] || [ -f "$here/$part/demo.sh" ]; then
         sh "$here/$part/demo.sh" "$build"
     fi

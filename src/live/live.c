@@ -86,7 +86,7 @@ static int reload_one(const char *source, const char *object, double compile_ms)
     ev.status = rc;
     if (rc == 0)
         hcr__log(&L.log, HCR_LOG_INFO,
-                 "live: %s reloaded: %zu functions changed, %zu new, %zu variables kept "
+                 "live: %s reloaded: %zu functions redirected, %zu new, %zu variables kept "
                  "(compile %.0f ms, reload %.1f ms)",
                  base_name(source), st.redirected, st.new_functions, st.kept, compile_ms,
                  ev.reload_ms);

@@ -49,6 +49,7 @@ struct hcr__live {
     } *dirs;                /* watched directories */
     size_t ndirs, dirs_cap;
     char *cache_dir;        /* private, mode 0700; removed at close */
+    char commands_from[4096]; /* the database's path, or "its debug information" */
     const char *extra_cflags;
     const struct hcr__log *log;
     struct hcr__live_compile compiles[HCR__LIVE_MAX_COMPILES];

@@ -240,13 +240,13 @@ static int find_units(struct hcr__live *lv, const char *exe, const char *compile
     if (db && hcr__compile_db_read(db, NULL, NULL, &lv->units, &msg) == 0) {
         keep_built(&lv->units, &built);
         hcr__live_units_free(&built);
-        hcr__log(lv->log, HCR_LOG_INFO, "live: %zu units of %s, compiled as %s says", lv->units.n,
-                 exe, db);
+        snprintf(lv->commands_from, sizeof lv->commands_from, "%s", db);
     } else {
         if (db)
             hcr__log(lv->log, HCR_LOG_WARN, "live: %s; using the debug information instead",
                      msg.text);
         lv->units = built;
+        snprintf(lv->commands_from, sizeof lv->commands_from, "its debug information");
         hcr__log(lv->log, HCR_LOG_INFO,
                  "live: no compilation database for %s: compile commands come from its debug "
                  "information, which records no -D and no -I (include directories are guessed "
@@ -293,8 +293,13 @@ int hcr__live_discover(struct hcr__live *lv, const char *compile_commands,
     }
     for (size_t u = 0; rc == 0 && u < lv->units.n; u++)
         watch_dir_of(lv, lv->units.v[u].source);
-    if (rc == 0)
+    if (rc == 0) {
         initial_uses(lv, exe);
+        /* Last, so that whoever sees this line knows saves are seen. */
+        hcr__log(log, HCR_LOG_INFO, "live: %zu units of %s (commands from %s), watching %zu "
+                 "directories",
+                 lv->units.n, exe, lv->commands_from, lv->ndirs);
+    }
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     lv->max_compiles = cores < 1 ? 1 : cores > HCR__LIVE_MAX_COMPILES ? HCR__LIVE_MAX_COMPILES
                                                                       : (size_t)cores;

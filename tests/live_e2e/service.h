@@ -1,0 +1,37 @@
+/*
+ * service.h: the counter service of service/ as the end-to-end tests use
+ * it: copied into the test's private directory, built there at test time
+ * (with CMake, which writes compile_commands.json beside the executable,
+ * or with the plain Makefile, which writes no database), and its sources
+ * edited the ways editors save them.
+ */
+#ifndef HCR_E2E_SERVICE_H
+#define HCR_E2E_SERVICE_H
+
+enum service_build {
+    SERVICE_CMAKE, /* build/service, build/compile_commands.json */
+    SERVICE_MAKE   /* src/service, objects beside the sources */
+};
+
+enum service_save {
+    SAVE_RENAME,  /* a temporary file renamed over the source, as vim does */
+    SAVE_IN_PLACE /* the source truncated and rewritten */
+};
+
+/* Copies the service into <tmpdir>/src, builds it with hcr's reload flags
+   and returns the executable's path. Fails the test if the build fails. */
+const char *service_build(enum service_build how);
+
+/* The path of file `name` of the copied service. */
+const char *service_file(const char *name);
+
+/* Edits file `name` of the copied service: each pair of strings after
+   `how` (NULL-terminated) replaces the first occurrence of the first by
+   the second, which must occur. The whole edit is saved once, by `how`. */
+void service_edit(const char *name, enum service_save how, ...) __attribute__((sentinel));
+
+/* argv for `hcr run [options...] -- exe`: `options` NULL-terminated. The
+   array is static, rebuilt by each call. */
+char **service_hcr_run(const char *exe, ...) __attribute__((sentinel));
+
+#endif

@@ -1,0 +1,78 @@
+/*
+ * main.c: a counter service for the end-to-end tests of `hcr run`. Reads
+ * one command per line on stdin and prints one reply line per command on
+ * stdout (line-buffered); while no command is waiting it ticks every 5 ms.
+ *
+ *   inc          adds to the counter      -> "count N step S bonus B"
+ *   get          the counter              -> same
+ *   hello NAME   a greeting               -> "hello, NAME (...)"
+ *   tick         the tick counter         -> "ticks N rate R"
+ *   echo TEXT    TEXT back                -> "echo TEXT"
+ *   exit N       exits with status N
+ *   crash        writes through a null pointer (SIGSEGV)
+ * End of input prints "bye" and exits with status 0.
+ */
+#include "svc.h"
+
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int *volatile nowhere;
+
+static void handle(const char *line)
+{
+    char reply[256];
+    if (!strcmp(line, "inc")) {
+        counter_inc();
+        counter_report(reply, sizeof reply);
+    } else if (!strcmp(line, "get")) {
+        counter_report(reply, sizeof reply);
+    } else if (!strncmp(line, "hello ", 6)) {
+        greet(reply, sizeof reply, line + 6);
+    } else if (!strcmp(line, "tick")) {
+        tick_report(reply, sizeof reply);
+    } else if (!strncmp(line, "echo ", 5)) {
+        snprintf(reply, sizeof reply, "echo %s", line + 5);
+    } else if (!strncmp(line, "exit ", 5)) {
+        exit(atoi(line + 5));
+    } else if (!strcmp(line, "crash")) {
+        *nowhere = 1;
+        snprintf(reply, sizeof reply, "survived");
+    } else {
+        snprintf(reply, sizeof reply, "unknown command: %s", line);
+    }
+    printf("%s\n", reply);
+}
+
+int main(void)
+{
+    static char input[4096];
+    size_t used = 0;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    printf("ready\n");
+    for (;;) {
+        struct pollfd in = {.fd = 0, .events = POLLIN};
+        if (poll(&in, 1, 5) == 0) {
+            tick_step();
+            continue;
+        }
+        ssize_t n = read(0, input + used, sizeof input - 1 - used);
+        if (n <= 0)
+            break;
+        used += (size_t)n;
+        char *end;
+        while ((end = memchr(input, '\n', used))) {
+            *end = '\0';
+            handle(input);
+            used -= (size_t)(end + 1 - input);
+            memmove(input, end + 1, used);
+        }
+        if (used == sizeof input - 1)
+            used = 0; /* a line too long for the buffer is dropped */
+    }
+    printf("bye\n");
+    return 0;
+}
