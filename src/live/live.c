@@ -196,6 +196,7 @@ static void start_settled(struct hcr__live *lv)
 static void *live_thread(void *arg)
 {
     (void)arg;
+    pthread_setname_np(pthread_self(), "hcr-live");
     struct hcr__live lv;
     if (hcr__live_discover(&lv, L.compile_commands, &L.log) < 0)
         return NULL;
