@@ -4,6 +4,7 @@
  * the dependency file that command writes (which headers to watch).
  */
 #include "live/units.h"
+#include "live/argv.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,47 +13,6 @@
 #ifndef HCR_RELOAD_CFLAGS_STRING
 #error "HCR_RELOAD_CFLAGS_STRING comes from the library's compile line (CMakeLists.txt)"
 #endif
-
-/* A NULL-terminated argv under construction. */
-struct argv_builder {
-    char **v;
-    size_t n, cap;
-    int failed;
-};
-
-static void push_n(struct argv_builder *b, const char *word, size_t len)
-{
-    if (b->failed)
-        return;
-    char **grown = hcr__grow(b->v, b->n + 1, &b->cap, sizeof *grown, 32);
-    char *copy = grown ? strndup(word, len) : NULL;
-    if (grown)
-        b->v = grown;
-    if (!copy) {
-        b->failed = 1;
-        return;
-    }
-    b->v[b->n++] = copy;
-    b->v[b->n] = NULL;
-}
-
-static void push(struct argv_builder *b, const char *word)
-{
-    push_n(b, word, strlen(word));
-}
-
-/* Pushes each blank-separated word of `words` (NULL: none). */
-static void push_words(struct argv_builder *b, const char *words)
-{
-    for (const char *p = words; p && *p;) {
-        size_t blank = strspn(p, " \t\n");
-        p += blank;
-        size_t len = strcspn(p, " \t\n");
-        if (len)
-            push_n(b, p, len);
-        p += len;
-    }
-}
 
 /* 1 if `arg` is an option hcr replaces that takes the next word as its
    value (-o X, -MF X, -MT X, -MQ X). */
@@ -74,22 +34,6 @@ static int drops_alone(const char *arg)
            !strncmp(arg, "-MT", 3) || !strncmp(arg, "-MQ", 3);
 }
 
-/* `path` made absolute against `directory` (NULL: the current one), and
-   resolved by realpath when it exists. malloc'ed, or NULL. */
-static char *absolute_in(const char *path, const char *directory)
-{
-    char *joined;
-    if (path[0] == '/' || !directory)
-        joined = strdup(path);
-    else if (asprintf(&joined, "%s/%s", directory, path) < 0)
-        joined = NULL;
-    char *real = joined ? realpath(joined, NULL) : NULL;
-    if (!real)
-        return joined;
-    free(joined);
-    return real;
-}
-
 /* 1 if the word `arg` of the unit's command names its source file. */
 static int is_source(const struct hcr__live_unit *unit, const char *arg)
 {
@@ -97,7 +41,7 @@ static int is_source(const struct hcr__live_unit *unit, const char *arg)
         return 0;
     if (!strcmp(arg, unit->source))
         return 1;
-    char *path = absolute_in(arg, unit->directory);
+    char *path = hcr__path_in(unit->directory, arg);
     int same = path && !strcmp(path, unit->source);
     free(path);
     return same;
@@ -106,7 +50,7 @@ static int is_source(const struct hcr__live_unit *unit, const char *arg)
 char **hcr__compile_argv(const struct hcr__live_unit *unit, const char *object,
                          const char *depfile, const char *extra_flags)
 {
-    struct argv_builder b = {0};
+    struct hcr__argv b = {0};
     for (size_t i = 0; i < unit->argc && unit->argv[i]; i++) {
         const char *arg = unit->argv[i];
         if (i > 0 && drops_with_value(arg)) {
@@ -115,18 +59,18 @@ char **hcr__compile_argv(const struct hcr__live_unit *unit, const char *object,
         }
         if (i > 0 && (drops_alone(arg) || is_source(unit, arg)))
             continue;
-        push(&b, arg);
+        hcr__argv_push(&b, arg);
     }
-    push_words(&b, extra_flags);
-    push_words(&b, HCR_RELOAD_CFLAGS_STRING);
-    push(&b, "-c");
-    push(&b, unit->source ? unit->source : "");
-    push(&b, "-o");
-    push(&b, object);
+    hcr__argv_push_words(&b, extra_flags);
+    hcr__argv_push_words(&b, HCR_RELOAD_CFLAGS_STRING);
+    hcr__argv_push(&b, "-c");
+    hcr__argv_push(&b, unit->source ? unit->source : "");
+    hcr__argv_push(&b, "-o");
+    hcr__argv_push(&b, object);
     if (depfile) {
-        push(&b, "-MD");
-        push(&b, "-MF");
-        push(&b, depfile);
+        hcr__argv_push(&b, "-MD");
+        hcr__argv_push(&b, "-MF");
+        hcr__argv_push(&b, depfile);
     }
     if (b.failed || !b.v) {
         hcr__argv_free(b.v);
@@ -220,7 +164,7 @@ static const char *skip_blanks(const char *s)
 
 /* The prerequisites of the first rule of `text`, made absolute against
    `directory`, pushed onto b. 0, or -1 when there is no rule. */
-static int first_rule(const char *text, const char *directory, struct argv_builder *b)
+static int first_rule(const char *text, const char *directory, struct hcr__argv *b)
 {
     char *word = malloc(strlen(text) + 1);
     if (!word)
@@ -246,9 +190,9 @@ static int first_rule(const char *text, const char *directory, struct argv_build
             continue;
         }
         word[len] = '\0';
-        char *path = len ? absolute_in(word, directory) : NULL;
+        char *path = len ? hcr__path_in(directory, word) : NULL;
         if (path)
-            push(b, path);
+            hcr__argv_push(b, path);
         else if (len)
             b->failed = 1;
         free(path);
@@ -263,7 +207,7 @@ char **hcr__depfile_read(const char *path, const char *directory, size_t *count)
     char *text = read_text(path);
     if (!text)
         return NULL;
-    struct argv_builder b = {0};
+    struct hcr__argv b = {0};
     int rc = first_rule(text, directory, &b);
     free(text);
     if (rc == 0 && !b.failed && !b.v) {

@@ -7,6 +7,7 @@
  * fails as a whole only when it cannot be read or nothing usable is left.
  */
 #include "live/units.h"
+#include "live/argv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -214,22 +215,6 @@ static const char *string_member(json_object *entry, const char *key)
     return json_object_get_string(v);
 }
 
-/* `path` joined to `directory` unless absolute, resolved by realpath when
-   it exists. malloc'ed, or NULL. */
-static char *join_path(const char *directory, const char *path)
-{
-    char *joined;
-    if (path[0] == '/' || !directory)
-        joined = strdup(path);
-    else if (asprintf(&joined, "%s/%s", directory, path) < 0)
-        joined = NULL;
-    char *real = joined ? realpath(joined, NULL) : NULL;
-    if (!real)
-        return joined;
-    free(joined);
-    return real;
-}
-
 /* The "arguments" array as an argv, or NULL with why (not an array, a word
    that is not a string, no memory). */
 static char **arguments_argv(json_object *args, size_t *argc, const char **why)
@@ -324,16 +309,16 @@ static char **entry_argv(json_object *entry, size_t *argc, const char **why,
 static char *entry_directory(const char *db_path, const char *directory)
 {
     if (directory[0] == '/')
-        return join_path(NULL, directory);
+        return hcr__path_in(NULL, directory);
     char *db_dir = strdup(db_path);
     char *slash = db_dir ? strrchr(db_dir, '/') : NULL;
     char *out;
     if (slash) {
         *slash = '\0';
-        out = join_path(*db_dir ? db_dir : "/", directory);
+        out = hcr__path_in(*db_dir ? db_dir : "/", directory);
     } else {
         char *cwd = getcwd(NULL, 0);
-        out = cwd ? join_path(cwd, directory) : NULL;
+        out = cwd ? hcr__path_in(cwd, directory) : NULL;
         free(cwd);
     }
     free(db_dir);
@@ -369,8 +354,8 @@ static int read_entry(const char *db_path, json_object *entry, struct hcr__live_
     if (!output)
         output = output_option(u->argv, u->argc);
     u->directory = entry_directory(db_path, directory);
-    u->source = u->directory ? join_path(u->directory, file) : NULL;
-    u->output = output && u->directory ? join_path(u->directory, output) : NULL;
+    u->source = u->directory ? hcr__path_in(u->directory, file) : NULL;
+    u->output = output && u->directory ? hcr__path_in(u->directory, output) : NULL;
     if (!u->directory || !u->source || (output && !u->output)) {
         *why = "out of memory";
         return HCR_ENOMEM;

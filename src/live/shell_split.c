@@ -133,12 +133,3 @@ char **hcr__shell_split(const char *command, size_t *argc, struct hcr__message *
     *argc = s.n;
     return s.words;
 }
-
-void hcr__argv_free(char **argv)
-{
-    if (!argv)
-        return;
-    for (char **p = argv; *p; p++)
-        free(*p);
-    free(argv);
-}

@@ -12,6 +12,7 @@
  * cannot know and how to get a database.
  */
 #include "live/units.h"
+#include "live/argv.h"
 
 #include "object/dwarf_statics.h"
 
@@ -30,35 +31,7 @@
 #define DW_LANG_C17 0x002c /* DWARF 6 draft; gcc 14 and later */
 #endif
 
-/* A NULL-terminated argv under construction; words are copied. */
-struct words {
-    char **v;
-    size_t n, cap;
-    int failed;
-};
-
-static void push_n(struct words *w, const char *word, size_t len)
-{
-    if (w->failed)
-        return;
-    char **grown = hcr__grow(w->v, w->n + 1, &w->cap, sizeof *grown, 32);
-    char *copy = grown ? strndup(word, len) : NULL;
-    if (grown)
-        w->v = grown;
-    if (!copy) {
-        w->failed = 1;
-        return;
-    }
-    w->v[w->n++] = copy;
-    w->v[w->n] = NULL;
-}
-
-static void push(struct words *w, const char *word)
-{
-    push_n(w, word, strlen(word));
-}
-
-static int contains(const struct words *w, const char *word)
+static int contains(const struct hcr__argv *w, const char *word)
 {
     for (size_t i = 0; i < w->n; i++)
         if (!strcmp(w->v[i], word))
@@ -88,40 +61,40 @@ static char *std_from_gcc_language(const char *word, size_t len)
 
 /* The compiler and flags of a gcc producer string "GNU C17 12.2.0 -flags...".
    The recorded -std wins over the language word. */
-static void gcc_command(struct words *w, const char *producer)
+static void gcc_command(struct hcr__argv *w, const char *producer)
 {
     const char *lang = producer + strlen("GNU ");
     size_t lang_len = strcspn(lang, " ");
-    push(w, "gcc");
+    hcr__argv_push(w, "gcc");
     char *std = strstr(producer, " -std=") ? NULL : std_from_gcc_language(lang, lang_len);
     if (std)
-        push(w, std);
+        hcr__argv_push(w, std);
     free(std);
     const char *p = lang + lang_len;
     while (*p) {
         p += strspn(p, " ");
         size_t len = strcspn(p, " ");
         if (len && p[0] == '-')
-            push_n(w, p, len);
+            hcr__argv_push_n(w, p, len);
         p += len;
     }
 }
 
 /* The command's start for a unit of language `lang` made by `producer`
    (may be NULL): compiler, -std, recorded flags. */
-static void producer_command(struct words *w, const char *producer, int lang)
+static void producer_command(struct hcr__argv *w, const char *producer, int lang)
 {
     if (producer && !strncmp(producer, "GNU C", 5)) {
         gcc_command(w, producer);
         return;
     }
     int clang = producer && strstr(producer, "clang version");
-    push(w, clang ? "clang" : "cc");
+    hcr__argv_push(w, clang ? "clang" : "cc");
     /* clang records no flags; its default (gnu17) covers C11 units */
     if (lang == DW_LANG_C99)
-        push(w, "-std=gnu99");
+        hcr__argv_push(w, "-std=gnu99");
     else if (lang == DW_LANG_C89)
-        push(w, "-std=gnu89");
+        hcr__argv_push(w, "-std=gnu89");
 }
 
 static int is_system_dir(const char *dir)
@@ -157,7 +130,7 @@ static char *existing_dir_of(const char *file, const char *comp_dir)
 
 /* -I for the directory of each header in the line table of `cu` outside
    the system directories and the source's own directory, once each. */
-static void include_dirs(struct words *w, Dwarf_Die *cu, const char *comp_dir,
+static void include_dirs(struct hcr__argv *w, Dwarf_Die *cu, const char *comp_dir,
                          const char *source_dir)
 {
     Dwarf_Files *files;
@@ -170,7 +143,7 @@ static void include_dirs(struct words *w, Dwarf_Die *cu, const char *comp_dir,
         char *option = NULL;
         if (dir && strcmp(dir, source_dir) && !is_system_dir(dir) &&
             asprintf(&option, "-I%s", dir) >= 0 && !contains(w, option))
-            push(w, option);
+            hcr__argv_push(w, option);
         free(option);
         free(dir);
     }
@@ -195,12 +168,12 @@ static int unit_from_cu(Dwarf_Die *cu, struct hcr__live_unit *u)
     char *real_dir = comp_dir ? realpath(comp_dir, NULL) : NULL;
     u->source = source;
     u->directory = real_dir ? real_dir : strdup(comp_dir ? comp_dir : source_dir ? source_dir : "/");
-    struct words w = {0};
+    struct hcr__argv w = {0};
     producer_command(&w, producer, lang);
     if (source_dir)
         include_dirs(&w, cu, comp_dir, source_dir);
-    push(&w, "-c");
-    push(&w, source);
+    hcr__argv_push(&w, "-c");
+    hcr__argv_push(&w, source);
     free(source_dir);
     u->argv = w.v;
     u->argc = w.n;
