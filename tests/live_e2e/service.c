@@ -112,10 +112,18 @@ const char *service_build(enum service_build how)
         run_tool(make, src);
         snprintf(exe, sizeof exe, "%s/service", build);
     } else {
-        char cc[600], cflags[600];
+        char cc[600], cflags[1200], ldlibs[1200];
         snprintf(cc, sizeof cc, "CC=%s", E2E_CC);
-        snprintf(cflags, sizeof cflags, "RELOAD_CFLAGS=%s", E2E_RELOAD_CFLAGS);
-        char *make[] = {E2E_MAKE, "-s", cc, cflags, NULL};
+        if (how == SERVICE_MAKE_SELF) {
+            snprintf(cflags, sizeof cflags, "RELOAD_CFLAGS=%s %s -DSVC_SELF_LIVE -I%s",
+                     E2E_RELOAD_CFLAGS, E2E_SAN_FLAGS, E2E_INCLUDE);
+            snprintf(ldlibs, sizeof ldlibs, "LDLIBS=%s %s %s", E2E_SAN_FLAGS, E2E_HCR_LIB,
+                     E2E_HCR_LIBS);
+        } else {
+            snprintf(cflags, sizeof cflags, "RELOAD_CFLAGS=%s", E2E_RELOAD_CFLAGS);
+            snprintf(ldlibs, sizeof ldlibs, "LDLIBS=");
+        }
+        char *make[] = {E2E_MAKE, "-s", cc, cflags, ldlibs, NULL};
         run_tool(make, src);
         snprintf(exe, sizeof exe, "%s/service", src);
     }

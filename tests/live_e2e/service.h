@@ -10,7 +10,9 @@
 
 enum service_build {
     SERVICE_CMAKE, /* build/service, build/compile_commands.json */
-    SERVICE_MAKE   /* src/service, objects beside the sources */
+    SERVICE_MAKE,  /* src/service, objects beside the sources */
+    SERVICE_MAKE_SELF /* the same, linked with hcr and starting live editing
+                         itself (SVC_SELF_LIVE): reloads at its "poll" */
 };
 
 enum service_save {

@@ -311,6 +311,43 @@ static int hcr_command(char **out, char **err, char *const args[])
         CHECK_EQ(WEXITSTATUS(status), code);                                                \
     } while (0)
 
+/* A program that links hcr and starts live editing itself, reloading only
+   at hcr_live_poll() (its "poll" command): a compiled save changes nothing
+   until the poll, the poll reloads it and says so, and hcr's callbacks
+   saw the reload of counter.c with status 0. */
+TEST_TIMEOUT(reload_at_poll_with_callbacks, 60)
+{
+    struct child c;
+    char *argv[] = {(char *)service_build(SERVICE_MAKE_SELF), NULL};
+    start(&c, argv);
+    CHILD_CHECK_HAS(&c, child_ask(&c, "poll", REPLY_MS), "polled 0 before 0 after 0");
+    CHILD_CHECK_HAS(&c, child_ask(&c, "inc", REPLY_MS), "count 1 step 1 ");
+
+    service_edit("counter.c", SAVE_RENAME, "#define STEP 1\n", "#define STEP 1000\n", NULL);
+    /* Until a poll reloads it, the old code runs whatever the compile has
+       done (were changes reloaded at once, no poll would ever say 1). */
+    int count = 1;
+    for (;;) {
+        char want[64];
+        snprintf(want, sizeof want, "count %d step 1 ", ++count);
+        CHILD_CHECK_HAS(&c, child_ask(&c, "inc", REPLY_MS), want);
+        const char *reply = child_ask(&c, "poll", REPLY_MS);
+        if (strstr(reply, "polled 1")) {
+            CHILD_CHECK_HAS(&c, reply, "before 1 after 1 status 0 source counter.c");
+            break;
+        }
+        CHILD_CHECK_HAS(&c, reply, "polled 0 before 0 after 0");
+        if (count > RELOAD_MS / 20)
+            CHILD_FAIL(&c, "no poll reloaded counter.c in %d polls", count);
+        child_pump(&c, 20);
+    }
+    char want[64];
+    snprintf(want, sizeof want, "count %d step 1000 ", count + 1000);
+    CHILD_CHECK_HAS(&c, child_ask(&c, "inc", REPLY_MS), want);
+    CHILD_CHECK_HAS(&c, child_ask(&c, "poll", REPLY_MS), "polled 0 before 1 after 1");
+    finish(&c);
+}
+
 TEST(help_and_usage)
 {
     char *out, *err;

@@ -10,6 +10,8 @@
  *   echo TEXT    TEXT back                -> "echo TEXT"
  *   exit N       exits with status N
  *   crash        writes through a null pointer (SIGSEGV)
+ *   poll         (SVC_SELF_LIVE only) hcr_live_poll -> "polled R before B
+ *                after A status S source NAME"
  * End of input prints "bye" and exits with status 0.
  */
 #include "svc.h"
@@ -21,6 +23,46 @@
 #include <unistd.h>
 
 static int *volatile nowhere;
+
+#ifdef SVC_SELF_LIVE
+/* Built with -DSVC_SELF_LIVE and linked with hcr: the service starts live
+   editing itself, reloading only at its "poll" command, and reports what
+   hcr's callbacks saw. */
+#include <hcr.h>
+
+static int befores, afters, last_status = 1;
+static char last_source[64] = "-";
+
+static void before(const struct hcr_live_event *e, void *user)
+{
+    (void)e, (void)user;
+    befores++;
+}
+
+static void after(const struct hcr_live_event *e, void *user)
+{
+    (void)user;
+    afters++;
+    last_status = e->status;
+    const char *slash = strrchr(e->source, '/');
+    snprintf(last_source, sizeof last_source, "%s", slash ? slash + 1 : e->source);
+}
+
+static void start_live(void)
+{
+    struct hcr_live_options o = {.when = HCR_LIVE_AT_POLL, .before_reload = before,
+                                 .after_reload = after};
+    if (hcr_live_start(&o) != 0)
+        printf("live not started\n");
+}
+
+static void poll_live(char *reply, size_t size)
+{
+    int rc = hcr_live_poll();
+    snprintf(reply, size, "polled %d before %d after %d status %d source %s", rc, befores, afters,
+             last_status, last_source);
+}
+#endif
 
 static void handle(const char *line)
 {
@@ -38,6 +80,10 @@ static void handle(const char *line)
         snprintf(reply, sizeof reply, "echo %s", line + 5);
     } else if (!strncmp(line, "exit ", 5)) {
         exit(atoi(line + 5));
+#ifdef SVC_SELF_LIVE
+    } else if (!strcmp(line, "poll")) {
+        poll_live(reply, sizeof reply);
+#endif
     } else if (!strcmp(line, "crash")) {
         *nowhere = 1;
         snprintf(reply, sizeof reply, "survived");
@@ -52,6 +98,9 @@ int main(void)
     static char input[4096];
     size_t used = 0;
     setvbuf(stdout, NULL, _IOLBF, 0);
+#ifdef SVC_SELF_LIVE
+    start_live();
+#endif
     printf("ready\n");
     for (;;) {
         struct pollfd in = {.fd = 0, .events = POLLIN};
