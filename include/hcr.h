@@ -422,8 +422,9 @@ struct hcr_live_options {
    already started, or HCR_ENOMEM. */
 HCR_API int hcr_live_start(const struct hcr_live_options *options);
 
-/* Stops watching and compiling; waits for a compile in progress to end.
-   Code already reloaded stays. */
+/* Stops watching and compiling; a compile in progress is killed. Code
+   already reloaded stays. Not from a reload callback (which runs on the
+   thread this waits for): logged and ignored there. */
 HCR_API void hcr_live_stop(void);
 
 /* With HCR_LIVE_AT_POLL: reloads every change compiled since the last

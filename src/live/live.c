@@ -274,6 +274,13 @@ void hcr_live_stop(void)
 {
     if (!atomic_load(&L.started))
         return;
+    if (pthread_equal(pthread_self(), L.thread)) {
+        /* From a reload callback: the live thread cannot wait for itself. */
+        hcr__log(&L.log, HCR_LOG_ERROR,
+                 "live: hcr_live_stop called from a reload callback; call it from another "
+                 "thread");
+        return;
+    }
     uint64_t one = 1;
     if (write(L.wake_fd, &one, sizeof one) < 0)
         hcr__log(&L.log, HCR_LOG_WARN, "live: cannot wake the live thread: %s", strerror(errno));
