@@ -162,16 +162,22 @@ static void read_events(struct hcr__live *lv)
     }
 }
 
-/* How long poll() may sleep: until the earliest changed unit has been
-   quiet for SETTLE_MS; -1 (forever, or until a compile ends) when nothing
-   can start. */
+/* Whether unit u's change can be compiled now: a slot is free, or u's
+   own compile (or preprocessing) runs and is to be restarted. */
+static int can_start(const struct hcr__live *lv, size_t u)
+{
+    return hcr__live_compile_can_start(lv) || hcr__live_compile_running(lv, u);
+}
+
+/* How long poll() may sleep: until the earliest changed unit that can
+   start has been quiet for SETTLE_MS; -1 (forever, or until a compile
+   ends) when none can. */
 static int sleep_ms(const struct hcr__live *lv)
 {
     double until = -1;
-    if (!hcr__live_compile_can_start(lv))
-        return -1;
     for (size_t u = 0; u < lv->units.n; u++)
-        if (lv->state[u].dirty && (until < 0 || lv->state[u].changed_at + SETTLE_MS < until))
+        if (lv->state[u].dirty && can_start(lv, u) &&
+            (until < 0 || lv->state[u].changed_at + SETTLE_MS < until))
             until = lv->state[u].changed_at + SETTLE_MS;
     if (until < 0)
         return -1;
@@ -186,7 +192,7 @@ static void start_settled(struct hcr__live *lv)
     double now = now_ms();
     for (size_t u = 0; u < lv->units.n; u++) {
         struct hcr__live_unit_state *s = &lv->state[u];
-        if (!s->dirty || s->changed_at + SETTLE_MS > now || !hcr__live_compile_can_start(lv))
+        if (!s->dirty || s->changed_at + SETTLE_MS > now || !can_start(lv, u))
             continue;
         s->dirty = 0;
         hcr__live_compile_start(lv, u);

@@ -94,6 +94,9 @@ void hcr__live_compile_learn_deps(struct hcr__live *lv);
 /* Whether another compile may start now (at most one per core). */
 int hcr__live_compile_can_start(const struct hcr__live *lv);
 
+/* Whether unit u has a compile (or a preprocessing run) running. */
+int hcr__live_compile_running(const struct hcr__live *lv, size_t u);
+
 /* Fills fds with one entry per running compile; returns how many. */
 size_t hcr__live_compile_fds(const struct hcr__live *lv, struct pollfd *fds);
 

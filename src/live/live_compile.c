@@ -188,6 +188,14 @@ void hcr__live_compile_start(struct hcr__live *lv, size_t u)
     start_in(lv, slot, u, 0);
 }
 
+int hcr__live_compile_running(const struct hcr__live *lv, size_t u)
+{
+    for (size_t i = 0; i < HCR__LIVE_MAX_COMPILES; i++)
+        if (lv->compiles[i].pid && lv->compiles[i].unit == u)
+            return 1;
+    return 0;
+}
+
 int hcr__live_compile_can_start(const struct hcr__live *lv)
 {
     size_t running = 0;

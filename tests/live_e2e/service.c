@@ -101,10 +101,20 @@ const char *service_build(enum service_build how)
         write_all(service_file(service_files[i]), text);
         free(text);
     }
-    if (how == SERVICE_CMAKE) {
+    if (how == SERVICE_CMAKE || how == SERVICE_CMAKE_SLOW) {
         char cc[600], cflags[600];
         snprintf(cc, sizeof cc, "-DCMAKE_C_COMPILER=%s", E2E_CC);
         snprintf(cflags, sizeof cflags, "-DCMAKE_C_FLAGS=-O2 %s", E2E_RELOAD_CFLAGS);
+        if (how == SERVICE_CMAKE_SLOW) {
+            const char *slow = service_file("slowcc");
+            char script[700];
+            snprintf(script, sizeof script,
+                     "#!/bin/sh\n[ -z \"$SLOWCC\" ] || sleep 1\nexec %s \"$@\"\n", E2E_CC);
+            write_all(slow, script);
+            if (chmod(slow, 0755) != 0)
+                harness_fail(__FILE__, __LINE__, "chmod %s: %s", slow, strerror(errno));
+            snprintf(cc, sizeof cc, "-DCMAKE_C_COMPILER=%s", slow);
+        }
         char *configure[] = {E2E_CMAKE, "-S", src, "-B", build, "-G", "Unix Makefiles", cc, cflags,
                              "-DCMAKE_BUILD_TYPE=", "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON", NULL};
         char *make[] = {E2E_CMAKE, "--build", build, NULL};

@@ -14,6 +14,7 @@
 #include "harness.h"
 #include "service.h"
 
+#include <dirent.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -310,6 +311,68 @@ static int hcr_command(char **out, char **err, char *const args[])
         CHECK(WIFEXITED(status));                                                           \
         CHECK_EQ(WEXITSTATUS(status), code);                                                \
     } while (0)
+
+/* Whether a child of `parent` runs the slow compiler script on `source`
+   for a compile (not the preprocessing run, -E), as /proc shows. */
+static int compiling(pid_t parent, const char *source)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    int found = 0;
+    while (d && !found && (e = readdir(d))) {
+        char path[300], stat_line[512], cmd[4096];
+        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        int ppid = 0;
+        const char *after = fgets(stat_line, sizeof stat_line, f) ? strrchr(stat_line, ')') : NULL;
+        fclose(f);
+        if (!after || sscanf(after + 2, "%*c %d", &ppid) != 1 || ppid != parent ||
+            !strstr(stat_line, "(slowcc)"))
+            continue;
+        snprintf(path, sizeof path, "/proc/%s/cmdline", e->d_name);
+        f = fopen(path, "r");
+        size_t n = f ? fread(cmd, 1, sizeof cmd - 1, f) : 0;
+        if (f)
+            fclose(f);
+        int dash_e = 0, ours = 0;
+        for (size_t at = 0; at < n; at += strlen(cmd + at) + 1) {
+            cmd[n] = 0;
+            dash_e |= !strcmp(cmd + at, "-E");
+            ours |= strstr(cmd + at, source) != NULL;
+        }
+        found = ours && !dash_e;
+    }
+    if (d)
+        closedir(d);
+    return found;
+}
+
+/* A save while that unit compiles (each of hcr's compiles waits 1 s in
+   the compiler script) restarts the compile: the second save's code runs, with the state, and
+   counter.c was reloaded once, not twice. */
+TEST_TIMEOUT(a_save_during_a_compile_restarts_it, 90)
+{
+    struct child c;
+    const char *exe = service_build(SERVICE_CMAKE_SLOW);
+    setenv("SLOWCC", "1", 1); /* hcr's compiles, not the build above, wait */
+    size_t err = start(&c, service_hcr_run(exe, NULL));
+    CHILD_CHECK_HAS(&c, child_ask(&c, "inc", REPLY_MS), "count 1 step 1 ");
+    service_edit("counter.c", SAVE_RENAME, "#define STEP 1\n", "#define STEP 20\n", NULL);
+    for (int waited = 0; !compiling(c.pid, "counter.c"); waited += 10) {
+        if (waited > RELOAD_MS)
+            CHILD_FAIL(&c, "counter.c's compile never started");
+        child_pump(&c, 10);
+    }
+    service_edit("counter.c", SAVE_RENAME, "#define STEP 20\n", "#define STEP 300\n", NULL);
+    CHILD_CHECK_HAS(&c, child_ask_until(&c, "get", "step 300", RELOAD_MS), "count 1 step 300 ");
+    CHILD_CHECK_HAS(&c, child_ask(&c, "inc", REPLY_MS), "count 301 step 300 ");
+    int reloads = child_count_stderr(&c, err, "counter.c reloaded", NULL);
+    if (reloads != 1)
+        CHILD_FAIL(&c, "counter.c was reloaded %d times, not once", reloads);
+    finish(&c);
+}
 
 /* A program that links hcr and starts live editing itself, reloading only
    at hcr_live_poll() (its "poll" command): a compiled save changes nothing
