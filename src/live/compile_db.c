@@ -24,12 +24,18 @@
     "generate one with CMake (-DCMAKE_EXPORT_COMPILE_COMMANDS=ON), Meson (it always "      \
     "writes one), or `bear -- make`"
 
-static void unit_free(struct hcr__live_unit *u);
+int hcr__live_units_have(const struct hcr__live_units *units, const char *source)
+{
+    for (size_t i = 0; i < units->n; i++)
+        if (!strcmp(units->v[i].source, source))
+            return 1;
+    return 0;
+}
 
 void hcr__live_units_free(struct hcr__live_units *units)
 {
     for (size_t i = 0; i < units->n; i++)
-        unit_free(&units->v[i]);
+        hcr__live_unit_clear(&units->v[i]);
     free(units->v);
     units->v = NULL;
     units->n = 0;
@@ -363,7 +369,7 @@ static int read_entry(const char *db_path, json_object *entry, struct hcr__live_
     return 0;
 }
 
-static void unit_free(struct hcr__live_unit *u)
+void hcr__live_unit_clear(struct hcr__live_unit *u)
 {
     hcr__argv_free(u->argv);
     free(u->source);
@@ -442,7 +448,7 @@ static int drop_duplicates(const char *db_path, struct hcr__live_units *units,
     size_t kept = 0;
     for (size_t i = 0; i < units->n; i++) {
         if (drop[i])
-            unit_free(&units->v[i]);
+            hcr__live_unit_clear(&units->v[i]);
         else
             units->v[kept++] = units->v[i];
     }
@@ -474,7 +480,7 @@ static int read_entries(const char *path, json_object *root, struct hcr__live_un
             out->n++;
             continue;
         }
-        unit_free(&out->v[out->n]);
+        hcr__live_unit_clear(&out->v[out->n]);
         if (rc < 0)
             return hcr__fail(msg, rc, "out of memory reading entry %zu of %s", i, path);
         if (!skipped++)

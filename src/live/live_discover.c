@@ -199,15 +199,6 @@ static void initial_uses(struct hcr__live *lv, const char *exe)
     close(fd);
 }
 
-/* Whether `source` is one of the units of `units`. */
-static int has_source(const struct hcr__live_units *units, const char *source)
-{
-    for (size_t i = 0; i < units->n; i++)
-        if (!strcmp(units->v[i].source, source))
-            return 1;
-    return 0;
-}
-
 /* Keeps the units of `all` that the executable was built from (`built`);
    all of them when the executable has no debug information to say. */
 static void keep_built(struct hcr__live_units *all, const struct hcr__live_units *built)
@@ -216,15 +207,10 @@ static void keep_built(struct hcr__live_units *all, const struct hcr__live_units
         return;
     size_t kept = 0;
     for (size_t i = 0; i < all->n; i++) {
-        if (has_source(built, all->v[i].source)) {
+        if (hcr__live_units_have(built, all->v[i].source))
             all->v[kept++] = all->v[i];
-        } else {
-            struct hcr__live_unit *u = &all->v[i];
-            free(u->source);
-            free(u->directory);
-            free(u->output);
-            hcr__argv_free(u->argv);
-        }
+        else
+            hcr__live_unit_clear(&all->v[i]);
     }
     all->n = kept;
 }

@@ -98,4 +98,10 @@ void hcr__argv_free(char **argv);
    left empty. */
 void hcr__live_units_free(struct hcr__live_units *units);
 
+/* Frees what one unit owns and zeroes it (compile_db.c). */
+void hcr__live_unit_clear(struct hcr__live_unit *unit);
+
+/* Whether one of `units` has the source file `source` (compile_db.c). */
+int hcr__live_units_have(const struct hcr__live_units *units, const char *source);
+
 #endif

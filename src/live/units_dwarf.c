@@ -181,23 +181,6 @@ static int unit_from_cu(Dwarf_Die *cu, struct hcr__live_unit *u)
     return w.failed || !u->directory || !source_dir ? HCR_ENOMEM : 0;
 }
 
-static void unit_clear(struct hcr__live_unit *u)
-{
-    free(u->source);
-    free(u->directory);
-    hcr__argv_free(u->argv);
-    free(u->output);
-    memset(u, 0, sizeof *u);
-}
-
-static int has_source(const struct hcr__live_units *units, const char *source)
-{
-    for (size_t i = 0; i < units->n; i++)
-        if (!strcmp(units->v[i].source, source))
-            return 1;
-    return 0;
-}
-
 /* Adds a unit per usable compilation unit of `dw` to *out. 0 or HCR_ENOMEM;
    *seen counts the units read. */
 static int collect_units(Dwarf *dw, struct hcr__live_units *out, size_t *seen)
@@ -218,11 +201,11 @@ static int collect_units(Dwarf *dw, struct hcr__live_units *out, size_t *seen)
         out->v = grown;
         struct hcr__live_unit *u = &out->v[out->n];
         int rc = unit_from_cu(&cu, u);
-        if (rc == 0 && !has_source(out, u->source)) {
+        if (rc == 0 && !hcr__live_units_have(out, u->source)) {
             out->n++;
             continue;
         }
-        unit_clear(u);
+        hcr__live_unit_clear(u);
         if (rc < 0)
             return rc;
     }
