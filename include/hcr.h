@@ -390,13 +390,18 @@ enum hcr_live_when {
                              program chooses */
 };
 
-/* One reload done (or refused) by live editing, for the callbacks. */
+/* One reload done (or refused) by live editing, for the callbacks. A
+   reload is one change: every unit one save touched (a header edit
+   touches each unit that includes it), reloaded together or not at all. */
 struct hcr_live_event {
-    const char *source;   /* the unit's source file */
+    const char *source;   /* the first unit's source file */
     const char *object;   /* the object compiled from it */
     int status;           /* after: 0 or the reload's HCR_E* code */
-    double compile_ms;    /* how long the compile took */
+    double compile_ms;    /* how long the longest compile of the change took */
     double reload_ms;     /* after: how long the reload took */
+    size_t units;         /* how many units the change reloads (>= 1) */
+    const char *const *sources; /* their sources, `units` of them */
+    const char *const *objects; /* and their objects */
 };
 
 /* Options; zero-initialised means every default. */
@@ -428,8 +433,9 @@ HCR_API int hcr_live_start(const struct hcr_live_options *options);
 HCR_API void hcr_live_stop(void);
 
 /* With HCR_LIVE_AT_POLL: reloads every change compiled since the last
-   call, on the calling thread. Returns how many units were reloaded, or a
-   negative HCR_E* code of the first that failed. With HCR_LIVE_AT_ONCE,
+   call, on the calling thread, each as one transaction. Returns how many
+   changes were reloaded, or a negative HCR_E* code of the first that
+   failed. With HCR_LIVE_AT_ONCE,
    or when live editing is not started, returns 0 at once. */
 HCR_API int hcr_live_poll(void);
 

@@ -33,6 +33,14 @@ struct hcr__log {
 void hcr__log(const struct hcr__log *log, enum hcr_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* A sink is user code, and may call hcr: a thread about to take one of
+   hcr's locks calls hcr__log_hold first, and hcr__log_release after
+   releasing it. In between, its lines wait in a per-thread queue; the
+   outermost release delivers them, in order, to the sinks that were
+   current when they were logged. Nests. */
+void hcr__log_hold(void);
+void hcr__log_release(void);
+
 /* Room for one more element in a growing array of `count` elements of
    `elem_size` bytes with room for *capacity: returns `items` while there is
    room, else the array reallocated to twice the room (`first` elements the

@@ -38,13 +38,6 @@
    missed, so the wait can be short: it is added to every reload. */
 #define SETTLE_MS 2
 
-/* An object compiled and waiting for hcr_live_poll. */
-struct pending {
-    char *source;
-    char *object;
-    double compile_ms;
-};
-
 static struct {
     atomic_int started;
     pthread_t thread;
@@ -53,7 +46,7 @@ static struct {
     char *compile_commands, *extra_cflags; /* owned copies of the options' strings */
     struct hcr__log log;
     pthread_mutex_t pending_lock;
-    struct pending *pending;
+    struct hcr__live_ready *pending; /* changes waiting for hcr_live_poll */
     size_t npending, pending_cap;
 } L = {.pending_lock = PTHREAD_MUTEX_INITIALIZER};
 
@@ -72,67 +65,105 @@ static const char *base_name(const char *path)
 
 /* ---- reloading -------------------------------------------------------- */
 
-/* Reloads the object compiled from `source` on the calling thread, with
-   the callbacks around it and one line of report. 0 or the reload's code. */
-static int reload_one(const char *source, const char *object, double compile_ms)
+/* Writes the base names of a change's units, comma-separated, into buf. */
+static void unit_names(const struct hcr__live_ready *c, char *buf, size_t size)
 {
-    struct hcr_live_event ev = {source, object, 0, compile_ms, 0};
+    size_t len = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < c->n && len < size; i++) {
+        int n = snprintf(buf + len, size - len, "%s%s", i ? ", " : "", base_name(c->sources[i]));
+        if (n < 0 || (size_t)n >= size - len)
+            return;
+        len += (size_t)n;
+    }
+}
+
+/* Reloads one change on the calling thread, as one transaction, with the
+   callbacks around it and one line of report. 0 or the reload's code. */
+static int reload_change(const struct hcr__live_ready *c)
+{
+    struct hcr__reload_item *items = calloc(c->n, sizeof *items);
+    if (!items) {
+        hcr__log(&L.log, HCR_LOG_ERROR, "live: out of memory reloading %s", c->sources[0]);
+        return HCR_ENOMEM;
+    }
+    for (size_t i = 0; i < c->n; i++)
+        items[i] = (struct hcr__reload_item){c->objects[i], c->sources[i], {0}};
+    struct hcr_live_event ev = {c->sources[0], c->objects[0], 0, c->compile_ms, 0, c->n,
+                                (const char *const *)c->sources,
+                                (const char *const *)c->objects};
     if (L.options.before_reload)
         L.options.before_reload(&ev, L.options.callback_user);
-    struct hcr__reload_stats st;
     double t0 = now_ms();
-    int rc = hcr__object_reload_stats(object, &st, 1);
+    int rc = hcr__object_reload_batch(items, c->n, 1);
     ev.reload_ms = now_ms() - t0;
     ev.status = rc;
+    struct hcr__reload_stats sum = {0};
+    for (size_t i = 0; i < c->n; i++) {
+        sum.redirected += items[i].stats.redirected;
+        sum.new_functions += items[i].stats.new_functions;
+        sum.kept += items[i].stats.kept;
+    }
+    free(items);
+    char names[512];
+    unit_names(c, names, sizeof names);
     if (rc == 0)
         hcr__log(&L.log, HCR_LOG_INFO,
                  "live: %s reloaded: %zu functions redirected, %zu new, %zu variables kept "
                  "(compile %.0f ms, reload %.1f ms)",
-                 base_name(source), st.redirected, st.new_functions, st.kept, compile_ms,
+                 names, sum.redirected, sum.new_functions, sum.kept, c->compile_ms,
                  ev.reload_ms);
     else
         hcr__log(&L.log, HCR_LOG_ERROR, "live: %s not reloaded, the program keeps its code: %s",
-                 base_name(source), hcr_object_error());
+                 names, hcr_object_error());
     if (L.options.after_reload)
         L.options.after_reload(&ev, L.options.callback_user);
     return rc;
 }
 
-/* Called by the compiler runner when `source` compiled into `object`. */
-static void compiled(const char *source, const char *object, double compile_ms)
+/* Called by the compiler runner when unit u compiled into `object`. */
+static void compiled(struct hcr__live *lv, size_t u, const char *object, double compile_ms)
 {
+    struct hcr__live_ready ready;
+    if (!hcr__live_change_compiled(lv, u, object, compile_ms, &ready))
+        return;
     if (L.options.when != HCR_LIVE_AT_POLL) {
-        reload_one(source, object, compile_ms);
+        reload_change(&ready);
+        hcr__live_ready_free(&ready);
         return;
     }
-    char *src = strdup(source), *obj = strdup(object);
     pthread_mutex_lock(&L.pending_lock);
-    struct pending *grown = src && obj ? hcr__grow(L.pending, L.npending, &L.pending_cap,
-                                                   sizeof *grown, 8)
-                                       : NULL;
+    struct hcr__live_ready *grown =
+        hcr__grow(L.pending, L.npending, &L.pending_cap, sizeof *grown, 8);
     if (grown) {
         L.pending = grown;
-        L.pending[L.npending++] = (struct pending){src, obj, compile_ms};
+        L.pending[L.npending++] = ready;
     }
     pthread_mutex_unlock(&L.pending_lock);
     if (!grown) {
-        free(src);
-        free(obj);
         hcr__log(&L.log, HCR_LOG_ERROR, "live: out of memory queueing %s", object);
+        hcr__live_ready_free(&ready);
     }
 }
 
 /* ---- events ------------------------------------------------------------ */
 
+/* Marks unit u as changed at time `at`, in the change `*gather`
+   collects. */
+static void unit_changed(struct hcr__live *lv, size_t u, double at, unsigned *gather)
+{
+    lv->state[u].changed_at = at;
+    lv->state[u].dirty = 1;
+    hcr__live_change_join(lv, u, gather);
+}
+
 /* Marks every unit whose source or one of whose headers is `path` as
-   changed at time `at`. */
-static void file_changed(struct hcr__live *lv, const char *path, double at)
+   changed. */
+static void file_changed(struct hcr__live *lv, const char *path, double at, unsigned *gather)
 {
     for (size_t u = 0; u < lv->units.n; u++)
-        if (hcr__live_unit_uses(lv, u, path)) {
-            lv->state[u].changed_at = at;
-            lv->state[u].dirty = 1;
-        }
+        if (hcr__live_unit_uses(lv, u, path))
+            unit_changed(lv, u, at, gather);
 }
 
 /* Reads every queued inotify event. */
@@ -140,6 +171,7 @@ static void read_events(struct hcr__live *lv)
 {
     char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
     double at = now_ms();
+    unsigned gather = 0; /* the change these events make */
     for (;;) {
         ssize_t n = read(lv->inotify_fd, buf, sizeof buf);
         if (n <= 0)
@@ -150,14 +182,14 @@ static void read_events(struct hcr__live *lv)
             const char *dir = hcr__live_watched_dir(lv, e->wd);
             if (e->mask & IN_Q_OVERFLOW) {
                 for (size_t u = 0; u < lv->units.n; u++)
-                    lv->state[u].dirty = 1, lv->state[u].changed_at = at;
+                    unit_changed(lv, u, at, &gather);
                 continue;
             }
             if (!dir || !e->len)
                 continue;
             char path[PATH_MAX];
             if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, e->name) < sizeof path)
-                file_changed(lv, path, at);
+                file_changed(lv, path, at, &gather);
         }
     }
 }
@@ -208,6 +240,7 @@ static void *live_thread(void *arg)
         return NULL;
     lv.extra_cflags = L.extra_cflags;
     lv.compiled = compiled;
+    lv.compile_failed = hcr__live_change_failed;
     /* Index the process's symbols now, not in the first reload. */
     struct hcr__message msg = {{0}};
     if (hcr__object_prepare(&msg) < 0)
@@ -229,6 +262,7 @@ static void *live_thread(void *arg)
         hcr__live_compile_learn_deps(&lv);
     }
     hcr__live_compile_cancel_all(&lv);
+    hcr__live_changes_drop(&lv);
     hcr__live_close(&lv);
     return NULL;
 }
@@ -295,10 +329,8 @@ void hcr_live_stop(void)
     free(L.compile_commands);
     free(L.extra_cflags);
     pthread_mutex_lock(&L.pending_lock);
-    for (size_t i = 0; i < L.npending; i++) {
-        free(L.pending[i].source);
-        free(L.pending[i].object);
-    }
+    for (size_t i = 0; i < L.npending; i++)
+        hcr__live_ready_free(&L.pending[i]);
     free(L.pending);
     L.pending = NULL;
     L.npending = L.pending_cap = 0;
@@ -311,20 +343,19 @@ int hcr_live_poll(void)
     if (!atomic_load(&L.started) || L.options.when != HCR_LIVE_AT_POLL)
         return 0;
     pthread_mutex_lock(&L.pending_lock);
-    struct pending *batch = L.pending;
+    struct hcr__live_ready *changes = L.pending;
     size_t n = L.npending;
     L.pending = NULL;
     L.npending = L.pending_cap = 0;
     pthread_mutex_unlock(&L.pending_lock);
     int rc = 0, done = 0;
     for (size_t i = 0; i < n; i++) {
-        int e = reload_one(batch[i].source, batch[i].object, batch[i].compile_ms);
+        int e = reload_change(&changes[i]);
         if (e < 0 && rc == 0)
             rc = e;
         done += e == 0;
-        free(batch[i].source);
-        free(batch[i].object);
+        hcr__live_ready_free(&changes[i]);
     }
-    free(batch);
+    free(changes);
     return rc < 0 ? rc : done;
 }

@@ -27,6 +27,12 @@ struct hcr__live_unit_state {
     unsigned compiles;      /* compiles started, for unique object names */
     int need_deps;          /* no dependency run or compile started yet */
     int deps_known;         /* `uses` comes from a dependency file */
+    /* Its part in a change (live.c): the units one save touched reload
+       together, once each has compiled. */
+    unsigned change;        /* the open change it belongs to; 0: none */
+    char *object;           /* compiled for that change, waiting for the others */
+    double compile_ms;
+    int failed;             /* its last compile failed: the change waits for a good save */
 };
 
 /* A running compile. */
@@ -54,8 +60,12 @@ struct hcr__live {
     const struct hcr__log *log;
     struct hcr__live_compile compiles[HCR__LIVE_MAX_COMPILES];
     size_t max_compiles;
-    /* Called when `source` compiled into `object`, on the live thread. */
-    void (*compiled)(const char *source, const char *object, double compile_ms);
+    unsigned last_change;   /* the newest change's number */
+    /* Called on the live thread when unit u compiled into `object` (which
+       the callee may keep, or unlink), or failed to compile (the
+       compiler has printed why). */
+    void (*compiled)(struct hcr__live *lv, size_t u, const char *object, double compile_ms);
+    void (*compile_failed)(struct hcr__live *lv, size_t u);
 };
 
 /* ---- live_discover.c ---- */
@@ -80,6 +90,35 @@ const char *hcr__live_watched_dir(const struct hcr__live *lv, int wd);
 /* Frees everything and removes the cache directory. */
 void hcr__live_close(struct hcr__live *lv);
 
+/* ---- live_change.c ---- */
+
+/* A change whose every unit compiled: reloaded as one transaction. */
+struct hcr__live_ready {
+    size_t n;
+    char **sources;         /* owned copies */
+    char **objects;         /* owned */
+    double compile_ms;      /* the longest of its compiles */
+};
+
+/* Puts unit u, just changed, into the change `*gather` collects (one
+   batch of file events): the open change u is in, merged with *gather,
+   or *gather, or a new one (*gather 0). An object u compiled before is
+   stale and dropped. */
+void hcr__live_change_join(struct hcr__live *lv, size_t u, unsigned *gather);
+
+/* Unit u compiled into `object` (copied). Returns 1 with *ready filled
+   when that completes u's change (closed then), else 0. */
+int hcr__live_change_compiled(struct hcr__live *lv, size_t u, const char *object,
+                              double compile_ms, struct hcr__live_ready *ready);
+
+/* Unit u failed to compile: logged, naming the change it holds back. */
+void hcr__live_change_failed(struct hcr__live *lv, size_t u);
+
+/* Drops every open change and the objects waiting in them. */
+void hcr__live_changes_drop(struct hcr__live *lv);
+
+void hcr__live_ready_free(struct hcr__live_ready *ready);
+
 /* ---- live_compile.c ---- */
 
 /* Starts compiling unit u into a fresh object of the cache (a compile of u
@@ -101,8 +140,7 @@ int hcr__live_compile_running(const struct hcr__live *lv, size_t u);
 size_t hcr__live_compile_fds(const struct hcr__live *lv, struct pollfd *fds);
 
 /* Collects finished compiles: a good one updates what its unit uses and
-   calls lv->compiled; a failed one is logged (the compiler has printed its
-   diagnostics). */
+   calls lv->compiled, a failed one lv->compile_failed. */
 void hcr__live_compile_reap(struct hcr__live *lv);
 
 /* Kills and collects every running compile. */

@@ -221,7 +221,6 @@ void hcr__live_compile_reap(struct hcr__live *lv)
         if (!c->pid || waitpid(c->pid, &status, WNOHANG) != c->pid)
             continue;
         double ms = now_ms() - c->started_ms;
-        const char *source = lv->units.v[c->unit].source;
         if (c->deps_only) {
             if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
                 hcr__live_set_uses(lv, c->unit, c->depfile);
@@ -229,12 +228,10 @@ void hcr__live_compile_reap(struct hcr__live *lv)
             unlink(c->object); /* the preprocessed text */
         } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
             hcr__live_set_uses(lv, c->unit, c->depfile);
-            lv->compiled(source, c->object, ms);
+            lv->compiled(lv, c->unit, c->object, ms);
         } else {
-            hcr__log(lv->log, HCR_LOG_ERROR,
-                     "live: %s did not compile (see above); the program keeps its code",
-                     source);
             unlink(c->object);
+            lv->compile_failed(lv, c->unit);
         }
         release(c);
     }

@@ -300,6 +300,12 @@ static int resolve_undefined(struct linker *lk, size_t k)
     ps = hcr__process_find_global(lk->proc, lk->home, name);
     if (!ps && lk->home != 0)
         ps = hcr__process_find_global(lk->proc, 0, name);
+    /* A global an earlier reload (or an earlier object of this one) added
+       in another file: a function new in one file, called from another. */
+    if (!ps)
+        ps = hcr__process_find_reloaded(lk->proc, lk->home, HCR__NO_FILE, NULL, name);
+    if (!ps && lk->home != 0)
+        ps = hcr__process_find_reloaded(lk->proc, 0, HCR__NO_FILE, NULL, name);
     if (ps && ps->type == STT_TLS) {
         ls->state = S_TLS;
         ls->address = ps->address;

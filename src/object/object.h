@@ -27,6 +27,8 @@ struct hcr__object_record {
     struct hcr__object_record *older;
     unsigned id;                /* 1 for the first successful reload */
     char path[PATH_MAX];        /* the object, for messages (also in signal context) */
+    char source[PATH_MAX];      /* the source it was compiled from, when the caller
+                                   said (live editing); else empty */
     uintptr_t text_lo, text_hi; /* its code */
     void *base;
     size_t size;
@@ -65,9 +67,21 @@ struct hcr__reload_stats {
     size_t dropped;       /* external functions of the unit the object lacks */
 };
 
-/* hcr_object_reload, filling *stats on success (zeroes on failure); with
-   `quiet`, its report line is logged at debug level (the caller reports). */
-int hcr__object_reload_stats(const char *object_path, struct hcr__reload_stats *stats, int quiet);
+/* One object of a reload. */
+struct hcr__reload_item {
+    const char *object;
+    const char *source;   /* what it was compiled from, for crash reports; may be NULL */
+    struct hcr__reload_stats stats; /* filled on success, zeroes otherwise */
+};
+
+/* hcr_object_reload of n objects as one transaction: every object is
+   linked before any function is switched, later objects bind to what
+   earlier ones add, and either every object goes live or none does (the
+   program keeps its previous code, hcr_object_error says why). With
+   `quiet`, the report lines are logged at debug level (the caller
+   reports). Log lines reach their sinks, and the objects' new
+   constructors run, after the reload lock is released. 0 or the error. */
+int hcr__object_reload_batch(struct hcr__reload_item *items, size_t n, int quiet);
 
 /* Builds the process's symbol index ahead of the first reload (under the
    reload lock, as every use of it). 0, or a negative code with msg. */

@@ -138,39 +138,43 @@ static struct hcr__debug_image *register_debug(const char *path, const struct hc
     return image;
 }
 
-static int reload_locked(const char *path, struct hcr__reload_stats *stats, int quiet,
-                         struct hcr__message *msg)
-{
-    unsigned char *data = NULL;
-    size_t size = 0;
-    struct hcr__linked linked = {0};
-    struct switched *sw = NULL;
-    struct hcr__object_record *rec = NULL;
-    struct hcr__debug_image *debug = NULL;
-    size_t nsw = 0;
-    int rc;
-
-    if ((rc = read_object(path, &data, &size, msg)) < 0)
-        goto out;
+/* One object of a reload, linked and ready to switch in. */
+struct prepared {
+    const char *path;
+    unsigned char *data;         /* the file; the linked tables point into it */
     struct hcr__elf elf;
-    if ((rc = hcr__elf_open(&elf, path, data, size, hcr__arch_machine(), ET_REL, msg)) < 0)
-        goto out;
-    struct hcr__process *proc = hcr__process_get(msg);
-    if (!proc) {
-        rc = HCR_ENOEXEC;
-        goto out;
-    }
-    if ((rc = hcr__link(&linked, &elf, path, proc, msg)) < 0)
-        goto out;
+    struct hcr__linked linked;
+    int is_linked;
+    int ready;                   /* prepared */
+    struct switched *sw;
+    size_t nsw;
+    struct hcr__object_record *rec;
+    struct hcr__debug_image *debug;
+};
 
-    sw = calloc(linked.nfunctions ? linked.nfunctions : 1, sizeof *sw);
-    rec = calloc(1, sizeof *rec);
-    if (!sw || !rec) {
-        rc = hcr__fail(msg, HCR_ENOMEM, "%s: out of memory", path);
-        goto discard;
-    }
-    for (size_t i = 0; i < linked.nfunctions; i++) {
-        const struct hcr__link_function *f = &linked.functions[i];
+/* Reads, links and finds the identity of every function `p->path`
+   changes, and registers the new symbols so that the next objects of the
+   same reload bind to them. Nothing of the running program changes. 0, or
+   a negative code with msg; what was done is undone by discard(). */
+static int prepare(struct prepared *p, struct hcr__process *proc, struct hcr__message *msg)
+{
+    size_t size = 0;
+    int rc;
+    if ((rc = read_object(p->path, &p->data, &size, msg)) < 0)
+        return rc;
+    if ((rc = hcr__elf_open(&p->elf, p->path, p->data, size, hcr__arch_machine(), ET_REL,
+                            msg)) < 0)
+        return rc;
+    if ((rc = hcr__link(&p->linked, &p->elf, p->path, proc, msg)) < 0)
+        return rc;
+    p->is_linked = 1;
+    const struct hcr__linked *l = &p->linked;
+    p->sw = calloc(l->nfunctions ? l->nfunctions : 1, sizeof *p->sw);
+    p->rec = calloc(1, sizeof *p->rec);
+    if (!p->sw || !p->rec)
+        return hcr__fail(msg, HCR_ENOMEM, "%s: out of memory", p->path);
+    for (size_t i = 0; i < l->nfunctions; i++) {
+        const struct hcr__link_function *f = &l->functions[i];
         if (!f->original || !f->patchable)
             continue;
         struct hcr__patch_target *t = hcr__patch_target_get((void *)f->original, f->name, msg);
@@ -179,120 +183,253 @@ static int reload_locked(const char *path, struct hcr__reload_stats *stats, int 
             char inner[HCR__MESSAGE_MAX];
             memcpy(inner, msg->text, sizeof inner);
             inner[sizeof inner - 1] = 0;
-            hcr__fail(msg, rc, "%s: cannot redirect %s: %s", path, f->name, inner);
-            goto discard;
+            return hcr__fail(msg, rc, "%s: cannot redirect %s: %s", p->path, f->name, inner);
         }
-        sw[nsw++] = (struct switched){t, hcr__patch_target_current(t), (void *)f->entry};
+        p->sw[p->nsw++] = (struct switched){t, hcr__patch_target_current(t), (void *)f->entry};
     }
-
+    for (size_t i = 0; i < l->nnew_symbols; i++) {
+        const struct hcr__link_symbol *ns = &l->new_symbols[i];
+        if (hcr__process_add_reloaded(proc, l->home_image, l->file, ns->local ? l->file_name : NULL,
+                                      ns->name, ns->address, ns->size, ns->type) < 0)
+            return hcr__fail(msg, HCR_ENOMEM, "%s: out of memory recording %s", p->path,
+                             ns->name);
+    }
     /* Debuggers and profilers learn about the new code before any call can
        reach it, so a breakpoint set by name before the reload is inserted
        in the new copy in time. Not fatal: the reload works without. */
-    debug = register_debug(path, &elf, &linked);
+    p->debug = register_debug(p->path, &p->elf, &p->linked);
+    return 0;
+}
 
-    /* Publish the record first, so a crash in the new code, even on
-       another thread right after the switch, is attributed to it. */
-    rec->id = reload_count + 1;
-    snprintf(rec->path, sizeof rec->path, "%s", path);
-    rec->text_lo = linked.text_lo;
-    rec->text_hi = linked.text_hi;
-    rec->base = linked.base;
-    rec->size = linked.size;
+/* Undoes prepare() of an object that never went live (or was not
+   prepared); *p is left ready for another prepare(). */
+static void discard(struct prepared *p)
+{
+    hcr__debug_unregister(p->debug);
+    if (p->is_linked)
+        hcr__link_discard(&p->linked);
+    free(p->rec);
+    free(p->sw);
+    free(p->data);
+    *p = (struct prepared){.path = p->path};
+}
+
+/* Prepares every object. One that names a symbol only a later object of
+   the same reload adds (a function new in one file, called from another)
+   fails with HCR_ENOSYM at first, and is tried again once the others are
+   prepared: the order of the objects does not matter. 0, or the error of
+   an object that cannot be prepared (for HCR_ENOSYM, once no object is
+   left that could still add the symbol). */
+static int prepare_all(struct prepared *ps, const struct hcr__reload_item *items, size_t n,
+                       struct hcr__process *proc, struct hcr__message *msg)
+{
+    for (size_t i = 0; i < n; i++)
+        ps[i].path = items[i].object;
+    size_t left = n;
+    for (;;) {
+        size_t progress = 0;
+        int rc = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (ps[i].ready)
+                continue;
+            rc = prepare(&ps[i], proc, msg);
+            if (rc == 0) {
+                ps[i].ready = 1;
+                progress++;
+                continue;
+            }
+            discard(&ps[i]);
+            if (rc != HCR_ENOSYM)
+                return rc;
+        }
+        left -= progress;
+        if (!left)
+            return 0;
+        if (!progress)
+            return rc;
+    }
+}
+
+/* Publishes the record of a prepared object, so that a crash in its code,
+   even on another thread right after the switch, is attributed to it. */
+static void publish(struct prepared *p, unsigned id, const char *source)
+{
+    struct hcr__object_record *rec = p->rec;
+    rec->id = id;
+    snprintf(rec->path, sizeof rec->path, "%s", p->path);
+    snprintf(rec->source, sizeof rec->source, "%s", source ? source : "");
+    rec->text_lo = p->linked.text_lo;
+    rec->text_hi = p->linked.text_hi;
+    rec->base = p->linked.base;
+    rec->size = p->linked.size;
     rec->state = HCR__RELOAD_LOADING;
     rec->older = atomic_load(&newest);
     atomic_store(&newest, rec);
+}
 
-    if ((rc = switch_all(sw, nsw, msg)) < 0) {
-        /* Some thread may have entered a new copy before the switch was
-           undone: the code stays mapped, like every reload's. */
-        forget_all(sw, nsw);
-        atomic_store(&rec->state, HCR__RELOAD_REVERTED);
-        hcr__link_release_tables(&linked);
-        goto out;
-    }
-    reload_count++;
-    /* Later reloads of this unit bind to what this one added. A failure
-       here only costs a later reload fresh copies, so it is logged. */
-    for (size_t i = 0; i < linked.nnew_symbols; i++) {
-        const struct hcr__link_symbol *ns = &linked.new_symbols[i];
-        if (hcr__process_add_reloaded(proc, linked.home_image, linked.file,
-                                      ns->local ? linked.file_name : NULL, ns->name, ns->address,
-                                      ns->size, ns->type) < 0)
-            hcr__log(NULL, HCR_LOG_WARN, "object: %s: out of memory recording %s", path,
-                     ns->name);
-    }
-    rec->switched = sw;
-    rec->nswitched = nsw;
-    sw = NULL;
-    atomic_store(&rec->state, HCR__RELOAD_LIVE);
-    hcr__object_watch_crashes();
+/* Takes back the switch of a published object (a later object of its
+   reload failed, or its own switch did): its code stays mapped, since a
+   thread may have entered it, and its record says it was reverted. */
+static void unswitch(struct prepared *p, int was_switched)
+{
+    struct hcr__message ignored;
+    if (was_switched)
+        for (size_t j = p->nsw; j-- > 0;)
+            hcr__patch_target_set(p->sw[j].target, p->sw[j].previous, &ignored);
+    forget_all(p->sw, p->nsw);
+    atomic_store(&p->rec->state, HCR__RELOAD_REVERTED);
+    hcr__link_release_tables(&p->linked);
+    free(p->sw);
+    free(p->data);
+}
 
-    /* Constructors of new functions run once; those the program already
-       had ran at its start, on the globals now shared, and do not. */
-    for (size_t i = 0; i < linked.nconstructors; i++)
-        ((void (*)(void))linked.constructors[i])();
-    *stats = (struct hcr__reload_stats){nsw, linked.new_functions, linked.new_variables,
-                                        linked.bound, linked.dropped_functions};
+/* The report line of one object that went live. */
+static void report(const struct prepared *p, int quiet)
+{
+    const struct hcr__linked *l = &p->linked;
     hcr__log(NULL, quiet ? HCR_LOG_DEBUG : HCR_LOG_INFO,
              "object: reload %u of %s: %zu functions redirected, %zu variables kept; new in "
              "this edit: %zu functions, %zu variables%s; not in this edit: %zu functions",
-             rec->id, path, nsw, linked.bound, linked.new_functions, linked.new_variables,
-             linked.unit_checked || !(linked.new_functions + linked.new_variables)
+             p->rec->id, p->path, p->nsw, l->bound, l->new_functions, l->new_variables,
+             l->unit_checked || !(l->new_functions + l->new_variables)
                  ? ""
                  : " (by the symbol tables: the program has no debug information for the unit)",
-             linked.dropped_functions);
-    hcr__link_release_tables(&linked);
-    rc = 0;
-    goto out;
+             l->dropped_functions);
+}
 
-discard:
-    hcr__debug_unregister(debug);
-    hcr__link_discard(&linked);
-    free(rec);
-out:
-    free(sw);
-    free(data);
-    return rc;
+/* Keeps the constructors of the new functions of every object, in order,
+   for running once the reload lock is released. */
+static int keep_constructors(struct hcr__reload_item *items, const struct prepared *ps, size_t n,
+                             uintptr_t **out, size_t *count, struct hcr__message *msg)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += ps[i].linked.nconstructors;
+    *out = NULL;
+    *count = 0;
+    if (!total)
+        return 0;
+    if (!(*out = malloc(total * sizeof **out)))
+        return hcr__fail(msg, HCR_ENOMEM, "%s: out of memory", items[0].object);
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0; c < ps[i].linked.nconstructors; c++)
+            (*out)[(*count)++] = ps[i].linked.constructors[c];
+    return 0;
+}
+
+/* The reload as a transaction over n objects: all are prepared before any
+   is switched in, and all are switched in or none. */
+static int reload_locked(struct hcr__reload_item *items, size_t n, int quiet, uintptr_t **ctors,
+                         size_t *nctors, struct hcr__message *msg)
+{
+    struct prepared *ps = calloc(n, sizeof *ps);
+    if (!ps)
+        return hcr__fail(msg, HCR_ENOMEM, "%s: out of memory", items[0].object);
+    struct hcr__process *proc = hcr__process_get(msg);
+    size_t mark = hcr__process_reloaded_count();
+    int rc = proc ? prepare_all(ps, items, n, proc, msg) : HCR_ENOEXEC;
+    if (rc == 0)
+        rc = keep_constructors(items, ps, n, ctors, nctors, msg);
+    if (rc < 0) {
+        for (size_t i = 0; i < n; i++)
+            discard(&ps[i]);
+        hcr__process_reloaded_truncate(mark);
+        free(ps);
+        return rc;
+    }
+    for (size_t i = 0; i < n; i++)
+        publish(&ps[i], reload_count + 1 + (unsigned)i, items[i].source);
+    size_t switched = 0;
+    for (; switched < n; switched++)
+        if ((rc = switch_all(ps[switched].sw, ps[switched].nsw, msg)) < 0)
+            break;
+    if (rc < 0) {
+        /* switch_all put back the failed object's own entries. */
+        for (size_t i = n; i-- > 0;)
+            unswitch(&ps[i], i < switched);
+        hcr__process_reloaded_truncate(mark);
+        free(*ctors);
+        *ctors = NULL;
+        *nctors = 0;
+        free(ps);
+        return rc;
+    }
+    reload_count += (unsigned)n;
+    for (size_t i = 0; i < n; i++) {
+        struct prepared *p = &ps[i];
+        const struct hcr__linked *l = &p->linked;
+        items[i].stats = (struct hcr__reload_stats){p->nsw, l->new_functions, l->new_variables,
+                                                    l->bound, l->dropped_functions};
+        report(p, quiet);
+        p->rec->switched = p->sw;
+        p->rec->nswitched = p->nsw;
+        atomic_store(&p->rec->state, HCR__RELOAD_LIVE);
+        hcr__link_release_tables(&p->linked);
+        free(p->data);
+    }
+    free(ps);
+    hcr__object_watch_crashes();
+    return 0;
 }
 
 int hcr_object_reload(const char *object_path)
 {
-    struct hcr__reload_stats stats;
-    return hcr__object_reload_stats(object_path, &stats, 0);
+    struct hcr__reload_item item = {object_path, NULL, {0}};
+    return hcr__object_reload_batch(&item, 1, 0);
 }
 
-int hcr__object_reload_stats(const char *object_path, struct hcr__reload_stats *stats, int quiet)
+int hcr__object_reload_batch(struct hcr__reload_item *items, size_t n, int quiet)
 {
     struct hcr__message msg = {{0}};
-    *stats = (struct hcr__reload_stats){0};
-    if (!object_path || !object_path[0]) {
-        pthread_mutex_lock(&reload_lock);
-        int rc = hcr__fail(&last_error, HCR_EINVAL, "hcr_object_reload: no object path given");
-        pthread_mutex_unlock(&reload_lock);
-        return rc;
-    }
+    for (size_t i = 0; i < n; i++)
+        items[i].stats = (struct hcr__reload_stats){0};
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if (!items[i].object || !items[i].object[0])
+            rc = hcr__fail(&msg, HCR_EINVAL, "hcr_object_reload: no object path given");
+    if (n == 0)
+        rc = hcr__fail(&msg, HCR_EINVAL, "hcr_object_reload: no object given");
+    uintptr_t *ctors = NULL;
+    size_t nctors = 0;
+    hcr__log_hold();
     pthread_mutex_lock(&reload_lock);
-    int rc = reload_locked(object_path, stats, quiet, &msg);
+    if (rc == 0)
+        rc = reload_locked(items, n, quiet, &ctors, &nctors, &msg);
     if (rc < 0) {
         last_error = msg;
         hcr__log(NULL, HCR_LOG_ERROR, "object: reload failed (%s): %s", hcr_error_name(rc),
                  msg.text);
     }
     pthread_mutex_unlock(&reload_lock);
+    hcr__log_release();
+    /* Constructors of new functions run once, with no lock of hcr's held:
+       they are user code, and may reload or crash. Those the program
+       already had ran at its start, on the globals now shared, and do not. */
+    for (size_t i = 0; i < nctors; i++)
+        ((void (*)(void))ctors[i])();
+    free(ctors);
     return rc;
 }
 
 int hcr__object_prepare(struct hcr__message *msg)
 {
+    hcr__log_hold();
     pthread_mutex_lock(&reload_lock);
     int rc = hcr__process_get(msg) ? 0 : HCR_ENOEXEC;
     pthread_mutex_unlock(&reload_lock);
+    hcr__log_release();
     return rc;
 }
 
 const char *hcr_object_error(void)
 {
-    return last_error.text;
+    /* Each thread gets a stable copy: another thread's failing reload may
+       rewrite last_error while the caller reads the text. */
+    static _Thread_local struct hcr__message copy;
+    pthread_mutex_lock(&reload_lock);
+    copy = last_error;
+    pthread_mutex_unlock(&reload_lock);
+    return copy.text;
 }
 
 const struct hcr__object_record *hcr__object_record_at(uintptr_t pc)
@@ -323,6 +460,7 @@ const struct hcr__object_record *hcr__object_live_since(unsigned id)
 
 int hcr__object_revert_to_before(const struct hcr__object_record *target, struct hcr__message *msg)
 {
+    hcr__log_hold();
     pthread_mutex_lock(&reload_lock);
     int rc = 0;
     for (struct hcr__object_record *r = atomic_load(&newest); r; r = r->older) {
@@ -333,12 +471,14 @@ int hcr__object_revert_to_before(const struct hcr__object_record *target, struct
                     rc = e;
             }
             atomic_store(&r->state, HCR__RELOAD_REVERTED);
-            hcr__log(NULL, HCR_LOG_WARN, "object: reverted reload %u of %s", r->id, r->path);
+            hcr__log(NULL, HCR_LOG_WARN, "object: reverted reload %u of %s", r->id,
+                     r->source[0] ? r->source : r->path);
         }
         if (r == target)
             break;
     }
     pthread_mutex_unlock(&reload_lock);
+    hcr__log_release();
     return rc;
 }
 

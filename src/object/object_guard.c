@@ -55,7 +55,13 @@ static void report_unguarded(int signo, const siginfo_t *info, void *pc)
     char num[24];
     hcr__guard_write_stderr("hcr: ");
     hcr__guard_write_stderr(signal_name(signo));
-    hcr__guard_write_stderr(" in code reloaded from ");
+    if (r->source[0]) {
+        hcr__guard_write_stderr(" in code of ");
+        hcr__guard_write_stderr(r->source);
+        hcr__guard_write_stderr(" reloaded from ");
+    } else {
+        hcr__guard_write_stderr(" in code reloaded from ");
+    }
     hcr__guard_write_stderr(r->path);
     hcr__guard_write_stderr(" (reload ");
     hcr__guard_write_stderr(decimal(r->id, num, sizeof num));
@@ -73,6 +79,12 @@ static void watch(void)
 void hcr__object_watch_crashes(void)
 {
     pthread_once(&watch_once, watch);
+}
+
+/* What a message calls a reload: its source when known, else its object. */
+static const char *unit_of(const struct hcr__object_record *r)
+{
+    return r->source[0] ? r->source : r->path;
 }
 
 /* After a crash under protection: revert the reload that owns the crashing
@@ -94,7 +106,7 @@ static int crashed(const struct hcr__guard *g)
         hcr__fail(&msg, HCR_ECRASH,
                   "%s: %s%s at address %p, pc %p outside reloaded code, in the first protected "
                   "work since reload %u: %s%s",
-                  suspect->path, signal_name(g->signo),
+                  unit_of(suspect), signal_name(g->signo),
                   g->stack_overflow ? " (stack overflow)" : "", g->fault_address, g->pc,
                   suspect->id,
                   rc < 0 ? "reverting failed: " : "reverted it and every newer reload",
@@ -103,7 +115,7 @@ static int crashed(const struct hcr__guard *g)
         struct hcr__message detail = {{0}};
         int rc = hcr__object_revert_to_before(r, &detail);
         hcr__fail(&msg, HCR_ECRASH,
-                  "%s: %s%s at address %p in code of reload %u (pc %p): %s%s", r->path,
+                  "%s: %s%s at address %p in code of reload %u (pc %p): %s%s", unit_of(r),
                   signal_name(g->signo), g->stack_overflow ? " (stack overflow)" : "",
                   g->fault_address, r->id, g->pc,
                   rc < 0 ? "reverting it failed: " : "reverted it and every newer reload",

@@ -709,6 +709,24 @@ const struct hcr__proc_sym *hcr__process_find_reloaded(const struct hcr__process
     return found;
 }
 
+size_t hcr__process_reloaded_count(void)
+{
+    pthread_mutex_lock(&cache_lock);
+    size_t n = nreloaded;
+    pthread_mutex_unlock(&cache_lock);
+    return n;
+}
+
+void hcr__process_reloaded_truncate(size_t count)
+{
+    pthread_mutex_lock(&cache_lock);
+    for (; nreloaded > count; nreloaded--) {
+        free(reloaded[nreloaded - 1].name);
+        free(reloaded[nreloaded - 1].file_name);
+    }
+    pthread_mutex_unlock(&cache_lock);
+}
+
 int hcr__process_add_reloaded(const struct hcr__process *p, size_t image, uint32_t file,
                               const char *file_name, const char *name, uintptr_t address,
                               uint64_t size, unsigned type)

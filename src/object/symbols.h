@@ -119,6 +119,11 @@ int hcr__process_find_file(struct hcr__process *p, size_t image, const char *bas
 const struct hcr__proc_sym *hcr__process_find_local_static(struct hcr__process *p, size_t image,
                                                            uint32_t file, const char *key);
 
+/* How many reloaded symbols are registered, and forgetting every one
+   registered after such a count (a reload that did not go live). */
+size_t hcr__process_reloaded_count(void);
+void hcr__process_reloaded_truncate(size_t count);
+
 /* Symbols a reload added to the program (new functions and variables),
    so that later reloads of the same unit bind to them like to the
    program's own. file_name is the object's STT_FILE name for a local, NULL

@@ -132,6 +132,36 @@ TEST_TIMEOUT(make_header_edit_reaches_two_units, 60)
                                   service_hcr_run(service_build(SERVICE_MAKE), NULL));
 }
 
+/* A header edit that breaks one of the two units including it: the other
+   compiles but waits, so the program never mixes the header's old and new
+   meaning; the fix reloads both in one transaction, one report line. */
+TEST_TIMEOUT(header_edit_reloads_its_units_together_or_not_at_all, 60)
+{
+    struct child c;
+    size_t err = start(&c, service_hcr_run(service_build(SERVICE_MAKE), NULL));
+    CHILD_CHECK_HAS(&c, child_ask(&c, "inc", REPLY_MS), "count 1 step 1 bonus 0");
+
+    service_edit("svc.h", SAVE_RENAME, "#define SVC_BONUS 0\n", "#define SVC_BONUS 42\n",
+                 "#define SVC_BUILD \"plain\"", "#define SVC_BUILD undeclared_in_header", NULL);
+    child_wait_stderr(&c, err, RELOAD_MS, "undeclared_in_header", "error", NULL);
+    child_wait_stderr(&c, err, RELOAD_MS, "hcr", "greet.c did not compile", NULL);
+    /* counter.c compiled (before or after greet.c failed) and waits. */
+    size_t waited = child_wait_stderr(&c, err, RELOAD_MS, "hcr", "counter.c compiled",
+                                      "reloads with the rest of its change", NULL);
+    CHILD_CHECK_HAS(&c, child_ask(&c, "inc", REPLY_MS), "count 2 step 1 bonus 0");
+    if (child_count_stderr(&c, err, "reloaded", NULL))
+        CHILD_FAIL(&c, "a unit of the broken change was reloaded alone");
+
+    service_edit("svc.h", SAVE_RENAME, "undeclared_in_header", "\"fixed\"", NULL);
+    CHILD_CHECK_HAS(&c, child_ask_until(&c, "get", "bonus 42", RELOAD_MS), "count 2 step 1 ");
+    CHILD_CHECK_HAS(&c, child_ask(&c, "hello fi", REPLY_MS), "bonus 42, extra 0, fixed");
+    child_wait_stderr(&c, waited, RELOAD_MS, "counter.c", "greet.c", "reloaded", NULL);
+    int lines = child_count_stderr(&c, waited, "reloaded", NULL);
+    if (lines != 1)
+        CHILD_FAIL(&c, "the change took %d reload lines, not one", lines);
+    finish(&c);
+}
+
 /* The same once both units have been recompiled: then the compiler's own
    dependency list says that they include svc.h. */
 TEST_TIMEOUT(header_edit_after_reloads, 60)

@@ -6,6 +6,7 @@
  * error and leave the old code running.
  */
 #include "harness.h"
+#include "object/object.h"
 #include "object_util.h"
 #include "objlib.h"
 #include "prog.h"
@@ -393,6 +394,76 @@ TEST(a_failed_reload_leaves_the_previous_reload_running)
     CHECK_EQ(hcr_object_reload(obj("bad_prog_a.o")), HCR_ENOSYM);
     CHECK_EQ(a_version(), 2);
     CHECK_STR_HAS(a_word(2), "TWO");
+}
+
+/* ---- several objects in one transaction (live editing's header edits) ---- */
+
+TEST(objects_of_one_reload_go_live_together_or_not_at_all)
+{
+    struct hcr__reload_item bad[2] = {{obj("v2_prog_b.o"), "prog_b.c", {0}},
+                                      {obj("bad_prog_a.o"), "prog_a.c", {0}}};
+    CHECK_EQ(hcr__object_reload_batch(bad, 2, 0), HCR_ENOSYM);
+    CHECK_STR_HAS(hcr_object_error(), "bad_prog_a.o");
+    CHECK_EQ(b_version(), 1); /* linked first, never switched in */
+    CHECK_EQ(b_calls_a(), 10);
+    CHECK_EQ(a_version(), 1);
+    CHECK_EQ(bad[0].stats.redirected, 0);
+
+    struct hcr__reload_item good[2] = {{obj("v2_prog_b.o"), "prog_b.c", {0}},
+                                       {obj("v2_prog_a.o"), "prog_a.c", {0}}};
+    CHECK_EQ(hcr__object_reload_batch(good, 2, 0), 0);
+    CHECK_EQ(b_version(), 2);
+    CHECK_EQ(a_version(), 2);
+    CHECK_EQ(b_calls_a(), 200);
+    CHECK(good[0].stats.redirected > 0);
+    CHECK(good[1].stats.redirected > 0);
+    CHECK_EQ(a_probe(), 101); /* prog_a.c's new constructor ran */
+}
+
+TEST(an_object_binds_to_what_another_of_its_reload_adds_in_any_order)
+{
+    /* Alone, prog_b.c's edit names a variable the program does not have. */
+    CHECK_EQ(hcr_object_reload(obj("fresh_prog_b.o")), HCR_ENOSYM);
+    CHECK_STR_HAS(hcr_object_error(), "a_fresh");
+    CHECK_EQ(b_version(), 1);
+    struct hcr__reload_item items[2] = {{obj("fresh_prog_b.o"), "prog_b.c", {0}},
+                                        {obj("v2_prog_a.o"), "prog_a.c", {0}}};
+    CHECK_EQ(hcr__object_reload_batch(items, 2, 0), 0);
+    CHECK_EQ(b_version(), 42); /* prog_a.c's new a_fresh, initialised */
+    CHECK_EQ(a_version(), 2);
+}
+
+/* A log sink that reloads: sinks run after the reload lock is released. */
+static int sink_reloads;
+
+static void reloading_sink(enum hcr_log_level level, const char *line, void *user)
+{
+    (void)level;
+    (void)user;
+    if (sink_reloads++ == 0 && strstr(line, "v2_prog_b.o"))
+        CHECK_EQ(hcr_object_reload(obj("v2_prog_a.o")), 0);
+}
+
+TEST(a_log_sink_may_reload)
+{
+    hcr_set_log(reloading_sink, NULL);
+    reload("v2_prog_b.o");
+    hcr_set_log(NULL, NULL);
+    CHECK(sink_reloads >= 2); /* its own line, then the nested reload's */
+    CHECK_EQ(b_version(), 2);
+    CHECK_EQ(a_version(), 2);
+}
+
+char ctor_reload_path[512];
+int ctor_reload_status = 1;
+
+TEST(a_new_constructor_may_reload)
+{
+    snprintf(ctor_reload_path, sizeof ctor_reload_path, "%s", obj("v2_prog_b.o"));
+    reload("ctor_prog_a.o");
+    CHECK_EQ(ctor_reload_status, 0);
+    CHECK_EQ(a_version(), 2);
+    CHECK_EQ(b_version(), 2);
 }
 
 /* ---- a translation unit of a shared library ---- */

@@ -27,6 +27,19 @@ __attribute__((constructor)) static void a_late_init(void)
     a_late_runs++;
 }
 
+#ifdef PROG_A_CTOR_RELOADS
+/* A new constructor that reloads another object: constructors run after
+   hcr releases its reload lock. The test program defines both names. */
+int hcr_object_reload(const char *object_path);
+extern char ctor_reload_path[];
+extern int ctor_reload_status;
+
+__attribute__((constructor)) static void a_reloading_init(void)
+{
+    ctor_reload_status = hcr_object_reload(ctor_reload_path);
+}
+#endif
+
 int a_bump(void)
 {
     static int calls;

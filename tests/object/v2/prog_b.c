@@ -29,7 +29,14 @@ int b_counter(void)
 
 int b_version(void)
 {
+#ifdef PROG_B_READS_A_FRESH
+    /* Built so for one transaction with version 2 of prog_a.c, the only
+       one that defines a_fresh. */
+    extern int a_fresh;
+    return a_fresh;
+#else
     return 2;
+#endif
 }
 
 int b_seq(void)
