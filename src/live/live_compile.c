@@ -71,9 +71,12 @@ static void cancel(struct hcr__live_compile *c)
 }
 
 /* Spawns `argv` in `dir` with stdin from /dev/null and default signal
-   handling (the live thread blocks every signal). The child's pid, or a
-   negative errno. */
-static pid_t spawn(char **argv, const char *dir)
+   handling (the live thread blocks every signal); with `quiet`, its
+   stderr goes to /dev/null too: a dependency run that fails (a command
+   rebuilt from debug information may lack an -I) only leaves the unit's
+   headers unknown, and is nothing the user has to read. The child's pid,
+   or a negative errno. */
+static pid_t spawn(char **argv, const char *dir, int quiet)
 {
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
@@ -84,6 +87,8 @@ static pid_t spawn(char **argv, const char *dir)
     posix_spawnattr_init(&attr);
     posix_spawn_file_actions_addchdir_np(&fa, dir);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    if (quiet)
+        posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &all);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
@@ -138,7 +143,7 @@ static void start_in(struct hcr__live *lv, struct hcr__live_compile *slot, size_
             argv[n + 1] = NULL;
         }
     }
-    pid_t pid = argv ? spawn(argv, lv->units.v[u].directory) : -ENOMEM;
+    pid_t pid = argv ? spawn(argv, lv->units.v[u].directory, deps_only) : -ENOMEM;
     if (pid < 0) {
         hcr__log(lv->log, HCR_LOG_ERROR, "live: cannot run %s for %s: %s",
                  argv ? argv[0] : "the compiler", lv->units.v[u].source, strerror((int)-pid));

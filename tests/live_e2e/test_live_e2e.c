@@ -441,6 +441,42 @@ TEST_TIMEOUT(reload_at_poll_with_callbacks, 60)
     finish(&c);
 }
 
+/* An edit that crashes: under hcr run, the crash report names the source
+   and the reload that introduced the code, and the signal is the
+   program's; in a program that protects its work, the reload is reverted
+   and the old code goes on with the state as the crash left it. */
+#define CRASHING_EDIT "count += STEP;\n", "count += STEP;\n    if (count > 1)\n        *(volatile int *)0 = count;\n"
+
+TEST_TIMEOUT(a_crash_in_reloaded_code_names_its_source, 60)
+{
+    struct child c;
+    size_t err = start(&c, service_hcr_run(service_build(SERVICE_MAKE), NULL));
+    CHILD_CHECK_HAS(&c, child_ask(&c, "inc", REPLY_MS), "count 1 step 1");
+    service_edit("counter.c", SAVE_RENAME, CRASHING_EDIT, NULL);
+    child_wait_stderr(&c, err, RELOAD_MS, "hcr", "counter.c reloaded", NULL);
+    child_send(&c, "inc");
+    int status = child_wait(&c, REPLY_MS);
+    if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGSEGV)
+        CHILD_FAIL(&c, "the crash ended hcr run with status 0x%x, not SIGSEGV", status);
+    child_wait_stderr(&c, err, REPLY_MS, "SIGSEGV in code of", "counter.c", "(reload 1)", NULL);
+}
+
+TEST_TIMEOUT(a_crash_under_protection_reverts_the_reload, 60)
+{
+    struct child c;
+    char *argv[] = {(char *)service_build(SERVICE_MAKE_SELF), NULL};
+    size_t err = start(&c, argv);
+    CHILD_CHECK_HAS(&c, child_ask(&c, "pinc", REPLY_MS), "count 1 step 1");
+    service_edit("counter.c", SAVE_RENAME, CRASHING_EDIT, "#define STEP 1\n", "#define STEP 3\n",
+                 NULL);
+    child_ask_until(&c, "poll", "polled 1 ", RELOAD_MS);
+    CHILD_CHECK_HAS(&c, child_ask(&c, "pinc", REPLY_MS), "crashed HCR_ECRASH");
+    child_wait_stderr(&c, err, REPLY_MS, "counter.c", "reverted", NULL);
+    /* The new code ran (count 1 + 3) before crashing; the old one goes on. */
+    CHILD_CHECK_HAS(&c, child_ask(&c, "pinc", REPLY_MS), "count 5 step 1");
+    finish(&c);
+}
+
 TEST(help_and_usage)
 {
     char *out, *err;

@@ -12,6 +12,8 @@
  *   crash        writes through a null pointer (SIGSEGV)
  *   poll         (SVC_SELF_LIVE only) hcr_live_poll -> "polled R before B
  *                after A status S source NAME"
+ *   pinc         (SVC_SELF_LIVE only) inc under hcr_object_protect -> as
+ *                inc, or "crashed CODE" 
  * End of input prints "bye" and exits with status 0.
  */
 #include "svc.h"
@@ -56,6 +58,21 @@ static void start_live(void)
         printf("live not started\n");
 }
 
+static void protected_inc(void *arg)
+{
+    (void)arg;
+    counter_inc();
+}
+
+static void protected_inc_reply(char *reply, size_t size)
+{
+    int rc = hcr_object_protect(protected_inc, NULL);
+    if (rc == 0)
+        counter_report(reply, size);
+    else
+        snprintf(reply, size, "crashed %s", hcr_error_name(rc));
+}
+
 static void poll_live(char *reply, size_t size)
 {
     int rc = hcr_live_poll();
@@ -83,6 +100,8 @@ static void handle(const char *line)
 #ifdef SVC_SELF_LIVE
     } else if (!strcmp(line, "poll")) {
         poll_live(reply, sizeof reply);
+    } else if (!strcmp(line, "pinc")) {
+        protected_inc_reply(reply, sizeof reply);
 #endif
     } else if (!strcmp(line, "crash")) {
         *nowhere = 1;
