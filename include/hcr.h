@@ -255,9 +255,12 @@ enum hcr_error {
 #undef HCR__ERROR_ENUM
 };
 
-/* Text for a code from HCR_ERROR_MAP; "unknown error" otherwise. */
+/* Text for a code: from HCR_ERROR_MAP, else the system's text for a
+   -errno hcr passed on (-ENOSPC: "No space left on device"), else
+   "unknown error". Never NULL; the string is constant. Any thread. */
 HCR_API const char *hcr_strerror(int code);
-/* The symbolic name ("HCR_ENOENT") of a code. */
+/* The symbolic name of a code: "HCR_ENOENT", or the system's ("ENOSPC")
+   for a passed-on -errno, else "HCR_E?". */
 HCR_API const char *hcr_error_name(int code);
 
 /* Logging. */

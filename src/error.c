@@ -1,10 +1,26 @@
 /*
  * error.c: the text of every HCR_E* code, from the one table in hcr.h, and
- * the helper that fills a detail message and returns its code.
+ * the helper that fills a detail message and returns its code. Both
+ * accessors are total: a code hcr passes on from the system (-errno, for
+ * a full disk say) gets the system's own text and name, read from
+ * glibc's constant tables, so the strings live forever and no locale or
+ * buffer is involved.
  */
 #include "internal.h"
 
 #include <stdio.h>
+#include <string.h>
+
+/* The system's description and name of -code, or NULL when it is none. */
+static const char *system_text(int code)
+{
+    return code < 0 && code > -4000 ? strerrordesc_np(-code) : NULL;
+}
+
+static const char *system_name(int code)
+{
+    return code < 0 && code > -4000 ? strerrorname_np(-code) : NULL;
+}
 
 const char *hcr_strerror(int code)
 {
@@ -15,7 +31,8 @@ const char *hcr_strerror(int code)
     case 0:
         return "success";
     }
-    return "unknown error";
+    const char *text = system_text(code);
+    return text ? text : "unknown error";
 }
 
 const char *hcr_error_name(int code)
@@ -27,7 +44,8 @@ const char *hcr_error_name(int code)
     case 0:
         return "0";
     }
-    return "HCR_E?";
+    const char *name = system_name(code);
+    return name ? name : "HCR_E?";
 }
 
 int hcr__vfail(struct hcr__message *msg, int code, const char *fmt, va_list ap)

@@ -131,8 +131,15 @@ int hcr_object_protect(void (*work)(void *arg), void *arg)
     if (!work)
         return HCR_EINVAL;
     int rc = hcr__guard_init();
-    if (rc < 0)
+    if (rc < 0) {
+        struct hcr__message msg;
+        hcr__fail(&msg, rc,
+                  "hcr_object_protect: cannot set up crash protection on this thread (signal "
+                  "handlers and an alternate signal stack): %s; the work was not run",
+                  hcr_strerror(rc));
+        hcr__object_set_error(&msg);
         return rc;
+    }
     hcr__object_watch_crashes();
     struct hcr__guard g;
     hcr__guard_push(&g, &protect_owner);

@@ -47,6 +47,15 @@ void harness_fail(const char *file, int line, const char *fmt, ...)
 
 #define CHECK_EQ(a, b) CHECK_INT(a, ==, b)
 
+#define CHECK_STREQ(a, b)                                                                   \
+    do {                                                                                    \
+        const char *harness_sa_ = (a), *harness_sb_ = (b);                                  \
+        if (!harness_sa_ || !harness_sb_ || strcmp(harness_sa_, harness_sb_))               \
+            harness_fail(__FILE__, __LINE__, "%s == %s: \"%s\" vs \"%s\"", #a, #b,          \
+                         harness_sa_ ? harness_sa_ : "(null)",                              \
+                         harness_sb_ ? harness_sb_ : "(null)");                             \
+    } while (0)
+
 #define CHECK_STR_HAS(haystack, needle)                                                     \
     do {                                                                                    \
         const char *harness_h_ = (haystack), *harness_n_ = (needle);                        \

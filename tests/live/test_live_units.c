@@ -14,14 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CHECK_STREQ(a, b)                                                                   \
-    do {                                                                                    \
-        const char *s_a_ = (a), *s_b_ = (b);                                                \
-        if (!s_a_ || !s_b_ || strcmp(s_a_, s_b_))                                           \
-            harness_fail(__FILE__, __LINE__, "%s == %s: \"%s\" vs \"%s\"", #a, #b,          \
-                         s_a_ ? s_a_ : "(null)", s_b_ ? s_b_ : "(null)");                   \
-    } while (0)
-
 /* ---- helpers ---- */
 
 static char logged[16384];
