@@ -20,7 +20,10 @@ build: deps
 	@$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@$(CMAKE) --build $(BUILD) -j$(JOBS)
 
-demo: build
+# The demo's build goes to $(BUILD)/build.log (its tail is shown if it
+# fails), so the terminal shows the demo.
+demo: deps
+	@JOBS=$(JOBS) sh scripts/quiet_build.sh $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	@sh examples/demo.sh $(BUILD)
 
 test: test-plain test-san fuzz
