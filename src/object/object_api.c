@@ -9,6 +9,17 @@
  * code. Records are never freed (code that once ran may still be on some
  * thread's stack), so a signal handler can walk them without locks to say
  * which reload introduced the code at a crashing PC.
+ *
+ * Locks of object mode, outermost first; a thread holding one takes only
+ * those below it:
+ *   reload_lock (here)      one reload, revert or index build at a time
+ *   cache_lock (symbols.c)  the process index and the reloaded symbols
+ *   patch_lock (patch.c)    identities of redirected functions, code writes
+ *   near_lock (near_memory.c)  memory within reach of an image
+ *   images_lock (debug.c), then jit_lock (debug_gdb.c)  debugger records
+ *   global_lock (log.c)     the process-wide log sink, taken alone
+ * No user code runs under any of them: log lines wait for the release
+ * (hcr__log_hold), and constructors run after reload_lock is released.
  */
 #include "object/object.h"
 #include "arch/reloc.h"

@@ -21,9 +21,15 @@ static void reload(const char *name)
         harness_fail(__FILE__, __LINE__, "reload of %s: %s", name, hcr_object_error());
 }
 
+/* How many protected calls began, and how many of them returned: a crash
+   test must prove the work ran up to the crash, not that it was skipped. */
+static int began, returned;
+
 static void call_version(void *arg)
 {
+    began++;
     *(int *)arg = b_version();
+    returned++;
 }
 
 TEST(a_crash_under_protection_reverts_the_reload)
@@ -34,11 +40,15 @@ TEST(a_crash_under_protection_reverts_the_reload)
     reload("crash_prog_b.o");
     result = 0;
     CHECK_EQ(hcr_object_protect(call_version, &result), HCR_ECRASH);
+    CHECK_EQ(began, 2);
+    CHECK_EQ(returned, 1); /* the crash ended the second call inside b_version */
+    CHECK_EQ(result, 0);
     CHECK_STR_HAS(hcr_object_error(), "crash_prog_b.o");
     CHECK_STR_HAS(hcr_object_error(), "SIGSEGV");
     CHECK_EQ(b_version(), 1); /* the previous code again */
     CHECK_EQ(hcr_object_protect(call_version, &result), 0);
     CHECK_EQ(result, 1);
+    CHECK_EQ(returned, 2);
 }
 
 TEST(only_the_crashing_reload_and_newer_ones_are_reverted)
@@ -48,6 +58,8 @@ TEST(only_the_crashing_reload_and_newer_ones_are_reverted)
     CHECK_EQ(b_version(), 2);
     reload("crash_prog_b.o");
     CHECK_EQ(hcr_object_protect(call_version, &result), HCR_ECRASH);
+    CHECK_EQ(began, 1);
+    CHECK_EQ(returned, 0);
     CHECK_EQ(b_version(), 2);
     CHECK_EQ(b_twice(3), 9);
     reload("v1_prog_b.o"); /* reloading after a rollback works */
@@ -57,6 +69,7 @@ TEST(only_the_crashing_reload_and_newer_ones_are_reverted)
 static void crash_elsewhere(void *arg)
 {
     (void)arg;
+    began++;
     /* A real fault, in code that was never reloaded. */
     volatile uintptr_t bad = 16;
     *(volatile int *)bad = 1;
@@ -68,6 +81,7 @@ TEST(a_crash_elsewhere_after_a_trusted_reload_reverts_nothing)
     reload("v2_prog_b.o");
     CHECK_EQ(hcr_object_protect(call_version, &result), 0); /* now trusted */
     CHECK_EQ(hcr_object_protect(crash_elsewhere, NULL), HCR_ECRASH);
+    CHECK_EQ(began, 2);
     CHECK_STR_HAS(hcr_object_error(), "no reload reverted");
     CHECK_EQ(b_version(), 2);
 }
@@ -80,6 +94,8 @@ TEST(a_crash_in_libc_called_by_new_code_reverts_the_untried_reload)
     CHECK_EQ(result, 2);
     reload("crash_libc_prog_b.o"); /* strlen(NULL): the fault is in libc */
     CHECK_EQ(hcr_object_protect(call_version, &result), HCR_ECRASH);
+    CHECK_EQ(began, 2);
+    CHECK_EQ(returned, 1);
     CHECK_STR_HAS(hcr_object_error(), "crash_libc_prog_b.o");
     CHECK_STR_HAS(hcr_object_error(), "outside reloaded code");
     CHECK_EQ(b_version(), 2); /* the trusted reload stays */
@@ -89,7 +105,10 @@ TEST(protected_work_that_does_not_crash_returns_0)
 {
     int result = 0;
     CHECK_EQ(hcr_object_protect(call_version, &result), 0);
+    CHECK_EQ(result, 1);
+    CHECK_EQ(returned, 1);
     CHECK_EQ(hcr_object_protect(NULL, NULL), HCR_EINVAL);
+    CHECK_EQ(began, 1); /* no work, nothing run */
 }
 
 TEST(an_unguarded_crash_names_the_reload_then_kills)

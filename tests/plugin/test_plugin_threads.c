@@ -6,6 +6,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -15,27 +16,46 @@ struct worker {
     struct hcr_plugin ctx;
     struct guest_report report;
     const char *path;
-    int crashes, steps;
-    int iterations;
+    atomic_int crashes, steps, steps_after_crash, others;
+    atomic_int stop;
 };
 
+/* Updates until told to stop, counting what each update did; paced by
+   1 ms so that the watch thread's reloads interleave. */
 static void *run_worker(void *arg)
 {
     struct worker *w = arg;
-    for (int i = 0; i < w->iterations; i++) {
+    while (!atomic_load(&w->stop)) {
         int rc = hcr_plugin_update(&w->ctx);
-        if (rc == -1 && w->ctx.failure != HCR_NONE)
-            w->crashes++;
-        else if (rc > 0)
-            w->steps++;
+        if (rc == -1 && w->ctx.failure != HCR_NONE) {
+            atomic_fetch_add(&w->crashes, 1);
+        } else if (rc > 0) {
+            atomic_fetch_add(&w->steps, 1);
+            if (atomic_load(&w->crashes))
+                atomic_fetch_add(&w->steps_after_crash, 1);
+        } else {
+            atomic_fetch_add(&w->others, 1);
+        }
         harness_sleep_ms(1);
     }
     return NULL;
 }
 
+/* Waits until `cond` holds, checking every millisecond; fails the test
+   after 20 s (scaled under sanitizers). */
+#define WAIT_UNTIL(cond)                                                                    \
+    do {                                                                                    \
+        int waited_ms_ = 0;                                                                 \
+        while (!(cond)) {                                                                   \
+            if (waited_ms_++ > harness_scale(20000))                                        \
+                harness_fail(__FILE__, __LINE__, "timed out waiting for %s", #cond);        \
+            harness_sleep_ms(1);                                                            \
+        }                                                                                   \
+    } while (0)
+
 TEST(crash_on_another_thread_is_charged_to_its_plugin)
 {
-    struct worker a = {0}, b = {0};
+    static struct worker a, b;
     a.path = harness_path("a.so");
     b.path = harness_path("b.so");
     install_guest("counter_v1", a.path);
@@ -46,20 +66,24 @@ TEST(crash_on_another_thread_is_charged_to_its_plugin)
     CHECK_EQ(hcr_plugin_open(&b.ctx, b.path), 0);
     CHECK_EQ(hcr_plugin_update(&a.ctx), 1000001);
     CHECK_EQ(hcr_plugin_update(&b.ctx), 1000001);
-    a.iterations = b.iterations = harness_scale(400);
     pthread_t ta, tb;
     pthread_create(&ta, NULL, run_worker, &a);
     pthread_create(&tb, NULL, run_worker, &b);
-    harness_sleep_ms(50);
+    WAIT_UNTIL(atomic_load(&a.steps) >= 5 && atomic_load(&b.steps) >= 5);
     install_guest("crash_segv", b.path); /* only b's thread meets the crash */
+    WAIT_UNTIL(atomic_load(&b.steps_after_crash) >= 20);
+    int a_then = atomic_load(&a.steps);
+    WAIT_UNTIL(atomic_load(&a.steps) >= a_then + 20); /* a went on meanwhile */
+    atomic_store(&a.stop, 1);
+    atomic_store(&b.stop, 1);
     pthread_join(ta, NULL);
     pthread_join(tb, NULL);
-    CHECK_EQ(a.crashes, 0);
-    CHECK_EQ(a.steps, a.iterations);
-    CHECK_EQ(b.crashes, 1);
+    CHECK_EQ(atomic_load(&a.crashes), 0);
+    CHECK_EQ(atomic_load(&a.others), 0); /* every update of a's stepped */
+    CHECK_EQ(atomic_load(&b.crashes), 1);
+    CHECK_EQ(atomic_load(&b.others), 0);
     CHECK_EQ(b.ctx.version, 1); /* rolled back, and went on */
     CHECK_EQ(b.report.version, 1);
-    CHECK_EQ(b.steps, b.iterations - 1);
     hcr_plugin_close(&a.ctx);
     hcr_plugin_close(&b.ctx);
 }
@@ -67,9 +91,8 @@ TEST(crash_on_another_thread_is_charged_to_its_plugin)
 TEST(many_threads_crashing_at_once_each_recover)
 {
     enum { N = 4 };
-    struct worker w[N];
+    static struct worker w[N];
     pthread_t t[N];
-    memset(w, 0, sizeof w);
     for (int i = 0; i < N; i++) {
         char name[32];
         snprintf(name, sizeof name, "p%d.so", i);
@@ -77,17 +100,21 @@ TEST(many_threads_crashing_at_once_each_recover)
         install_guest("counter_v1", w[i].path);
         w[i].ctx.userdata = &w[i].report;
         CHECK_EQ(hcr_plugin_open(&w[i].ctx, w[i].path), 0);
-        w[i].iterations = harness_scale(300);
     }
     for (int i = 0; i < N; i++)
         pthread_create(&t[i], NULL, run_worker, &w[i]);
-    harness_sleep_ms(30);
+    for (int i = 0; i < N; i++)
+        WAIT_UNTIL(atomic_load(&w[i].steps) >= 2);
     for (int i = 0; i < N; i++)
         install_guest(i % 2 ? "crash_fpe" : "crash_segv", w[i].path);
     for (int i = 0; i < N; i++)
-        pthread_join(t[i], NULL);
+        WAIT_UNTIL(atomic_load(&w[i].steps_after_crash) >= 10);
     for (int i = 0; i < N; i++) {
-        CHECK_EQ(w[i].crashes, 1);
+        atomic_store(&w[i].stop, 1);
+        pthread_join(t[i], NULL);
+    }
+    for (int i = 0; i < N; i++) {
+        CHECK_EQ(atomic_load(&w[i].crashes), 1);
         CHECK_EQ(w[i].ctx.version, 1);
         CHECK_EQ(w[i].ctx.failure, HCR_NONE);
         hcr_plugin_close(&w[i].ctx);
