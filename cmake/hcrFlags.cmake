@@ -6,27 +6,22 @@
 #   a host callback must leave a return address inside the plugin, or the
 #   host cannot tell which instance called.
 set(HCR_PLUGIN_CFLAGS -fPIC -g -fno-optimize-sibling-calls)
-# HCR_RELOAD_CFLAGS: translation units reloadable in object mode (gcc only).
-#   -fpatchable-function-entry=9,5 (required): 5 bytes of padding before each
-#     function and 4 one-byte nops at its entry; hcr redirects an old function
-#     by writing a jump into the padding and a 2-byte jump at the entry, one
-#     byte at a time, clear of the byte a debugger puts its breakpoint on.
-#     Objects without it fail with HCR_EFLAGS. (clang emits one 4-byte nop at
-#     the entry, which cannot be switched byte by byte.)
-#   -fdata-sections (required): one section per variable, so a reference to
-#     "section + offset" names exactly one variable of the running program;
-#     a section holding several of them fails with HCR_EFLAGS.
-#   -g (required): debug information, to tell apart file statics in files
-#     of the same base name and function-local statics (whose name.N numbers
-#     shift between builds), and to show reloaded code in gdb.
-#   -fPIC (required): the object can be placed anywhere near the image, and
-#     reaches libraries through GOT entries.
-#   -ffunction-sections (optional): one section per function; objects built
-#     without it reload as well.
-#   -fcf-protection=none (required where the compiler defaults to CET, as on
-#     Ubuntu): otherwise every function starts with endbr64 before the entry
-#     nops, and the entry cannot be switched byte by byte.
-set(HCR_RELOAD_CFLAGS -fPIC -g -ffunction-sections -fdata-sections
-    -fpatchable-function-entry=9,5 -fcf-protection=none)
+# HCR_ARCH: the machine, as named by its directory under src/arch/.
+if(NOT HCR_ARCH)
+  if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
+    set(HCR_ARCH x86_64)
+  else()
+    message(FATAL_ERROR "hcr has no port to ${CMAKE_SYSTEM_PROCESSOR} yet; "
+                        "src/arch/README lists what a port provides")
+  endif()
+endif()
+# HCR_RELOAD_CFLAGS: translation units reloadable in object mode; the
+# machine's own list (its pad geometry is an architecture fact), from its
+# directory in the source tree or, installed, from beside this file.
+if(EXISTS "${CMAKE_CURRENT_LIST_DIR}/hcrReloadFlags.cmake")
+  include("${CMAKE_CURRENT_LIST_DIR}/hcrReloadFlags.cmake")
+else()
+  include("${CMAKE_CURRENT_LIST_DIR}/../src/arch/${HCR_ARCH}/reload_flags.cmake")
+endif()
 string(REPLACE ";" " " HCR_PLUGIN_CFLAGS_STRING "${HCR_PLUGIN_CFLAGS}")
 string(REPLACE ";" " " HCR_RELOAD_CFLAGS_STRING "${HCR_RELOAD_CFLAGS}")

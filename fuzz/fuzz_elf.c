@@ -7,6 +7,7 @@
  * Inconsistencies between accessors (a pointer outside the input, a
  * section index out of range, two answers for the same question) abort.
  */
+#include "arch/reloc.h"
 #include "elf/elf_file.h"
 #include "plugin/plugin_internal.h"
 
@@ -211,7 +212,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
         struct hcr__elf elf;
         struct hcr__message msg;
-        int rc = hcr__elf_open(&elf, "input", data, size, EM_X86_64, types[t], &msg);
+        int rc = hcr__elf_open(&elf, "input", data, size, hcr__arch_machine(), types[t], &msg);
 
         if (rc < 0) {
             REQUIRE(strncmp(msg.text, "input: ", 7) == 0);

@@ -6,6 +6,7 @@
  * patched), then unmapped. The sanitizers catch any write or read the
  * linker's own checks failed to bound.
  */
+#include "arch/reloc.h"
 #include "elf/elf_file.h"
 #include "object/link.h"
 
@@ -20,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct hcr__elf elf;
     struct hcr__message msg;
-    if (hcr__elf_open(&elf, "fuzz.o", data, size, EM_X86_64, ET_REL, &msg) < 0)
+    if (hcr__elf_open(&elf, "fuzz.o", data, size, hcr__arch_machine(), ET_REL, &msg) < 0)
         return 0;
     struct hcr__linked linked;
     if (hcr__link(&linked, &elf, "fuzz.o", NULL, &msg) < 0)

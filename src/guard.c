@@ -8,6 +8,7 @@
  */
 #include "guard.h"
 
+#include "arch_context.h"
 #include "internal.h"
 
 #include <errno.h>
@@ -44,30 +45,6 @@ void hcr__guard_write_stderr(const char *text)
         text += n;
         len -= (size_t)n;
     }
-}
-
-static void *context_pc(void *ucontext)
-{
-#if defined(__x86_64__)
-    return (void *)((ucontext_t *)ucontext)->uc_mcontext.gregs[REG_RIP];
-#elif defined(__aarch64__)
-    return (void *)((ucontext_t *)ucontext)->uc_mcontext.pc;
-#else
-    (void)ucontext;
-    return NULL;
-#endif
-}
-
-static uintptr_t context_sp(void *ucontext)
-{
-#if defined(__x86_64__)
-    return (uintptr_t)((ucontext_t *)ucontext)->uc_mcontext.gregs[REG_RSP];
-#elif defined(__aarch64__)
-    return (uintptr_t)((ucontext_t *)ucontext)->uc_mcontext.sp;
-#else
-    (void)ucontext;
-    return 0;
-#endif
 }
 
 /* A signal the kernel raised for this thread's own instruction (or abort()
@@ -114,8 +91,8 @@ static void on_fatal_signal(int signo, siginfo_t *info, void *ucontext)
         frame->signo = signo;
         frame->code = info->si_code;
         frame->fault_address = info->si_addr;
-        frame->pc = context_pc(ucontext);
-        uintptr_t sp = context_sp(ucontext), addr = (uintptr_t)info->si_addr;
+        frame->pc = (void *)hcr__arch_context_pc(ucontext);
+        uintptr_t sp = hcr__arch_context_sp(ucontext), addr = (uintptr_t)info->si_addr;
         frame->stack_overflow = (signo == SIGSEGV || signo == SIGBUS) && sp &&
                                 addr + GUARD_OVERFLOW_DISTANCE >= sp &&
                                 addr <= sp + GUARD_OVERFLOW_DISTANCE;
@@ -127,11 +104,8 @@ static void on_fatal_signal(int signo, siginfo_t *info, void *ucontext)
                stack on the way. */
             extern char hcr__guard_resume[];
             void *resume_pc = frame->resume_pc ? frame->resume_pc : hcr__guard_resume;
-            ucontext_t *uc = ucontext;
-            uc->uc_mcontext.gregs[REG_RSP] = (greg_t)frame->resume_sp;
-            uc->uc_mcontext.gregs[REG_RIP] = (greg_t)resume_pc;
-            uc->uc_mcontext.gregs[REG_RAX] = -1;
-            uc->uc_mcontext.gregs[REG_RDI] = (greg_t)frame;
+            hcr__arch_context_resume(ucontext, (uintptr_t)frame->resume_sp,
+                                     (uintptr_t)resume_pc, (uintptr_t)frame, -1);
             return;
         }
 #endif
@@ -139,7 +113,7 @@ static void on_fatal_signal(int signo, siginfo_t *info, void *ucontext)
     }
     hcr__unguarded_hook hook = __atomic_load_n(&unguarded_hook, __ATOMIC_ACQUIRE);
     if (hook)
-        hook(signo, info, context_pc(ucontext));
+        hook(signo, info, (void *)hcr__arch_context_pc(ucontext));
     pass_on(signo, info, ucontext);
     errno = saved_errno;
 }

@@ -109,10 +109,10 @@ static inline void hcr__guard_pop(struct hcr__guard *g)
    already popped; otherwise the caller pops g. The cheapest way to guard a
    call: the per-frame path of plugin mode uses it. */
 #ifdef HCR__GUARD_RUN_ASM
-int hcr__guard_run_x86_64(struct hcr__guard *g, int (*fn)(void *, int), void *arg, int op);
+int hcr__arch_guard_run(struct hcr__guard *g, int (*fn)(void *, int), void *arg, int op);
 static inline int hcr__guard_run(struct hcr__guard *g, int (*fn)(void *, int), void *arg, int op)
 {
-    return hcr__guard_run_x86_64(g, fn, arg, op);
+    return hcr__arch_guard_run(g, fn, arg, op);
 }
 #else
 int hcr__guard_run(struct hcr__guard *g, int (*fn)(void *, int), void *arg, int op);

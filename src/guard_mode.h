@@ -5,13 +5,15 @@
  * HCR__GUARD_PLAIN_SETJMP: AddressSanitizer builds. The sanitizer must see
  *   every jump out of a crashed call to unpoison the stack, so guards use
  *   setjmp/longjmp.
- * HCR__GUARD_RUN_ASM: x86-64 without a sanitizer. Guarded calls go through
- *   the assembly in src/arch/x86_64/, which saves only the callee-saved
+ * HCR__GUARD_RUN_ASM: a machine with guard_run.S, without a sanitizer.
+ *   Guarded calls go through that assembly, which saves only the callee-saved
  *   registers, and the signal handler resumes them by rewriting the
  *   interrupted context.
  */
 #ifndef HCR_GUARD_MODE_H
 #define HCR_GUARD_MODE_H
+
+#include "arch_facts.h" /* HCR__ARCH_GUARD_RUN */
 
 #if defined(__SANITIZE_ADDRESS__)
 #define HCR__GUARD_PLAIN_SETJMP 1
@@ -21,7 +23,7 @@
 #endif
 #endif
 
-#if !defined(HCR__GUARD_PLAIN_SETJMP) && defined(__x86_64__)
+#if !defined(HCR__GUARD_PLAIN_SETJMP) && defined(HCR__ARCH_GUARD_RUN)
 #define HCR__GUARD_RUN_ASM 1
 #endif
 

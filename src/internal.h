@@ -48,6 +48,9 @@ void hcr__log_release(void);
    `items` and *capacity are unchanged. */
 void *hcr__grow(void *items, size_t count, size_t *capacity, size_t elem_size, size_t first);
 
+/* The system's page size (page_size.c). */
+size_t hcr__page_size(void);
+
 #define HCR__ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

@@ -12,14 +12,10 @@
 #ifndef HCR_ARCH_PATCH_H
 #define HCR_ARCH_PATCH_H
 
+#include "arch_facts.h" /* HCR__PATCH_PRE_BYTES, _ENTRY_BYTES, _TRAMPOLINE_SIZE */
+
 #include <stddef.h>
 #include <stdint.h>
-
-/* Pad bytes before the entry (never executed) and at the entry. */
-#define HCR__PATCH_PRE_BYTES 5
-#define HCR__PATCH_ENTRY_BYTES 4
-/* Size of one trampoline; trampolines are packed at this stride. */
-#define HCR__PATCH_TRAMPOLINE_SIZE 8
 
 /* What the patcher remembers about one entry between plans. Zero is not a
    valid state: start from hcr__arch_entry_init. */
@@ -41,6 +37,12 @@ struct hcr__arch_write {
    (see hcr__arch_plan_entry), and a debugger's breakpoint on a pad byte
    counts as the pad it hides. NULL: no breakpoint is accepted. */
 int hcr__arch_pads_untouched(const unsigned char *entry, int (*traced)(void));
+
+/* Why the pads of a function of an object being linked cannot be
+   patched, or NULL when they can: `entry` points at its entry in the
+   linked copy, with `before` bytes of its section before it and `after`
+   from it on. The reason names the compiler flag to use. */
+const char *hcr__arch_pads_problem(const unsigned char *entry, size_t before, size_t after);
 
 /* The state of an entry whose pads are untouched. */
 void hcr__arch_entry_init(struct hcr__arch_entry *state);

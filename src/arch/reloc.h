@@ -9,6 +9,8 @@
 #ifndef HCR_ARCH_RELOC_H
 #define HCR_ARCH_RELOC_H
 
+#include "arch_facts.h" /* HCR__ARCH_PLT_SIZE, hcr__arch_fits_pc32 */
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,9 +54,6 @@ int hcr__arch_reloc_need(uint32_t type, enum hcr__reloc_need *need);
 int hcr__arch_reloc_apply(unsigned char *loc, size_t room, uint32_t type,
                           const struct hcr__reloc_value *v);
 
-/* Size of one PLT stub. */
-#define HCR__ARCH_PLT_SIZE 8
-
 /* Writes at `stub` (run-time address stub_addr) a jump through the 8-byte
    GOT entry at got_entry; both must be within 2 GiB of each other. */
 void hcr__arch_plt_write(unsigned char *stub, uint64_t stub_addr, uint64_t got_entry);
@@ -62,11 +61,5 @@ void hcr__arch_plt_write(unsigned char *stub, uint64_t stub_addr, uint64_t got_e
 /* The calling thread's thread pointer (the TLS base static offsets are
    relative to). */
 uintptr_t hcr__arch_thread_pointer(void);
-
-/* Whether `value` fits a 32-bit signed PC-relative field. */
-static inline int hcr__arch_fits_pc32(int64_t value)
-{
-    return value >= INT32_MIN && value <= INT32_MAX;
-}
 
 #endif

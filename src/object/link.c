@@ -13,6 +13,7 @@
  */
 #include "object/link.h"
 #include "object/link_internal.h"
+#include "arch/patch.h"
 #include "arch/reloc.h"
 #include "object/dwarf_statics.h"
 #include "object/near_memory.h"
@@ -25,9 +26,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define PAGE 4096u
-#define PAD_BEFORE 5 /* -fpatchable-function-entry=9,5 */
-#define PAD_AT 4
 #define MAX_MAPPING ((size_t)256 << 20) /* no translation unit needs more */
 
 static int starts_with(const char *s, const char *prefix)
@@ -68,7 +66,7 @@ static int classify_sections(struct linker *lk)
             s->kind = SEC_TLS;
             continue;
         }
-        if (sh->sh_addralign > PAGE)
+        if (sh->sh_addralign > hcr__page_size())
             return hcr__fail(lk->msg, HCR_ENOTSUP,
                              "%s: section %s asks for %llu-byte alignment; hcr places sections "
                              "with at most page alignment",
@@ -464,7 +462,7 @@ static int resolve_symbols(struct linker *lk)
                 ls->state = S_BOUND;
                 ls->address = ps->address;
             } else {
-                size_t align = s->st_value && s->st_value <= PAGE ? s->st_value : 8;
+                size_t align = s->st_value && s->st_value <= hcr__page_size() ? s->st_value : 8;
                 if (align & (align - 1))
                     return hcr__fail(lk->msg, HCR_ECORRUPT,
                                      "%s: common symbol %s has alignment %llu", lk->path,
@@ -665,10 +663,10 @@ static int layout(struct linker *lk)
     size_t total = 0;
     for (int r = R_TEXT; r < R_COUNT; r++) {
         lk->region_offset[r] = total;
-        total += align_up(lk->region_size[r], PAGE);
+        total += align_up(lk->region_size[r], hcr__page_size());
     }
     if (total == 0)
-        total = PAGE;
+        total = hcr__page_size();
     if (total > MAX_MAPPING)
         return hcr__fail(lk->msg, HCR_ENOTSUP,
                          "%s: the object needs %zu bytes of memory, more than hcr places for one "
@@ -834,14 +832,6 @@ static int relocate(struct linker *lk)
 
 /* ---- functions and constructors ------------------------------------------------------ */
 
-static int is_nop_run(const unsigned char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (p[i] != 0x90)
-            return 0;
-    return 1;
-}
-
 /* A function symbol's place, for finding the function after a pad. */
 struct func_place {
     size_t shndx;
@@ -888,7 +878,8 @@ static int mark_patchable(struct linker *lk, unsigned char *patchable)
             size_t sh = hcr__elf_sym_shndx(elf, k);
             if (sh >= elf->shnum || lk->secs[sh].kind != SEC_LOAD)
                 continue;
-            struct func_place key = {sh, elf->syms[k].st_value + (uint64_t)rel[r].r_addend + PAD_BEFORE, 0};
+            struct func_place key = {sh, elf->syms[k].st_value + (uint64_t)rel[r].r_addend +
+                                                   HCR__PATCH_PRE_BYTES, 0};
             const struct func_place *hit = bsearch(&key, places, n, sizeof *places, compare_place);
             if (!hit)
                 continue;
@@ -922,7 +913,7 @@ static int collect_functions(struct linker *lk, struct hcr__linked *out)
     if (count && !lk->patchable_sec && lk->proc) {
         free(patchable);
         return hcr__fail(lk->msg, HCR_EFLAGS,
-                         "%s: built without -fpatchable-function-entry=9,5 (no "
+                         "%s: built without " HCR__ARCH_PATCH_FLAG " (no "
                          "__patchable_function_entries section): its functions cannot be "
                          "redirected; use hcr's reload flags (pkg-config --variable=reload_cflags "
                          "hcr)",
@@ -950,7 +941,7 @@ static int collect_functions(struct linker *lk, struct hcr__linked *out)
             }
             rc = hcr__fail(lk->msg, HCR_EFLAGS,
                            "%s: function %s has no hot-patch padding (built without "
-                           "-fpatchable-function-entry=9,5, or marked "
+                           HCR__ARCH_PATCH_FLAG ", or marked "
                            "no_patchable_function_entry); it cannot be redirected",
                            lk->path, f->name);
             break;
@@ -959,24 +950,12 @@ static int collect_functions(struct linker *lk, struct hcr__linked *out)
             size_t sh = hcr__elf_sym_shndx(elf, k);
             uint64_t off = s->st_value;
             const unsigned char *entry = (const unsigned char *)ls->address;
-            static const unsigned char endbr64[4] = {0xf3, 0x0f, 0x1e, 0xfa};
-            if (off + sizeof endbr64 <= elf->shdrs[sh].sh_size &&
-                !memcmp(entry, endbr64, sizeof endbr64)) {
-                rc = hcr__fail(lk->msg, HCR_EFLAGS,
-                               "%s: function %s starts with endbr64 before its patchable nops "
-                               "(built with -fcf-protection); build with -fcf-protection=none "
-                               "(hcr's reload flags)",
-                               lk->path, f->name);
-                break;
-            }
-            if (off < PAD_BEFORE || off + PAD_AT > elf->shdrs[sh].sh_size ||
-                !is_nop_run(entry - PAD_BEFORE, PAD_BEFORE + PAD_AT)) {
-                rc = hcr__fail(lk->msg, HCR_EFLAGS,
-                               "%s: function %s does not have 5 one-byte nops before and 4 at "
-                               "its entry; build with gcc and -fpatchable-function-entry=9,5 "
-                               "exactly (clang puts one 4-byte nop at the entry, which cannot "
-                               "be patched byte by byte)",
-                               lk->path, f->name);
+            uint64_t room = elf->shdrs[sh].sh_size;
+            const char *problem =
+                hcr__arch_pads_problem(entry, (size_t)off, off < room ? (size_t)(room - off) : 0);
+            if (problem) {
+                rc = hcr__fail(lk->msg, HCR_EFLAGS, "%s: function %s %s", lk->path, f->name,
+                               problem);
                 break;
             }
         }
@@ -1105,7 +1084,7 @@ static int protect(struct linker *lk)
 {
     static const int prot[R_COUNT] = {0, PROT_READ | PROT_EXEC, PROT_READ, PROT_READ | PROT_WRITE};
     for (int r = R_TEXT; r < R_COUNT; r++) {
-        size_t size = align_up(lk->region_size[r], PAGE);
+        size_t size = align_up(lk->region_size[r], hcr__page_size());
         if (size && mprotect(lk->map + lk->region_offset[r], size, prot[r]) < 0)
             return hcr__fail(lk->msg, -errno, "%s: mprotect of the loaded code failed: %s",
                              lk->path, strerror(errno));

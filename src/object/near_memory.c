@@ -26,9 +26,9 @@
 #endif
 
 /* Lowest address hcr ever maps (above the usual vm.mmap_min_addr) and the
-   top of the 47-bit user address space. */
+   top of the user address space. */
 #define NEAR_FLOOR ((uintptr_t)0x100000u)
-#define NEAR_CEILING ((uintptr_t)1 << 47)
+#define NEAR_CEILING HCR__ARCH_ADDRESS_CEILING
 /* Room left free above the brk heap so malloc can keep growing it. */
 #define NEAR_HEAP_ROOM ((uintptr_t)64 << 20)
 #define NEAR_ATTEMPTS 8
@@ -48,12 +48,6 @@ static pthread_mutex_t near_lock = PTHREAD_MUTEX_INITIALIZER;
    (which grows with every reload): just below the lowest block hcr took
    below an image, and just above the highest it took above one. 0: none. */
 static uintptr_t hint_below, hint_above;
-
-static uintptr_t page_size(void)
-{
-    long p = sysconf(_SC_PAGESIZE);
-    return p > 0 ? (uintptr_t)p : 4096;
-}
 
 /* Reads all of a /proc file into a NUL-terminated malloc'd buffer. NULL on
    failure (errno set). */
@@ -139,7 +133,7 @@ static int read_maps(struct near_maps *maps, struct hcr__message *msg)
 static uintptr_t pick_gap(const struct near_maps *maps, uintptr_t lo, uintptr_t hi, uintptr_t pmin,
                           uintptr_t pmax, uintptr_t size)
 {
-    uintptr_t page = page_size(), best = 0, best_distance = UINTPTR_MAX;
+    uintptr_t page = (uintptr_t)hcr__page_size(), best = 0, best_distance = UINTPTR_MAX;
     uintptr_t gap_start = NEAR_FLOOR;
     for (size_t i = 0; i <= maps->count; i++) {
         uintptr_t gap_end = i < maps->count ? maps->ranges[i].start : NEAR_CEILING;
@@ -165,7 +159,7 @@ static uintptr_t pick_gap(const struct near_maps *maps, uintptr_t lo, uintptr_t 
 
 void *hcr__near_map(uintptr_t lo, uintptr_t hi, size_t size, struct hcr__message *msg)
 {
-    uintptr_t page = page_size();
+    uintptr_t page = (uintptr_t)hcr__page_size();
     if (size == 0 || hi <= lo) {
         hcr__fail(msg, HCR_EINVAL, "near memory: empty request (range %#lx-%#lx, %zu bytes)",
                   (unsigned long)lo, (unsigned long)hi, size);
@@ -174,8 +168,10 @@ void *hcr__near_map(uintptr_t lo, uintptr_t hi, size_t size, struct hcr__message
     uintptr_t rounded = ((uintptr_t)size + page - 1) & ~(page - 1);
     if (rounded < size || rounded > HCR__NEAR_REACH || hi - lo > HCR__NEAR_REACH - rounded) {
         hcr__fail(msg, HCR_EINVAL,
-                  "near memory: %zu bytes cannot all be within 2 GiB of range %#lx-%#lx", size,
-                  (unsigned long)lo, (unsigned long)hi);
+                  "near memory: %zu bytes cannot all be within reach (%lu MiB) of range "
+                  "%#lx-%#lx",
+                  size, (unsigned long)(HCR__NEAR_REACH >> 20), (unsigned long)lo,
+                  (unsigned long)hi);
         return NULL;
     }
     /* Every byte of [p, p + rounded) within HCR__NEAR_REACH of every byte of
@@ -206,8 +202,10 @@ void *hcr__near_map(uintptr_t lo, uintptr_t hi, size_t size, struct hcr__message
         free(maps.ranges);
         if (!p) {
             hcr__fail(msg, HCR_ENOMEM,
-                      "near memory: no free gap of %zu bytes within 2 GiB of %#lx-%#lx", size,
-                      (unsigned long)lo, (unsigned long)hi);
+                      "near memory: no free gap of %zu bytes within reach (%lu MiB) of "
+                      "%#lx-%#lx",
+                      size, (unsigned long)(HCR__NEAR_REACH >> 20), (unsigned long)lo,
+                      (unsigned long)hi);
             break;
         }
         void *m = mmap((void *)p, rounded, PROT_READ | PROT_WRITE,
@@ -241,7 +239,7 @@ void hcr__near_unmap(void *p, size_t size)
 {
     if (!p)
         return;
-    uintptr_t page = page_size();
+    uintptr_t page = (uintptr_t)hcr__page_size();
     munmap(p, ((uintptr_t)size + page - 1) & ~(page - 1));
 }
 
@@ -265,7 +263,7 @@ static int image_callback(struct dl_phdr_info *info, size_t info_size, void *dat
     }
     if (hi == 0 || q->addr < lo || q->addr >= hi)
         return 0;
-    uintptr_t page = page_size();
+    uintptr_t page = (uintptr_t)hcr__page_size();
     q->lo = lo & ~(page - 1);
     q->hi = (hi + page - 1) & ~(page - 1);
     q->found = 1;

@@ -9,18 +9,19 @@
 #ifndef HCR_OBJECT_NEAR_MEMORY_H
 #define HCR_OBJECT_NEAR_MEMORY_H
 
+#include "arch_facts.h"
 #include "internal.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
 /* The largest distance hcr allows between two addresses that refer to each
-   other with a signed 32-bit displacement: 2 GiB less a 64 KiB margin. */
-#define HCR__NEAR_REACH ((uintptr_t)0x7fff0000u)
+   other with a PC-relative displacement (the machine's, in arch_facts.h). */
+#define HCR__NEAR_REACH HCR__ARCH_NEAR_REACH
 
 /* Maps `size` bytes (page-rounded) read-write, anywhere within
-   +-(2 GiB - size) of every address in [lo, hi), i.e. reachable by 32-bit
-   PC-relative references from that whole range. NULL + msg on failure
+   +-(HCR__NEAR_REACH - size) of every address in [lo, hi), i.e. reachable
+   by PC-relative references from that whole range. NULL + msg on failure
    (HCR_EINVAL for an empty or too wide range, HCR_ENOMEM when no gap in
    reach is large enough). The caller mprotects parts to read-only or
    read-execute afterwards. Thread-safe. */

@@ -62,12 +62,6 @@ static struct patch_chunk *chunks;
 static int mem_fd = -1;
 static pid_t mem_pid;
 
-static size_t page_size(void)
-{
-    long p = sysconf(_SC_PAGESIZE);
-    return p > 0 ? (size_t)p : 4096;
-}
-
 static size_t hash_address(uintptr_t a)
 {
     uint64_t h = (uint64_t)a * 0x9e3779b97f4a7c15ull;
@@ -173,7 +167,7 @@ static int debugger_attached(void)
 static struct patch_chunk *chunk_new(uintptr_t lo, uintptr_t hi, const char *name,
                                      struct hcr__message *msg)
 {
-    size_t page = page_size();
+    size_t page = hcr__page_size();
     struct patch_chunk *c = calloc(1, sizeof *c);
     if (!c) {
         hcr__fail(msg, HCR_ENOMEM, "%s: out of memory for its patch slot", name);
@@ -216,7 +210,7 @@ static int slot_take(uintptr_t original, const char *name, uintptr_t **slot,
         lo = original; /* code outside any image: a copy hcr placed itself */
         hi = original + 1;
     }
-    size_t page = page_size();
+    size_t page = hcr__page_size();
     struct patch_chunk *c;
     for (c = chunks; c; c = c->next) {
         uintptr_t s = (uintptr_t)c->base, e = s + 2 * page;
@@ -246,7 +240,7 @@ static int entry_check(const struct hcr__patch_target *t, uintptr_t address,
     if (!hcr__arch_pads_untouched((const unsigned char *)address, debugger_attached))
         return hcr__fail(msg, HCR_EFLAGS,
                          "%s: the code at %#lx has no hot-patch pads (%d nops before the entry, "
-                         "%d at it): build it with -fpatchable-function-entry=9,5 "
+                         "%d at it): build it with " HCR__ARCH_PATCH_FLAG " "
                          "(pkg-config --variable=reload_cflags hcr)",
                          t->name, (unsigned long)address, HCR__PATCH_PRE_BYTES,
                          HCR__PATCH_ENTRY_BYTES);

@@ -13,6 +13,7 @@
  * A refused build leaves no file and no mapping behind.
  */
 #include "plugin_internal.h"
+#include "arch/reloc.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -22,14 +23,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-
-#if defined(__x86_64__)
-#define HOST_MACHINE EM_X86_64
-#elif defined(__aarch64__)
-#define HOST_MACHINE EM_AARCH64
-#else
-#define HOST_MACHINE 0
-#endif
 
 static int exports_main(const struct hcr__elf *elf)
 {
@@ -68,7 +61,8 @@ static void find_ranges(struct hcr__version *v)
 static int load(struct hcr__plugin *p, struct hcr__version *v)
 {
     const char *src = p->path;
-    int rc = hcr__elf_open(&v->elf, src, v->snapshot.bytes, v->snapshot.size, HOST_MACHINE, ET_DYN, &v->message);
+    int rc = hcr__elf_open(&v->elf, src, v->snapshot.bytes, v->snapshot.size,
+                           hcr__arch_machine(), ET_DYN, &v->message);
     if (rc < 0)
         return rc;
     if (!exports_main(&v->elf))

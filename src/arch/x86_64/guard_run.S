@@ -1,7 +1,7 @@
 /*
  * guard_run.S: the x86-64 hcr__guard_run (see src/guard.h).
  *
- *   int hcr__guard_run_x86_64(struct hcr__guard *g, int (*fn)(void *, int),
+ *   int hcr__arch_guard_run(struct hcr__guard *g, int (*fn)(void *, int),
  *                      void *arg, int op);
  *
  * Saves the callee-saved registers, records the stack pointer in
@@ -16,11 +16,11 @@
 
 #ifdef HCR__GUARD_RUN_ASM
         .text
-        .globl  hcr__guard_run_x86_64
-        .hidden hcr__guard_run_x86_64
-        .type   hcr__guard_run_x86_64, @function
+        .globl  hcr__arch_guard_run
+        .hidden hcr__arch_guard_run
+        .type   hcr__arch_guard_run, @function
         .p2align 4
-hcr__guard_run_x86_64:
+hcr__arch_guard_run:
         .cfi_startproc
         pushq   %rbx
         .cfi_adjust_cfa_offset 8
@@ -66,6 +66,6 @@ hcr__guard_resume:
         .cfi_adjust_cfa_offset -8
         ret
         .cfi_endproc
-        .size   hcr__guard_run_x86_64, .-hcr__guard_run_x86_64
+        .size   hcr__arch_guard_run, .-hcr__arch_guard_run
 #endif
         .section .note.GNU-stack,"",@progbits

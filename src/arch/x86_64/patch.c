@@ -60,6 +60,20 @@ int hcr__arch_pads_untouched(const unsigned char *entry, int (*traced)(void))
     return 1;
 }
 
+const char *hcr__arch_pads_problem(const unsigned char *entry, size_t before, size_t after)
+{
+    static const unsigned char endbr64[4] = {0xf3, 0x0f, 0x1e, 0xfa};
+    if (after >= sizeof endbr64 && !memcmp(entry, endbr64, sizeof endbr64))
+        return "starts with endbr64 before its patchable nops (built with -fcf-protection); "
+               "build with -fcf-protection=none (hcr's reload flags)";
+    if (before < HCR__PATCH_PRE_BYTES || after < HCR__PATCH_ENTRY_BYTES ||
+        !hcr__arch_pads_untouched(entry, NULL))
+        return "does not have 5 one-byte nops before and 4 at its entry; build with gcc and "
+               HCR__ARCH_PATCH_FLAG " exactly (clang puts one 4-byte nop at the entry, which "
+               "cannot be patched byte by byte)";
+    return NULL;
+}
+
 void hcr__arch_entry_init(struct hcr__arch_entry *state)
 {
     state->under_breakpoint = OP_NOP;
