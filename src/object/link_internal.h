@@ -1,8 +1,8 @@
 /*
- * link_internal.h: what the object linker's stages share (link.c runs
- * them; link_bind.c holds those that bind the object to what the program
- * already has beyond a lookup by name). One `struct linker` lives for one
- * hcr__link call.
+ * link_internal.h: what the object linker's stages share. link.c runs
+ * them in order (its comment lists which file holds each); one `struct
+ * linker` lives for one hcr__link call. Every stage returns 0 or a
+ * negative HCR_E* code with lk->msg naming the object and the problem.
  */
 #ifndef HCR_OBJECT_LINK_INTERNAL_H
 #define HCR_OBJECT_LINK_INTERNAL_H
@@ -12,6 +12,7 @@
 #include <elf.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 enum region { R_NONE, R_TEXT, R_RODATA, R_DATA, R_COUNT };
 
@@ -75,6 +76,62 @@ struct linker {
     int unit_checked;              /* new names were checked against the program's
                                       debug information for the unit */
 };
+
+static inline int hcr__starts_with(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* v rounded up to a multiple of a, a power of two. */
+static inline size_t hcr__align_up(size_t v, size_t a)
+{
+    return (v + a - 1) & ~(a - 1);
+}
+
+/* ---- link_resolve.c ---- */
+
+/* Reads the names of the object's function-local statics from its debug
+   information, keyed by function and name. */
+int hcr__link_read_statics(struct linker *lk);
+
+/* Resolves every symbol by name: binds what the program has, marks the
+   rest new, finds every undefined one. */
+int hcr__link_resolve_symbols(struct linker *lk);
+
+/* ---- link_plan.c ---- */
+
+/* Reserves the GOT entries, TLS pairs and PLT stubs the relocations need. */
+int hcr__link_plan(struct linker *lk);
+
+/* After layout: writes the GOT entries, TLS pairs and PLT stubs. */
+void hcr__link_fill_got(struct linker *lk);
+
+/* Applies every relocation of the loaded sections. */
+int hcr__link_relocate(struct linker *lk);
+
+/* ---- link_layout.c ---- */
+
+/* Places each loaded section, maps the object near the home image (or
+   anywhere in the sandbox), copies the contents and computes every
+   symbol's address. */
+int hcr__link_layout(struct linker *lk);
+
+/* Makes text read-execute, constants and the GOT read-only. */
+int hcr__link_protect(struct linker *lk);
+
+/* ---- link_collect.c ---- */
+
+/* Lists the functions with their originals; checks the pads of each one
+   to redirect (HCR_EFLAGS otherwise). */
+int hcr__link_collect_functions(struct linker *lk, struct hcr__linked *out);
+
+/* Lists the constructors of new functions, in priority order. */
+int hcr__link_collect_constructors(struct linker *lk, struct hcr__linked *out);
+
+/* Lists the functions and variables the object adds to the program. */
+int hcr__link_collect_new_symbols(struct linker *lk, struct hcr__linked *out);
+
+/* ---- link_bind.c and shared helpers ---- */
 
 /* The name of object symbol k; a section symbol's is its section's. */
 const char *hcr__link_sym_name(const struct linker *lk, size_t k);
