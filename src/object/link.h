@@ -64,7 +64,7 @@ struct hcr__linked {
     size_t home_image;           /* image of the process the unit belongs to */
     uint32_t file;               /* its file group there, or HCR__NO_FILE */
     const char *file_name;       /* the object's STT_FILE name, or NULL */
-    struct hcr__link_symbol *new_symbols; /* for hcr__process_add_reloaded */
+    struct hcr__link_symbol *new_symbols; /* for hcr__reloaded_add */
     size_t nnew_symbols;
     struct hcr__local_static *statics; /* owned: names of function-local statics */
     size_t nstatics;

@@ -8,6 +8,7 @@
  */
 #include "object/link.h"
 #include "object/link_internal.h"
+#include "object/reloaded.h"
 #include "arch/patch.h"
 #include "arch/reloc.h"
 #include "object/dwarf_statics.h"
@@ -83,7 +84,7 @@ static const struct hcr__proc_sym *existing(const struct linker *lk, size_t k)
                    : hcr__process_find_global(lk->proc, lk->home, name);
     }
     if (!ps && (!local || lk->file_name))
-        ps = hcr__process_find_reloaded(lk->proc, lk->home, lk->file,
+        ps = hcr__reloaded_find(lk->proc, lk->home, lk->file,
                                         local ? lk->file_name : NULL, name);
     return ps;
 }
@@ -136,9 +137,9 @@ static int resolve_undefined(struct linker *lk, size_t k)
     /* A global an earlier reload (or an earlier object of this one) added
        in another file: a function new in one file, called from another. */
     if (!ps)
-        ps = hcr__process_find_reloaded(lk->proc, lk->home, HCR__NO_FILE, NULL, name);
+        ps = hcr__reloaded_find(lk->proc, lk->home, HCR__NO_FILE, NULL, name);
     if (!ps && lk->home != 0)
-        ps = hcr__process_find_reloaded(lk->proc, 0, HCR__NO_FILE, NULL, name);
+        ps = hcr__reloaded_find(lk->proc, 0, HCR__NO_FILE, NULL, name);
     if (ps && ps->type == STT_TLS) {
         ls->state = S_TLS;
         ls->address = ps->address;

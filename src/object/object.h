@@ -21,7 +21,15 @@ enum hcr__reload_state {
                              its code stays mapped */
 };
 
-struct switched;
+struct hcr__patch_target;
+
+/* One function a reload switched: its identity, the entry current before
+   the reload, and the new copy's. */
+struct hcr__switched {
+    struct hcr__patch_target *target;
+    void *previous;
+    void *entry;
+};
 
 struct hcr__object_record {
     struct hcr__object_record *older;
@@ -33,9 +41,25 @@ struct hcr__object_record {
     void *base;
     size_t size;
     _Atomic int state;          /* enum hcr__reload_state */
-    struct switched *switched;  /* functions it made current, and what was before */
+    struct hcr__switched *switched; /* functions it made current, and what was before */
     size_t nswitched;
 };
+
+/* ---- records.c ---- */
+
+/* Takes and releases the object lock (see records.c for the lock order);
+   log lines logged meanwhile reach their sinks after the release. */
+void hcr__object_lock(void);
+void hcr__object_unlock(void);
+
+/* Under the object lock: the id the next reload that goes live gets, and
+   counting n more as live. */
+unsigned hcr__object_records_next_id(void);
+void hcr__object_records_count_live(unsigned n);
+
+/* Under the object lock: puts a filled record (state LOADING) at the head
+   of the list, where the crash guard sees it at once. */
+void hcr__object_record_publish(struct hcr__object_record *rec);
 
 /* The record whose code contains pc, newest first, or NULL.
    Async-signal-safe (lock-free reads of a list that only grows). */
@@ -49,7 +73,7 @@ const struct hcr__object_record *hcr__object_live_since(unsigned id);
 
 /* Reverts every live reload newer than `target`, and `target` itself,
    newest first: each function it switched gets its previous entry back.
-   0 or the first error (msg set). Takes the reload lock. */
+   0 or the first error (msg set). Takes the object lock. */
 int hcr__object_revert_to_before(const struct hcr__object_record *target,
                                  struct hcr__message *msg);
 
@@ -80,14 +104,16 @@ struct hcr__reload_item {
    program keeps its previous code, hcr_object_error says why). With
    `quiet`, the report lines are logged at debug level (the caller
    reports). Log lines reach their sinks, and the objects' new
-   constructors run, after the reload lock is released. 0 or the error. */
+   constructors run, after the object lock is released. 0 or the error. */
 int hcr__object_reload_batch(struct hcr__reload_item *items, size_t n, int quiet);
 
 /* Builds the process's symbol index ahead of the first reload (under the
-   reload lock, as every use of it). 0, or a negative code with msg. */
+   object lock, as every use of it). 0, or a negative code with msg. */
 int hcr__object_prepare(struct hcr__message *msg);
 
-/* Sets the message hcr_object_error returns. */
+/* Sets the message hcr_object_error returns (the _locked form under the
+   object lock). */
 void hcr__object_set_error(const struct hcr__message *msg);
+void hcr__object_set_error_locked(const struct hcr__message *msg);
 
 #endif

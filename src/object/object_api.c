@@ -1,25 +1,11 @@
 /*
  * object_api.c: object mode's public face. hcr_object_reload runs one
- * reload as a transaction: read and validate the object, link it beside the
- * image (link.c), find or create the identity of every function it changes
- * (patch.h), then make the new entries current one by one; any failure puts
- * back what was done, in reverse, and unmaps the new code, so the program
- * keeps running its previous code. Each live reload is kept as a record:
- * which functions it switched and from what, and the address range of its
- * code. Records are never freed (code that once ran may still be on some
- * thread's stack), so a signal handler can walk them without locks to say
- * which reload introduced the code at a crashing PC.
- *
- * Locks of object mode, outermost first; a thread holding one takes only
- * those below it:
- *   reload_lock (here)      one reload, revert or index build at a time
- *   cache_lock (symbols.c)  the process index and the reloaded symbols
- *   patch_lock (patch.c)    identities of redirected functions, code writes
- *   near_lock (near_memory.c)  memory within reach of an image
- *   images_lock (debug.c), then jit_lock (debug_gdb.c)  debugger records
- *   global_lock (log.c)     the process-wide log sink, taken alone
- * No user code runs under any of them: log lines wait for the release
- * (hcr__log_hold), and constructors run after reload_lock is released.
+ * reload as a transaction: read and validate each object, link it beside
+ * the image (link.c), find or create the identity of every function it
+ * changes (patch.h), then make the new entries current one by one; any
+ * failure puts back what was done, in reverse, and unmaps the new code, so
+ * the program keeps running its previous code. What went live is kept as
+ * a record (records.c), which the crash guard (object_guard.c) reads too.
  */
 #include "object/object.h"
 #include "arch/reloc.h"
@@ -27,6 +13,7 @@
 #include "object/debug.h"
 #include "object/link.h"
 #include "object/patch.h"
+#include "object/reloaded.h"
 #include "object/symbols.h"
 
 #include <errno.h>
@@ -43,16 +30,6 @@
    comes close, and a huge file is more likely a mistake. */
 #define MAX_OBJECT_SIZE ((size_t)1 << 30)
 
-struct switched {
-    struct hcr__patch_target *target;
-    void *previous; /* current entry before this reload */
-    void *entry;    /* the new copy */
-};
-
-static pthread_mutex_t reload_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct hcr__object_record *_Atomic newest; /* list, newest first */
-static unsigned reload_count;
-static struct hcr__message last_error;
 
 /* Reads the whole file at `path`. 0, or a negative code with msg. */
 static int read_object(const char *path, unsigned char **data, size_t *size,
@@ -103,7 +80,7 @@ static int read_object(const char *path, unsigned char **data, size_t *size,
 
 /* Makes every switched function's new entry current; on failure makes the
    previous entries current again, in reverse. 0 or the first error. */
-static int switch_all(struct switched *s, size_t n, struct hcr__message *msg)
+static int switch_all(struct hcr__switched *s, size_t n, struct hcr__message *msg)
 {
     for (size_t i = 0; i < n; i++) {
         int rc = hcr__patch_target_set(s[i].target, s[i].entry, msg);
@@ -119,7 +96,7 @@ static int switch_all(struct switched *s, size_t n, struct hcr__message *msg)
 
 /* Unregisters the new entries from their identities before their memory is
    unmapped after a failed commit. */
-static void forget_all(struct switched *s, size_t n)
+static void forget_all(struct hcr__switched *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         hcr__patch_target_forget(s[i].target, s[i].entry);
@@ -157,7 +134,7 @@ struct prepared {
     struct hcr__linked linked;
     int is_linked;
     int ready;                   /* prepared */
-    struct switched *sw;
+    struct hcr__switched *sw;
     size_t nsw;
     struct hcr__object_record *rec;
     struct hcr__debug_image *debug;
@@ -196,11 +173,12 @@ static int prepare(struct prepared *p, struct hcr__process *proc, struct hcr__me
             inner[sizeof inner - 1] = 0;
             return hcr__fail(msg, rc, "%s: cannot redirect %s: %s", p->path, f->name, inner);
         }
-        p->sw[p->nsw++] = (struct switched){t, hcr__patch_target_current(t), (void *)f->entry};
+        p->sw[p->nsw++] = (struct hcr__switched){t, hcr__patch_target_current(t),
+                                                 (void *)f->entry};
     }
     for (size_t i = 0; i < l->nnew_symbols; i++) {
         const struct hcr__link_symbol *ns = &l->new_symbols[i];
-        if (hcr__process_add_reloaded(proc, l->home_image, l->file, ns->local ? l->file_name : NULL,
+        if (hcr__reloaded_add(proc, l->home_image, l->file, ns->local ? l->file_name : NULL,
                                       ns->name, ns->address, ns->size, ns->type) < 0)
             return hcr__fail(msg, HCR_ENOMEM, "%s: out of memory recording %s", p->path,
                              ns->name);
@@ -273,9 +251,7 @@ static void publish(struct prepared *p, unsigned id, const char *source)
     rec->text_hi = p->linked.text_hi;
     rec->base = p->linked.base;
     rec->size = p->linked.size;
-    rec->state = HCR__RELOAD_LOADING;
-    rec->older = atomic_load(&newest);
-    atomic_store(&newest, rec);
+    hcr__object_record_publish(rec);
 }
 
 /* Takes back the switch of a published object (a later object of its
@@ -337,19 +313,19 @@ static int reload_locked(struct hcr__reload_item *items, size_t n, int quiet, ui
     if (!ps)
         return hcr__fail(msg, HCR_ENOMEM, "%s: out of memory", items[0].object);
     struct hcr__process *proc = hcr__process_get(msg);
-    size_t mark = hcr__process_reloaded_count();
+    size_t mark = hcr__reloaded_count();
     int rc = proc ? prepare_all(ps, items, n, proc, msg) : HCR_ENOEXEC;
     if (rc == 0)
         rc = keep_constructors(items, ps, n, ctors, nctors, msg);
     if (rc < 0) {
         for (size_t i = 0; i < n; i++)
             discard(&ps[i]);
-        hcr__process_reloaded_truncate(mark);
+        hcr__reloaded_truncate(mark);
         free(ps);
         return rc;
     }
     for (size_t i = 0; i < n; i++)
-        publish(&ps[i], reload_count + 1 + (unsigned)i, items[i].source);
+        publish(&ps[i], hcr__object_records_next_id() + (unsigned)i, items[i].source);
     size_t switched = 0;
     for (; switched < n; switched++)
         if ((rc = switch_all(ps[switched].sw, ps[switched].nsw, msg)) < 0)
@@ -358,14 +334,14 @@ static int reload_locked(struct hcr__reload_item *items, size_t n, int quiet, ui
         /* switch_all put back the failed object's own entries. */
         for (size_t i = n; i-- > 0;)
             unswitch(&ps[i], i < switched);
-        hcr__process_reloaded_truncate(mark);
+        hcr__reloaded_truncate(mark);
         free(*ctors);
         *ctors = NULL;
         *nctors = 0;
         free(ps);
         return rc;
     }
-    reload_count += (unsigned)n;
+    hcr__object_records_count_live((unsigned)n);
     for (size_t i = 0; i < n; i++) {
         struct prepared *p = &ps[i];
         const struct hcr__linked *l = &p->linked;
@@ -402,17 +378,15 @@ int hcr__object_reload_batch(struct hcr__reload_item *items, size_t n, int quiet
         rc = hcr__fail(&msg, HCR_EINVAL, "hcr_object_reload: no object given");
     uintptr_t *ctors = NULL;
     size_t nctors = 0;
-    hcr__log_hold();
-    pthread_mutex_lock(&reload_lock);
+    hcr__object_lock();
     if (rc == 0)
         rc = reload_locked(items, n, quiet, &ctors, &nctors, &msg);
     if (rc < 0) {
-        last_error = msg;
+        hcr__object_set_error_locked(&msg);
         hcr__log(NULL, HCR_LOG_ERROR, "object: reload failed (%s): %s", hcr_error_name(rc),
                  msg.text);
     }
-    pthread_mutex_unlock(&reload_lock);
-    hcr__log_release();
+    hcr__object_unlock();
     /* Constructors of new functions run once, with no lock of hcr's held:
        they are user code, and may reload or crash. Those the program
        already had ran at its start, on the globals now shared, and do not. */
@@ -424,78 +398,8 @@ int hcr__object_reload_batch(struct hcr__reload_item *items, size_t n, int quiet
 
 int hcr__object_prepare(struct hcr__message *msg)
 {
-    hcr__log_hold();
-    pthread_mutex_lock(&reload_lock);
+    hcr__object_lock();
     int rc = hcr__process_get(msg) ? 0 : HCR_ENOEXEC;
-    pthread_mutex_unlock(&reload_lock);
-    hcr__log_release();
+    hcr__object_unlock();
     return rc;
-}
-
-const char *hcr_object_error(void)
-{
-    /* Each thread gets a stable copy: another thread's failing reload may
-       rewrite last_error while the caller reads the text. */
-    static _Thread_local struct hcr__message copy;
-    pthread_mutex_lock(&reload_lock);
-    copy = last_error;
-    pthread_mutex_unlock(&reload_lock);
-    return copy.text;
-}
-
-const struct hcr__object_record *hcr__object_record_at(uintptr_t pc)
-{
-    /* Every record's code is still mapped, whatever its state. */
-    for (const struct hcr__object_record *r = atomic_load(&newest); r; r = r->older)
-        if (pc >= r->text_lo && pc < r->text_hi)
-            return r;
-    return NULL;
-}
-
-unsigned hcr__object_newest_live_id(void)
-{
-    for (const struct hcr__object_record *r = atomic_load(&newest); r; r = r->older)
-        if (atomic_load(&r->state) == HCR__RELOAD_LIVE)
-            return r->id;
-    return 0;
-}
-
-const struct hcr__object_record *hcr__object_live_since(unsigned id)
-{
-    const struct hcr__object_record *oldest = NULL;
-    for (const struct hcr__object_record *r = atomic_load(&newest); r && r->id > id; r = r->older)
-        if (atomic_load(&r->state) == HCR__RELOAD_LIVE)
-            oldest = r;
-    return oldest;
-}
-
-int hcr__object_revert_to_before(const struct hcr__object_record *target, struct hcr__message *msg)
-{
-    hcr__log_hold();
-    pthread_mutex_lock(&reload_lock);
-    int rc = 0;
-    for (struct hcr__object_record *r = atomic_load(&newest); r; r = r->older) {
-        if (atomic_load(&r->state) == HCR__RELOAD_LIVE) {
-            for (size_t i = r->nswitched; i-- > 0;) {
-                int e = hcr__patch_target_set(r->switched[i].target, r->switched[i].previous, msg);
-                if (e < 0 && rc == 0)
-                    rc = e;
-            }
-            atomic_store(&r->state, HCR__RELOAD_REVERTED);
-            hcr__log(NULL, HCR_LOG_WARN, "object: reverted reload %u of %s", r->id,
-                     r->source[0] ? r->source : r->path);
-        }
-        if (r == target)
-            break;
-    }
-    pthread_mutex_unlock(&reload_lock);
-    hcr__log_release();
-    return rc;
-}
-
-void hcr__object_set_error(const struct hcr__message *msg)
-{
-    pthread_mutex_lock(&reload_lock);
-    last_error = *msg;
-    pthread_mutex_unlock(&reload_lock);
 }

@@ -119,21 +119,9 @@ int hcr__process_find_file(struct hcr__process *p, size_t image, const char *bas
 const struct hcr__proc_sym *hcr__process_find_local_static(struct hcr__process *p, size_t image,
                                                            uint32_t file, const char *key);
 
-/* How many reloaded symbols are registered, and forgetting every one
-   registered after such a count (a reload that did not go live). */
-size_t hcr__process_reloaded_count(void);
-void hcr__process_reloaded_truncate(size_t count);
-
-/* Symbols a reload added to the program (new functions and variables),
-   so that later reloads of the same unit bind to them like to the
-   program's own. file_name is the object's STT_FILE name for a local, NULL
-   for a global; `file` is the group hcr__process_find_file gave (or
-   HCR__NO_FILE). Add returns 0 or HCR_ENOMEM; find returns NULL if none. */
-int hcr__process_add_reloaded(const struct hcr__process *p, size_t image, uint32_t file,
-                              const char *file_name, const char *name, uintptr_t address,
-                              uint64_t size, unsigned type);
-const struct hcr__proc_sym *hcr__process_find_reloaded(const struct hcr__process *p, size_t image,
-                                                       uint32_t file, const char *file_name,
-                                                       const char *name);
+/* The rank of file group `file` among the image's files of the same
+   name (UINT_MAX for HCR__NO_FILE): what identifies it across rebuilds of
+   the index. */
+unsigned hcr__process_file_ordinal(const struct hcr__process *p, uint32_t file);
 
 #endif

@@ -1,0 +1,110 @@
+/*
+ * reloaded.c: the functions and variables reloads added to the program,
+ * so that later reloads (of the same unit, or of another file naming a
+ * new global) bind to them like to the program's own. Kept apart from the
+ * process index (symbols.c), which is rebuilt when libraries come and go:
+ * an entry is keyed by what survives a rebuild (the image's address, the
+ * source file's name and rank among same-named files). Its own lock, taken
+ * alone (see records.c for the order).
+ */
+#include "object/reloaded.h"
+
+#include <elf.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct reloaded {
+    uintptr_t image_lo;
+    char *file_name;     /* NULL for globals */
+    unsigned ordinal;    /* rank of the file group; UINT_MAX if the program has none */
+    char *name;
+    struct hcr__proc_sym sym;
+};
+
+static struct reloaded *reloaded;
+static size_t nreloaded, reloaded_cap;
+static pthread_mutex_t reloaded_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int reloaded_matches(const struct reloaded *r, uintptr_t lo, const char *file_name,
+                            unsigned ordinal, const char *name)
+{
+    if (r->image_lo != lo || strcmp(r->name, name))
+        return 0;
+    if (!file_name || !r->file_name)
+        return !file_name && !r->file_name;
+    return r->ordinal == ordinal && !strcmp(r->file_name, file_name);
+}
+
+const struct hcr__proc_sym *hcr__reloaded_find(const struct hcr__process *p, size_t image,
+                                                       uint32_t file, const char *file_name,
+                                                       const char *name)
+{
+    uintptr_t lo = hcr__process_image(p, image)->lo;
+    unsigned ordinal = hcr__process_file_ordinal(p, file);
+    pthread_mutex_lock(&reloaded_lock);
+    const struct hcr__proc_sym *found = NULL;
+    for (size_t i = nreloaded; i-- > 0 && !found;)
+        if (reloaded_matches(&reloaded[i], lo, file_name, ordinal, name))
+            found = &reloaded[i].sym;
+    pthread_mutex_unlock(&reloaded_lock);
+    return found;
+}
+
+size_t hcr__reloaded_count(void)
+{
+    pthread_mutex_lock(&reloaded_lock);
+    size_t n = nreloaded;
+    pthread_mutex_unlock(&reloaded_lock);
+    return n;
+}
+
+void hcr__reloaded_truncate(size_t count)
+{
+    pthread_mutex_lock(&reloaded_lock);
+    for (; nreloaded > count; nreloaded--) {
+        free(reloaded[nreloaded - 1].name);
+        free(reloaded[nreloaded - 1].file_name);
+    }
+    pthread_mutex_unlock(&reloaded_lock);
+}
+
+int hcr__reloaded_add(const struct hcr__process *p, size_t image, uint32_t file,
+                              const char *file_name, const char *name, uintptr_t address,
+                              uint64_t size, unsigned type)
+{
+    int rc = 0;
+    pthread_mutex_lock(&reloaded_lock);
+    struct reloaded *grown = hcr__grow(reloaded, nreloaded, &reloaded_cap, sizeof *grown, 64);
+    if (!grown) {
+        rc = HCR_ENOMEM;
+        goto out;
+    }
+    reloaded = grown;
+    struct reloaded *r = &reloaded[nreloaded];
+    r->image_lo = hcr__process_image(p, image)->lo;
+    r->ordinal = hcr__process_file_ordinal(p, file);
+    r->name = strdup(name);
+    r->file_name = file_name ? strdup(file_name) : NULL;
+    if (!r->name || (file_name && !r->file_name)) {
+        free(r->name);
+        free(r->file_name);
+        rc = HCR_ENOMEM;
+        goto out;
+    }
+    r->sym = (struct hcr__proc_sym){
+        .name = r->name,
+        .name_len = strlen(r->name),
+        .address = address,
+        .size = size,
+        .type = (unsigned char)type,
+        .bind = file_name ? STB_LOCAL : STB_GLOBAL,
+        .image = (uint32_t)image,
+        .file = file,
+    };
+    nreloaded++;
+out:
+    pthread_mutex_unlock(&reloaded_lock);
+    return rc;
+}
