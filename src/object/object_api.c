@@ -285,7 +285,7 @@ static void report(const struct prepared *p, int quiet)
 }
 
 /* Keeps the constructors of the new functions of every object, in order,
-   for running once the reload lock is released. */
+   for running once the object lock is released. */
 static int keep_constructors(struct hcr__reload_item *items, const struct prepared *ps, size_t n,
                              uintptr_t **out, size_t *count, struct hcr__message *msg)
 {

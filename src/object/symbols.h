@@ -11,7 +11,7 @@
  * into it. It is built on first use and rebuilt when libraries were loaded
  * or unloaded since. Lookups fill caches lazily (compilation unit paths,
  * function-local statics), so callers serialise them: object mode calls
- * them only under its reload lock.
+ * them only under its object lock (records.c).
  */
 #ifndef HCR_OBJECT_SYMBOLS_H
 #define HCR_OBJECT_SYMBOLS_H
