@@ -7,6 +7,8 @@
 
 #include <dwarf.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 #define STATICS_MAX_DEPTH 64
 
@@ -67,4 +69,29 @@ static int walk(Dwarf_Die *parent, const char *function, hcr__dwarf_static_fn fo
 int hcr__dwarf_each_static(Dwarf_Die *cu, hcr__dwarf_static_fn found, void *user)
 {
     return walk(cu, NULL, found, user, 0);
+}
+
+char *hcr__dwarf_static_key(const char *function, const char *variable, size_t *len)
+{
+    size_t fn_len = strlen(function), var_len = strlen(variable);
+    char *key = malloc(fn_len + 1 + var_len + 1);
+    if (!key)
+        return NULL;
+    memcpy(key, function, fn_len);
+    key[fn_len] = '/';
+    memcpy(key + fn_len + 1, variable, var_len + 1);
+    if (len)
+        *len = fn_len + 1 + var_len;
+    return key;
+}
+
+static int is_at(void *user, const char *function, const char *variable, uint64_t address)
+{
+    (void)function, (void)variable;
+    return address == *(const uint64_t *)user;
+}
+
+int hcr__dwarf_declares_static_at(Dwarf_Die *cu, uint64_t address)
+{
+    return hcr__dwarf_each_static(cu, is_at, &address) != 0;
 }

@@ -22,4 +22,13 @@ typedef int (*hcr__dwarf_static_fn)(void *user, const char *function, const char
    whose own entry names it. 0, or found's first non-zero return. */
 int hcr__dwarf_each_static(Dwarf_Die *cu, hcr__dwarf_static_fn found, void *user);
 
+/* The key both modes match a function-local static by, within its
+   compilation unit: "function/variable" ('/' is in no C name), so that
+   the symbol table's file-wide numbering (`count.3`) never matters.
+   malloc'ed (its length in *len if len is not NULL), or NULL. */
+char *hcr__dwarf_static_key(const char *function, const char *variable, size_t *len);
+
+/* Whether `cu` declares a variable at the fixed address `address`. */
+int hcr__dwarf_declares_static_at(Dwarf_Die *cu, uint64_t address);
+
 #endif

@@ -35,8 +35,8 @@ static int collect_local(void *user, const char *function, const char *variable,
     if (!grown)
         return HCR_ENOMEM;
     *c->v = grown;
-    char *key;
-    if (asprintf(&key, "%s/%s", function, variable) < 0)
+    char *key = hcr__dwarf_static_key(function, variable, NULL);
+    if (!key)
         return HCR_ENOMEM;
     (*c->v)[(*c->n)++] =
         (struct hcr__local_static){.key = key, .address = (uintptr_t)address + c->bias};

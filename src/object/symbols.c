@@ -9,6 +9,7 @@
  */
 #include "object/symbols.h"
 #include "arch/reloc.h"
+#include "dwarf/statics.h"
 #include "object/dwarf_statics.h"
 
 #include <dwarf.h>
@@ -506,31 +507,6 @@ int hcr__process_initial_address(const struct hcr__process *p, size_t image, uin
 
 /* ---- compilation unit paths ------------------------------------------ */
 
-/* Whether die or one of its descendants (functions, blocks) declares a
-   variable located at the fixed file address `address`. */
-static int declares_variable_at(Dwarf_Die *die, uintptr_t address, int depth)
-{
-    Dwarf_Die child;
-    if (depth > 8 || dwarf_child(die, &child) != 0)
-        return 0;
-    do {
-        int tag = dwarf_tag(&child);
-        if (tag == DW_TAG_variable) {
-            Dwarf_Attribute attr;
-            Dwarf_Op *ops;
-            size_t nops;
-            if (dwarf_attr(&child, DW_AT_location, &attr) &&
-                dwarf_getlocation(&attr, &ops, &nops) == 0 && nops == 1 &&
-                ops[0].atom == DW_OP_addr && ops[0].number == address)
-                return 1;
-        } else if (tag == DW_TAG_subprogram || tag == DW_TAG_lexical_block) {
-            if (declares_variable_at(&child, address, depth + 1))
-                return 1;
-        }
-    } while (dwarf_siblingof(&child, &child) == 0);
-    return 0;
-}
-
 /* Finds the compilation unit of group g in dw: the unit whose code holds
    one of its functions, else the unit named like the group that declares
    one of its variables. 1 if found. */
@@ -547,7 +523,7 @@ static int group_cu(Dwarf *dw, const struct file_group *g, Dwarf_Die *cu)
         if (dwarf_offdie(dw, off + header, cu) && (name = dwarf_diename(cu))) {
             const char *slash = strrchr(name, '/');
             if (!strcmp(slash ? slash + 1 : name, g->name) &&
-                declares_variable_at(cu, g->variable, 0))
+                hcr__dwarf_declares_static_at(cu, g->variable))
                 return 1;
         }
         off = next;

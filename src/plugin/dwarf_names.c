@@ -39,16 +39,13 @@ static void add_name(struct name_list *list, uint64_t address, const char *funct
         return;
     }
     list->items = items;
-    size_t fn_len = strlen(function), var_len = strlen(variable);
-    char *key = malloc(fn_len + 1 + var_len + 1);
+    size_t len;
+    char *key = hcr__dwarf_static_key(function, variable, &len);
     if (!key) {
         list->failed = 1;
         return;
     }
-    memcpy(key, function, fn_len);
-    key[fn_len] = '/';
-    memcpy(key + fn_len + 1, variable, var_len + 1);
-    list->items[list->count++] = (struct hcr__static_name){address, key, fn_len + 1 + var_len};
+    list->items[list->count++] = (struct hcr__static_name){address, key, len};
 }
 
 /* Function-local statics only: file statics are named well enough by the
