@@ -1,12 +1,14 @@
 /*
  * test_live_units.c: the translation units of live editing (src/live/
  * units.h): the compilation database reader and its search, shell word
- * splitting, the recompile command, dependency files, and units rebuilt
- * from the debug information of a program built here (see CMakeLists.txt).
+ * splitting, the recompile command, dependency files, units rebuilt from
+ * the debug information of a program built here (see CMakeLists.txt), and
+ * the images of the test process whose units live editing takes.
  */
 #include "harness.h"
 #include "live/units.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -553,6 +555,43 @@ TEST(debug_info_units)
     CHECK_STR_HAS(joined(u->argv), "|-std=gnu");
     CHECK(strstr(joined(u->argv), "-std=c") == NULL);
     hcr__live_units_free(&units);
+    free(fix);
+}
+
+/* ---- the process's images ---- */
+
+/* The test process with three fixture libraries loaded: the executable
+   comes first, and of the libraries only the one built with the reload
+   flags is taken; the one without them is named in a debug line, and the
+   one named like hcr's own is not even looked at. */
+TEST(images_of_the_process)
+{
+    hcr_set_log(NULL, NULL);
+    CHECK(dlopen(LIVE_BUILD_DIR "/libflagged.so", RTLD_NOW) != NULL);
+    CHECK(dlopen(LIVE_BUILD_DIR "/libunflagged.so", RTLD_NOW) != NULL);
+    CHECK(dlopen(LIVE_BUILD_DIR "/libhcr_fixture.so", RTLD_NOW) != NULL);
+    struct hcr__log log = {capture_log, NULL};
+    struct hcr__live_images images;
+    CHECK_EQ(hcr__live_images_find(&images, &log), 0);
+    char *exe = realpath("/proc/self/exe", NULL);
+    char *fix = realpath(LIVE_FIXTURE_DIR, NULL);
+    CHECK(exe && fix);
+    CHECK_INT(images.n, >=, 1);
+    CHECK_STREQ(images.v[0].path, exe);
+    CHECK_EQ(images.n, 2);
+    CHECK_STREQ(images.v[1].path, LIVE_BUILD_DIR "/libflagged.so");
+    CHECK_EQ(images.v[1].units.n, 1);
+    char want[PATH_MAX + 64];
+    snprintf(want, sizeof want, "%s/lib/flagged.c", fix);
+    CHECK_STREQ(images.v[1].units.v[0].source, want);
+    CHECK_EQ(images.v[1].units.v[0].from_debug_info, 1);
+    CHECK_STR_HAS(logged, "DEBUG live: " LIVE_BUILD_DIR "/libunflagged.so has no patchable "
+                          "entries (not built with -fpatchable-function-entry)");
+    CHECK(strstr(logged, "libhcr_fixture") == NULL);
+    CHECK(strstr(logged, "libflagged") == NULL);
+    hcr__live_images_free(&images);
+    CHECK(images.v == NULL && images.n == 0);
+    free(exe);
     free(fix);
 }
 
