@@ -14,6 +14,7 @@
 #include "internal.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* One translation unit. */
 struct hcr__live_unit {
@@ -24,6 +25,8 @@ struct hcr__live_unit {
     size_t argc;
     char *output;        /* the object the command writes (-o), or NULL */
     int from_debug_info; /* the command was rebuilt from DW_AT_producer */
+    uint64_t cu_offset;  /* from_debug_info: the offset of its compilation
+                            unit's DIE in the file it was read from */
 };
 
 struct hcr__live_units {
@@ -59,7 +62,7 @@ int hcr__compile_db_read(const char *path,
    own, are added as -I: a best effort, since a header that leaves nothing
    in the debug information (only prototypes and macros) is not listed,
    and `#include "sub/x.h"` gives -I.../sub), then
-   `-c SOURCE`; output NULL. Units not in C (assembly, crt files) and those
+   `-c SOURCE`; output NULL; cu_offset set. Units not in C (assembly, crt files) and those
    whose source is not on this machine are left out; a source listed twice
    keeps its first unit. Logs nothing: the caller, when it falls back on
    these commands, says once what they lack and how to get a database.
@@ -97,6 +100,15 @@ int hcr__live_images_find(struct hcr__live_images *out, const struct hcr__log *l
 
 /* Frees every image and the array; *images is left empty. */
 void hcr__live_images_free(struct hcr__live_images *images);
+
+/* A prefer_output for hcr__compile_db_read, `images` being a
+   `const struct hcr__live_images *`: whether the object `output` is the
+   one an image that has `source` was linked from. 1 when it is an object
+   whose compilation unit for `source` agrees with the image's (same
+   DW_AT_comp_dir, DW_AT_producer and language, and the same functions
+   with the same code sizes and the same file-scope variables with the
+   same sizes); 0 when it does not, or is not there, or cannot be read. */
+int hcr__output_was_linked(const char *source, const char *output, void *images);
 
 /* Splits a shell command line into words as sh would (single and double
    quotes, backslashes; no expansions). NULL-terminated and malloc'ed (free
