@@ -182,11 +182,14 @@
  *   the reload flags) with hcr loaded, and from then on every saved change
  *   of one of its source files is compiled and reloaded into it. A program
  *   that links hcr can do the same itself: hcr_live_start(NULL) at start.
- *   hcr finds each translation unit's source and compile command in
+ *   The units are those of the executable and of the shared libraries
+ *   loaded when live editing starts that were built with the reload
+ *   flags, as their debug information names them. hcr finds each unit's compile command in
  *   compile_commands.json (--compile-commands, HCR_COMPILE_COMMANDS, else
  *   beside the executable and in its parent directories, else in the
- *   current directory and its parents), or failing that in the
- *   executable's debug information; it watches the sources and the headers
+ *   current directory and its parents; a file listed several times takes
+ *   the entry whose object the program was linked from), or failing that
+ *   in the debug information; it watches the sources and the headers
  *   they include, compiles a changed unit in the background with its own
  *   command plus the reload flags into a private cache, and reloads it
  *   through object mode. A compile error is printed once and nothing is

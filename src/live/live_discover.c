@@ -1,9 +1,11 @@
 /*
  * live_discover.c: the running program's translation units for live
  * editing, the files each was built from, and the directories watched for
- * them (see live.h). The units are those of the executable's debug
- * information, with their compile commands from the compilation database
- * when there is one, else rebuilt from the debug information.
+ * them (see live.h). The units are those the debug information of the
+ * executable and of its shared libraries built with the reload flags names
+ * (live_images.c). Each image's compile commands come from the
+ * compilation database when it lists the image's sources, else they are
+ * rebuilt from the image's debug information.
  */
 #include "live/live.h"
 #include "plugin/plugin_internal.h"
@@ -158,13 +160,13 @@ static char **files_of_unit(Dwarf_Die *cu, size_t *count)
     return out;
 }
 
-/* Before a unit's first compile, what it uses comes from the executable's
-   debug information: a header edited before any compile then recompiles
-   the units that include it. Best effort: a header the line table does
-   not name is seen after the unit's first compile (-MD). */
-static void initial_uses(struct hcr__live *lv, const char *exe)
+/* Before a unit's first compile, what it uses comes from the debug
+   information of its image (`path`): a header edited before any compile
+   then recompiles the units that include it. Best effort: a header the
+   line table does not name is seen after the unit's first compile (-MD). */
+static void initial_uses(struct hcr__live *lv, const char *path)
 {
-    int fd = open(exe, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return;
     elf_version(EV_CURRENT);
@@ -199,40 +201,107 @@ static void initial_uses(struct hcr__live *lv, const char *exe)
     close(fd);
 }
 
-/* Keeps the units of `all` that the executable was built from (`built`);
-   all of them when the executable has no debug information to say. */
-static void keep_built(struct hcr__live_units *all, const struct hcr__live_units *built)
+/* ---- which units, with which commands ---- */
+
+/* Whether the database entry for `source` belongs to image i: the image's
+   debug information names it. The executable without debug information
+   cannot say, so it takes every entry no library names. */
+static int listed_for(const struct hcr__live_images *images, size_t i, const char *source)
 {
-    if (!built->n)
-        return;
-    size_t kept = 0;
-    for (size_t i = 0; i < all->n; i++) {
-        if (hcr__live_units_have(built, all->v[i].source))
-            all->v[kept++] = all->v[i];
-        else
-            hcr__live_unit_clear(&all->v[i]);
-    }
-    all->n = kept;
+    if (i > 0 || images->v[0].units.n)
+        return hcr__live_units_have(&images->v[i].units, source);
+    for (size_t k = 1; k < images->n; k++)
+        if (hcr__live_units_have(&images->v[k].units, source))
+            return 0;
+    return 1;
 }
 
-/* The program's units, into lv->units. 0 or HCR_ENOENT (logged). */
-static int find_units(struct hcr__live *lv, const char *exe, const char *compile_commands)
+/* Moves the entries of `listed` that belong to image i to lv->units (which
+   has room). How many. */
+static size_t take_listed(struct hcr__live *lv, struct hcr__live_units *listed,
+                          const struct hcr__live_images *images, size_t i)
+{
+    size_t kept = 0, taken = 0;
+    for (size_t k = 0; k < listed->n; k++) {
+        if (listed_for(images, i, listed->v[k].source)) {
+            lv->units.v[lv->units.n++] = listed->v[k];
+            taken++;
+        } else {
+            listed->v[kept++] = listed->v[k];
+        }
+    }
+    listed->n = kept;
+    return taken;
+}
+
+/* Moves every unit of `from` to lv->units (which has room). How many. */
+static size_t take_all(struct hcr__live *lv, struct hcr__live_units *from)
+{
+    size_t n = from->n;
+    for (size_t k = 0; k < n; k++)
+        lv->units.v[lv->units.n++] = from->v[k];
+    free(from->v);
+    *from = (struct hcr__live_units){0};
+    return n;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* The program's units into lv->units, taking them out of `images` and
+   `listed` (the entries of the database `db`; NULL without one). Each
+   image's units come from the database when it lists any of them, else
+   from the image's debug information (said once per image when there is
+   a database). *summary lists the images units were found in ("4 in prog,
+   1 in libfoo.so"). 0 or HCR_ENOMEM. */
+static int take_units(struct hcr__live *lv, struct hcr__live_images *images,
+                      struct hcr__live_units *listed, const char *db, char *summary,
+                      size_t size)
+{
+    size_t room = listed ? listed->n : 0, used = 0;
+    for (size_t i = 0; i < images->n; i++)
+        room += images->v[i].units.n;
+    if (room && !(lv->units.v = malloc(room * sizeof *lv->units.v)))
+        return HCR_ENOMEM;
+    summary[0] = '\0';
+    for (size_t i = 0; i < images->n; i++) {
+        struct hcr__live_image *im = &images->v[i];
+        size_t n = listed ? take_listed(lv, listed, images, i) : 0;
+        if (n)
+            snprintf(lv->commands_from, sizeof lv->commands_from, "%s", db);
+        if (!n && im->units.n && listed)
+            hcr__log(lv->log, HCR_LOG_INFO,
+                     "live: %s lists no source of %s: its compile commands come from its debug "
+                     "information, which records no -D and no -I (include directories are "
+                     "guessed from the headers it names)",
+                     db, im->path);
+        if (!n)
+            n = take_all(lv, &im->units);
+        if (n && used < size)
+            used += (size_t)snprintf(summary + used, size - used, "%s%zu in %s",
+                                     used ? ", " : "", n, base_name(im->path));
+    }
+    return 0;
+}
+
+/* The program's units, into lv->units. 0, HCR_ENOENT or HCR_ENOMEM
+   (logged). */
+static int find_units(struct hcr__live *lv, struct hcr__live_images *images,
+                      const char *compile_commands, char *summary, size_t size)
 {
     struct hcr__message msg = {{0}};
-    struct hcr__live_units built = {0};
-    if (hcr__units_from_debug_info(exe, &built, &msg) < 0)
-        hcr__log(lv->log, HCR_LOG_WARN, "live: %s", msg.text);
+    struct hcr__live_units listed = {0};
+    const char *exe = images->v[0].path;
     char *db = hcr__compile_db_find(compile_commands, exe);
-    if (db && hcr__compile_db_read(db, NULL, NULL, &lv->units, &msg) == 0) {
-        keep_built(&lv->units, &built);
-        hcr__live_units_free(&built);
-        snprintf(lv->commands_from, sizeof lv->commands_from, "%s", db);
-    } else {
-        if (db)
-            hcr__log(lv->log, HCR_LOG_WARN, "live: %s; using the debug information instead",
-                     msg.text);
-        lv->units = built;
-        snprintf(lv->commands_from, sizeof lv->commands_from, "its debug information");
+    int have_db = db && hcr__compile_db_read(db, hcr__output_was_linked, images, &listed,
+                                             &msg) == 0;
+    if (db && !have_db)
+        hcr__log(lv->log, HCR_LOG_WARN, "live: %s; using the debug information instead",
+                 msg.text);
+    if (!have_db)
         hcr__log(lv->log, HCR_LOG_INFO,
                  "live: no compilation database for %s: compile commands come from its debug "
                  "information, which records no -D and no -I (include directories are guessed "
@@ -240,11 +309,18 @@ static int find_units(struct hcr__live *lv, const char *exe, const char *compile
                  "(CMake: -DCMAKE_EXPORT_COMPILE_COMMANDS=ON; Meson writes one; make: bear -- "
                  "make) beside the executable or pass its path",
                  exe);
-    }
+    snprintf(lv->commands_from, sizeof lv->commands_from, "its debug information");
+    int rc = take_units(lv, images, have_db ? &listed : NULL, db, summary, size);
+    hcr__live_units_free(&listed);
     free(db);
+    if (rc < 0) {
+        hcr__log(lv->log, HCR_LOG_ERROR, "live: out of memory listing the units of %s", exe);
+        return rc;
+    }
     if (!lv->units.n) {
         hcr__log(lv->log, HCR_LOG_WARN,
-                 "live: found no source file of %s: nothing to watch (build it with -g)", exe);
+                 "live: found no source file of %s or its libraries: nothing to watch (build "
+                 "it with -g)", exe);
         return HCR_ENOENT;
     }
     return 0;
@@ -256,14 +332,13 @@ int hcr__live_discover(struct hcr__live *lv, const char *compile_commands,
     memset(lv, 0, sizeof *lv);
     lv->log = log;
     lv->inotify_fd = -1;
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) {
-        hcr__log(log, HCR_LOG_ERROR, "live: cannot read /proc/self/exe: %s", strerror(errno));
-        return HCR_ENOENT;
-    }
-    exe[n] = 0;
-    int rc = find_units(lv, exe, compile_commands);
+    struct hcr__live_images images;
+    int rc = hcr__live_images_find(&images, log);
+    if (rc < 0)
+        return rc;
+    const char *exe = images.v[0].path;
+    char summary[512];
+    rc = find_units(lv, &images, compile_commands, summary, sizeof summary);
     struct hcr__message msg = {{0}};
     if (rc == 0 && !(lv->state = calloc(lv->units.n, sizeof *lv->state)))
         rc = HCR_ENOMEM;
@@ -279,13 +354,14 @@ int hcr__live_discover(struct hcr__live *lv, const char *compile_commands,
     }
     for (size_t u = 0; rc == 0 && u < lv->units.n; u++)
         watch_dir_of(lv, lv->units.v[u].source);
-    if (rc == 0) {
-        initial_uses(lv, exe);
-        /* Last, so that whoever sees this line knows saves are seen. */
-        hcr__log(log, HCR_LOG_INFO, "live: %zu units of %s (commands from %s), watching %zu "
-                 "directories",
-                 lv->units.n, exe, lv->commands_from, lv->ndirs);
-    }
+    for (size_t i = 0; rc == 0 && i < images.n; i++)
+        initial_uses(lv, images.v[i].path);
+    /* Last, so that whoever sees this line knows saves are seen. */
+    if (rc == 0)
+        hcr__log(log, HCR_LOG_INFO, "live: %zu units of %s (%s; commands from %s), watching "
+                 "%zu directories",
+                 lv->units.n, exe, summary, lv->commands_from, lv->ndirs);
+    hcr__live_images_free(&images);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     lv->max_compiles = cores < 1 ? 1 : cores > HCR__LIVE_MAX_COMPILES ? HCR__LIVE_MAX_COMPILES
                                                                       : (size_t)cores;

@@ -1,10 +1,12 @@
 /*
  * units.h: the translation units a running program was built from, each
  * with its source file and the exact command that compiled it, and the
- * command hcr runs to recompile one for reloading. Found in a compilation
- * database (compile_commands.json, read with json-c) or, without one, in
- * the executable's debug information (DW_AT_name, DW_AT_comp_dir,
- * DW_AT_producer).
+ * command hcr runs to recompile one for reloading. The units are those of
+ * the images loaded in the process (the executable and the shared
+ * libraries built with the reload flags), named by their debug
+ * information (DW_AT_name, DW_AT_comp_dir); their commands come from a
+ * compilation database (compile_commands.json, read with json-c) or,
+ * without one, from the debug information (DW_AT_producer).
  */
 #ifndef HCR_LIVE_UNITS_H
 #define HCR_LIVE_UNITS_H
@@ -12,6 +14,7 @@
 #include "internal.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* One translation unit. */
 struct hcr__live_unit {
@@ -22,6 +25,8 @@ struct hcr__live_unit {
     size_t argc;
     char *output;        /* the object the command writes (-o), or NULL */
     int from_debug_info; /* the command was rebuilt from DW_AT_producer */
+    uint64_t cu_offset;  /* from_debug_info: the offset of its compilation
+                            unit's DIE in the file it was read from */
 };
 
 struct hcr__live_units {
@@ -57,7 +62,7 @@ int hcr__compile_db_read(const char *path,
    own, are added as -I: a best effort, since a header that leaves nothing
    in the debug information (only prototypes and macros) is not listed,
    and `#include "sub/x.h"` gives -I.../sub), then
-   `-c SOURCE`; output NULL. Units not in C (assembly, crt files) and those
+   `-c SOURCE`; output NULL; cu_offset set. Units not in C (assembly, crt files) and those
    whose source is not on this machine are left out; a source listed twice
    keeps its first unit. Logs nothing: the caller, when it falls back on
    these commands, says once what they lack and how to get a database.
@@ -65,6 +70,45 @@ int hcr__compile_db_read(const char *path,
    information, or no usable unit). */
 int hcr__units_from_debug_info(const char *elf_path, struct hcr__live_units *out,
                                struct hcr__message *msg);
+
+/* One image loaded in the process (the executable or a shared library)
+   and the units its debug information names. */
+struct hcr__live_image {
+    char *path;                   /* its file: the executable's real path, or
+                                     the library's as the dynamic linker
+                                     loaded it */
+    struct hcr__live_units units; /* from hcr__units_from_debug_info */
+};
+
+struct hcr__live_images {
+    struct hcr__live_image *v; /* v[0] is the executable, even without units */
+    size_t n;
+};
+
+/* The images of this process whose units live editing can reload: the
+   executable, then each shared library (dl_iterate_phdr order) whose
+   debug information names C sources on this machine and that has
+   patchable entries (a __patchable_function_entries section: built with
+   the reload flags). hcr's own libraries (libhcr*.so) and the vDSO are
+   left out; so, silently, are libraries without debug information
+   (system ones), and with one debug line on `log` a library with sources
+   but no patchable entries. A source an earlier image has is not taken
+   again. The executable's debug information missing is logged as a
+   warning, and v[0] then has no units. 0, or a negative code (logged):
+   HCR_ENOENT when /proc/self/exe cannot be read, HCR_ENOMEM. */
+int hcr__live_images_find(struct hcr__live_images *out, const struct hcr__log *log);
+
+/* Frees every image and the array; *images is left empty. */
+void hcr__live_images_free(struct hcr__live_images *images);
+
+/* A prefer_output for hcr__compile_db_read, `images` being a
+   `const struct hcr__live_images *`: whether the object `output` is the
+   one an image that has `source` was linked from. 1 when it is an object
+   whose compilation unit for `source` agrees with the image's (same
+   DW_AT_comp_dir, DW_AT_producer and language, and the same functions
+   with the same code sizes and the same file-scope variables with the
+   same sizes); 0 when it does not, or is not there, or cannot be read. */
+int hcr__output_was_linked(const char *source, const char *output, void *images);
 
 /* Splits a shell command line into words as sh would (single and double
    quotes, backslashes; no expansions). NULL-terminated and malloc'ed (free

@@ -178,6 +178,7 @@ static int unit_from_cu(Dwarf_Die *cu, struct hcr__live_unit *u)
     u->argv = w.v;
     u->argc = w.n;
     u->from_debug_info = 1;
+    u->cu_offset = dwarf_dieoffset(cu);
     return w.failed || !u->directory || !source_dir ? HCR_ENOMEM : 0;
 }
 

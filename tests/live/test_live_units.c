@@ -1,12 +1,15 @@
 /*
  * test_live_units.c: the translation units of live editing (src/live/
- * units.h): the compilation database reader and its search, shell word
- * splitting, the recompile command, dependency files, and units rebuilt
- * from the debug information of a program built here (see CMakeLists.txt).
+ * units.h): the compilation database reader and its search, the choice
+ * among duplicate entries by the program's debug information, shell word
+ * splitting, the recompile command, dependency files, units rebuilt from
+ * the debug information of a program built here (see CMakeLists.txt), and
+ * the images of the test process whose units live editing takes.
  */
 #include "harness.h"
 #include "live/units.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -273,6 +276,151 @@ TEST(db_duplicates_prefer_output)
     CHECK_STREQ(units.v[0].output, "/w/x.o");
     CHECK_STR_HAS(logged, "using the first (output /w/x.o): none of them writes");
     hcr__live_units_free(&units);
+}
+
+/* ---- choosing among duplicates by the running program ---- */
+
+/* dbg_prog as the one image of a process, its units read from its debug
+   information. Free with hcr__live_units_free(&image->units). */
+static struct hcr__live_images fixture_images(struct hcr__live_image *image)
+{
+    struct hcr__message msg = {{0}};
+    image->path = LIVE_BUILD_DIR "/dbg_prog";
+    if (hcr__units_from_debug_info(image->path, &image->units, &msg) < 0)
+        harness_fail(__FILE__, __LINE__, "%s", msg.text);
+    return (struct hcr__live_images){image, 1};
+}
+
+/* "[build dir]/name", the build directory resolved as the reader resolves
+   an existing output. Static, rotated over 8 calls. */
+static const char *built(const char *name)
+{
+    static char slots[8][PATH_MAX + 64];
+    static int next;
+    char *out = slots[next++ % 8];
+    char *dir = realpath(LIVE_BUILD_DIR, NULL);
+    CHECK(dir != NULL);
+    snprintf(out, sizeof slots[0], "%s/%s", dir, name);
+    free(dir);
+    return out;
+}
+
+/* A database listing two/util.c once per output of `outputs` (in order),
+   then one/main.c; returns its path. */
+static const char *util_db(const char *fix, const char *const *outputs, size_t n)
+{
+    char json[8192];
+    size_t used = (size_t)snprintf(json, sizeof json, "[");
+    for (size_t i = 0; i < n; i++)
+        used += (size_t)snprintf(json + used, sizeof json - used,
+                                 "{\"directory\": \"%s\", \"file\": \"two/util.c\", "
+                                 "\"output\": \"%s\", \"arguments\": [\"gcc\", \"-DENTRY%zu\", "
+                                 "\"-c\", \"two/util.c\"]},\n",
+                                 fix, outputs[i], i);
+    snprintf(json + used, sizeof json - used,
+             "{\"directory\": \"%s\", \"file\": \"one/main.c\", \"arguments\": [\"gcc\", \"-c\", "
+             "\"one/main.c\"]}]", fix);
+    return write_file("compile_commands.json", json);
+}
+
+TEST(output_was_linked_compares_with_the_image)
+{
+    char *fix = realpath(LIVE_FIXTURE_DIR, NULL);
+    CHECK(fix != NULL);
+    struct hcr__live_image prog;
+    struct hcr__live_images images = fixture_images(&prog);
+    char util_c[PATH_MAX + 32], main_c[PATH_MAX + 32];
+    snprintf(util_c, sizeof util_c, "%s/two/util.c", fix);
+    snprintf(main_c, sizeof main_c, "%s/one/main.c", fix);
+    static const struct {
+        const char *object;
+        int linked;
+    } cases[] = {
+        {"live_util.o", 1},           /* the object dbg_prog was linked from */
+        {"live_util_variant.o", 0},   /* -DUTIL_VARIANT: one function more */
+        {"live_util_elsewhere.o", 0}, /* another DW_AT_comp_dir */
+        {"live_util_O0.o", 0},        /* another DW_AT_producer */
+        {"dbg_prog", 0},              /* not an object of util.c: the program */
+        {"no_such.o", 0},
+    };
+    for (size_t i = 0; i < HCR__ARRAY_SIZE(cases); i++) {
+        int got = hcr__output_was_linked(util_c, built(cases[i].object), &images);
+        if (got != cases[i].linked)
+            harness_fail(__FILE__, __LINE__, "%s: linked %d, expected %d", cases[i].object, got,
+                         cases[i].linked);
+    }
+    /* the right object for another source */
+    CHECK_EQ(hcr__output_was_linked(main_c, built("live_util.o"), &images), 0);
+    CHECK_EQ(hcr__output_was_linked(main_c, built("live_main.o"), &images), 1);
+    CHECK_EQ(hcr__output_was_linked(util_c, built("live_util.o"), NULL), 0);
+    hcr__live_units_free(&prog.units);
+    free(fix);
+}
+
+TEST(db_duplicates_keep_the_linked_entry)
+{
+    hcr_set_log(capture_log, NULL);
+    char *fix = realpath(LIVE_FIXTURE_DIR, NULL);
+    CHECK(fix != NULL);
+    struct hcr__live_image prog;
+    struct hcr__live_images images = fixture_images(&prog);
+    const char *outputs[] = {built("live_util_variant.o"), built("live_util_elsewhere.o"),
+                             built("live_util_O0.o"), built("no_such.o"), built("live_util.o")};
+    const char *path = util_db(fix, outputs, HCR__ARRAY_SIZE(outputs));
+    struct hcr__live_units units;
+    struct hcr__message msg = {{0}};
+    CHECK_EQ(hcr__compile_db_read(path, hcr__output_was_linked, &images, &units, &msg), 0);
+    CHECK_EQ(units.n, 2);
+    CHECK_STREQ(units.v[0].output, built("live_util.o"));
+    CHECK_STR_HAS(joined(units.v[0].argv), "|-DENTRY4|");
+    char want[2 * PATH_MAX];
+    snprintf(want, sizeof want, "compile_commands.json lists %s/two/util.c 5 times; using the "
+             "one that writes %s, the object this program was built from", fix,
+             built("live_util.o"));
+    CHECK_STR_HAS(logged, want);
+    hcr__live_units_free(&units);
+    hcr__live_units_free(&prog.units);
+    free(fix);
+}
+
+TEST(db_duplicates_none_linked_keep_the_first)
+{
+    hcr_set_log(capture_log, NULL);
+    char *fix = realpath(LIVE_FIXTURE_DIR, NULL);
+    CHECK(fix != NULL);
+    struct hcr__live_image prog;
+    struct hcr__live_images images = fixture_images(&prog);
+    struct hcr__live_units units;
+    struct hcr__message msg = {{0}};
+    char want[2 * PATH_MAX];
+
+    /* outputs that exist, none of them linked */
+    const char *others[] = {built("live_util_variant.o"), built("live_util_O0.o")};
+    const char *path = util_db(fix, others, HCR__ARRAY_SIZE(others));
+    CHECK_EQ(hcr__compile_db_read(path, hcr__output_was_linked, &images, &units, &msg), 0);
+    CHECK_EQ(units.n, 2);
+    CHECK_STREQ(units.v[0].output, built("live_util_variant.o"));
+    CHECK_STR_HAS(joined(units.v[0].argv), "|-DENTRY0|");
+    snprintf(want, sizeof want, "lists %s/two/util.c 2 times; using the first (output %s): "
+             "none of them writes an object this program was built from", fix,
+             built("live_util_variant.o"));
+    CHECK_STR_HAS(logged, want);
+    hcr__live_units_free(&units);
+
+    /* outputs that do not exist */
+    logged[0] = '\0';
+    const char *missing[] = {built("gone/first.o"), built("gone/second.o"),
+                             built("gone/third.o")};
+    path = util_db(fix, missing, HCR__ARRAY_SIZE(missing));
+    CHECK_EQ(hcr__compile_db_read(path, hcr__output_was_linked, &images, &units, &msg), 0);
+    CHECK_EQ(units.n, 2);
+    CHECK_STREQ(units.v[0].output, built("gone/first.o"));
+    snprintf(want, sizeof want, "lists %s/two/util.c 3 times; using the first (output %s): "
+             "none of them", fix, built("gone/first.o"));
+    CHECK_STR_HAS(logged, want);
+    hcr__live_units_free(&units);
+    hcr__live_units_free(&prog.units);
+    free(fix);
 }
 
 TEST(db_missing_file)
@@ -545,6 +693,43 @@ TEST(debug_info_units)
     CHECK_STR_HAS(joined(u->argv), "|-std=gnu");
     CHECK(strstr(joined(u->argv), "-std=c") == NULL);
     hcr__live_units_free(&units);
+    free(fix);
+}
+
+/* ---- the process's images ---- */
+
+/* The test process with three fixture libraries loaded: the executable
+   comes first, and of the libraries only the one built with the reload
+   flags is taken; the one without them is named in a debug line, and the
+   one named like hcr's own is not even looked at. */
+TEST(images_of_the_process)
+{
+    hcr_set_log(NULL, NULL);
+    CHECK(dlopen(LIVE_BUILD_DIR "/libflagged.so", RTLD_NOW) != NULL);
+    CHECK(dlopen(LIVE_BUILD_DIR "/libunflagged.so", RTLD_NOW) != NULL);
+    CHECK(dlopen(LIVE_BUILD_DIR "/libhcr_fixture.so", RTLD_NOW) != NULL);
+    struct hcr__log log = {capture_log, NULL};
+    struct hcr__live_images images;
+    CHECK_EQ(hcr__live_images_find(&images, &log), 0);
+    char *exe = realpath("/proc/self/exe", NULL);
+    char *fix = realpath(LIVE_FIXTURE_DIR, NULL);
+    CHECK(exe && fix);
+    CHECK_INT(images.n, >=, 1);
+    CHECK_STREQ(images.v[0].path, exe);
+    CHECK_EQ(images.n, 2);
+    CHECK_STREQ(images.v[1].path, LIVE_BUILD_DIR "/libflagged.so");
+    CHECK_EQ(images.v[1].units.n, 1);
+    char want[PATH_MAX + 64];
+    snprintf(want, sizeof want, "%s/lib/flagged.c", fix);
+    CHECK_STREQ(images.v[1].units.v[0].source, want);
+    CHECK_EQ(images.v[1].units.v[0].from_debug_info, 1);
+    CHECK_STR_HAS(logged, "DEBUG live: " LIVE_BUILD_DIR "/libunflagged.so has no patchable "
+                          "entries (not built with -fpatchable-function-entry)");
+    CHECK(strstr(logged, "libhcr_fixture") == NULL);
+    CHECK(strstr(logged, "libflagged") == NULL);
+    hcr__live_images_free(&images);
+    CHECK(images.v == NULL && images.n == 0);
+    free(exe);
     free(fix);
 }
 

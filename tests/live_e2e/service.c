@@ -14,8 +14,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *const service_files[] = {"svc.h",       "main.c",  "counter.c", "greet.c",
-                                            "tick.c",      "CMakeLists.txt", "Makefile"};
+static const char *const service_files[] = {"svc.h",  "main.c",         "counter.c", "greet.c",
+                                            "tick.c", "tally.c",        "CMakeLists.txt",
+                                            "Makefile"};
 
 /* The whole of a file, malloc'ed and NUL-terminated. */
 static char *read_all(const char *path)

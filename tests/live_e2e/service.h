@@ -9,11 +9,13 @@
 #define HCR_E2E_SERVICE_H
 
 enum service_build {
-    SERVICE_CMAKE, /* build/service, build/compile_commands.json */
+    SERVICE_CMAKE, /* build/service, build/libtally.so,
+                      build/compile_commands.json */
     SERVICE_CMAKE_SLOW, /* the same, compiled by src/slowcc: the compiler
                            behind a script that waits 1 s first when
                            SLOWCC is set in its environment */
-    SERVICE_MAKE,  /* src/service, objects beside the sources */
+    SERVICE_MAKE,  /* src/service, src/libtally.so, objects beside the
+                      sources */
     SERVICE_MAKE_SELF /* the same, linked with hcr and starting live editing
                          itself (SVC_SELF_LIVE): reloads at its "poll" */
 };

@@ -1,14 +1,16 @@
 /*
  * test_live_e2e.c: `hcr run` end to end, with the real compiler. The
- * counter service of service/ (four units and a shared header) is built at
- * test time with CMake (compile_commands.json beside it) or with a plain
- * Makefile (no database: compile commands from the debug information),
- * started under `hcr run`, driven through its stdin and stdout, and its
- * sources are edited as editors save them. Behaviour is judged by the
- * service's own replies, which each edit changes to a value only the new
- * code produces; of hcr's stderr lines only the file's base name is relied
- * on. No wait is a fixed sleep: each ends at a checkpoint (a line
- * appearing, the sources' directory watched) or fails at a deadline.
+ * counter service of service/ (four units and a shared header, and a
+ * shared library of one unit) is built at test time with CMake
+ * (compile_commands.json beside it) or with a plain Makefile (no database:
+ * compile commands from the debug information), started under `hcr run`,
+ * driven through its stdin and stdout, and its sources are edited as
+ * editors save them. Behaviour is judged by the service's own replies,
+ * which each edit changes to a value only the new code produces; of hcr's
+ * stderr lines only the file's base name is relied on, and in the library
+ * test the library's name and the database entry chosen. No wait is a
+ * fixed sleep: each ends at a checkpoint (a line appearing, the sources'
+ * directory watched) or fails at a deadline.
  */
 #include "child.h"
 #include "harness.h"
@@ -94,6 +96,41 @@ TEST_TIMEOUT(cmake_rename_edit_keeps_state, 60)
 TEST_TIMEOUT(make_rename_edit_keeps_state, 60)
 {
     rename_edit_keeps_state(SERVICE_MAKE, "plain");
+}
+
+/* The service's shared library, libtally.so, was built with the reload
+   flags: hcr finds its unit, and an edit of tally.c changes the reply of
+   "tally", the tally going on from where it was. With CMake the database
+   lists tally.c twice, first for an object compiled with TALLY_VARIANT
+   that no target links: the recompile must use the library's own entry,
+   or the reply would say "variant". */
+static void library_edit_keeps_state(enum service_build how)
+{
+    struct child c;
+    size_t err = start(&c, service_hcr_run(service_build(how), NULL));
+    child_wait_stderr(&c, 0, REPLY_MS, "hcr", " 1 in libtally.so", NULL);
+    if (how == SERVICE_CMAKE)
+        child_wait_stderr(&c, 0, REPLY_MS, "tally.c 2 times; using the one that writes ",
+                          "CMakeFiles/tally.dir/", NULL);
+    child_ask(&c, "tally", REPLY_MS);
+    CHILD_CHECK_HAS(&c, child_ask(&c, "tally", REPLY_MS), "tally 2 by 1 (shared)");
+
+    service_edit("tally.c", SAVE_RENAME, "#define TALLY_BY 1\n", "#define TALLY_BY 100\n", NULL);
+    const char *reply = child_ask_until(&c, "tallied", "by 100", RELOAD_MS);
+    CHILD_CHECK_HAS(&c, reply, "tally 2 by 100 (shared)");
+    CHILD_CHECK_HAS(&c, child_ask(&c, "tally", REPLY_MS), "tally 102 by 100 (shared)");
+    child_wait_stderr(&c, err, RELOAD_MS, "hcr", "tally.c", NULL);
+    finish(&c);
+}
+
+TEST_TIMEOUT(cmake_library_edit_keeps_state, 60)
+{
+    library_edit_keeps_state(SERVICE_CMAKE);
+}
+
+TEST_TIMEOUT(make_library_edit_keeps_state, 60)
+{
+    library_edit_keeps_state(SERVICE_MAKE);
 }
 
 /* svc.h's SVC_BONUS changes: counter.c and greet.c both recompile (greet.c

@@ -7,6 +7,8 @@
  *   get          the counter              -> same
  *   hello NAME   a greeting               -> "hello, NAME (...)"
  *   tick         the tick counter         -> "ticks N rate R"
+ *   tally        adds to libtally's tally -> "tally N by B (KIND)"
+ *   tallied      the tally                -> same
  *   echo TEXT    TEXT back                -> "echo TEXT"
  *   exit N       exits with status N
  *   crash        writes through a null pointer (SIGSEGV)
@@ -93,6 +95,10 @@ static void handle(const char *line)
         greet(reply, sizeof reply, line + 6);
     } else if (!strcmp(line, "tick")) {
         tick_report(reply, sizeof reply);
+    } else if (!strcmp(line, "tally") || !strcmp(line, "tallied")) {
+        if (!strcmp(line, "tally"))
+            tally_add();
+        tally_report(reply, sizeof reply);
     } else if (!strncmp(line, "echo ", 5)) {
         snprintf(reply, sizeof reply, "echo %s", line + 5);
     } else if (!strncmp(line, "exit ", 5)) {

@@ -34,4 +34,8 @@ void greet(char *out, size_t size, const char *name);
 void tick_step(void);
 void tick_report(char *out, size_t size);
 
+/* tally.c, in the shared library libtally.so */
+void tally_add(void);
+void tally_report(char *out, size_t size);
+
 #endif
