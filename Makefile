@@ -9,7 +9,7 @@ BENCHBUILD:= build-bench
 FUZZ_SECONDS ?= 20
 FUZZ_SEED ?= 1
 
-.PHONY: all deps build demo test test-plain test-san fuzz bench install clean
+.PHONY: all deps build demo test test-all test-plain test-san fuzz bench install clean
 
 all: build
 
@@ -27,6 +27,11 @@ demo: deps
 	@sh examples/demo.sh $(BUILD)
 
 test: test-plain test-san fuzz
+
+# Everything `make test` samples, whole: the fault-injection sweeps fail
+# every allocation in turn instead of every few, and fuzzing runs longer.
+test-all:
+	@HCR_FAULT_ALL=1 $(MAKE) --no-print-directory test FUZZ_SECONDS=120
 
 test-plain: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
