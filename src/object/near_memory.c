@@ -270,7 +270,7 @@ static int image_callback(struct dl_phdr_info *info, size_t info_size, void *dat
     return 1;
 }
 
-int hcr__image_range(const void *addr, uintptr_t *lo, uintptr_t *hi)
+int hcr__near_image_range(const void *addr, uintptr_t *lo, uintptr_t *hi)
 {
     struct image_query q = {(uintptr_t)addr, 0, 0, 0};
     dl_iterate_phdr(image_callback, &q);

@@ -34,6 +34,6 @@ void hcr__near_unmap(void *p, size_t size);
    library) containing `addr`: from the lowest to the highest byte of its
    PT_LOAD segments, page-rounded. 0, or HCR_ENOENT when `addr` lies in no
    loaded image. */
-int hcr__image_range(const void *addr, uintptr_t *lo, uintptr_t *hi);
+int hcr__near_image_range(const void *addr, uintptr_t *lo, uintptr_t *hi);
 
 #endif

@@ -80,7 +80,7 @@ int hcr__object_revert_to_before(const struct hcr__object_record *target,
 /* Makes sure a crash in reloaded code outside hcr_object_protect is
    reported with the reload that introduced the code (installs the crash
    guard's handlers once). */
-void hcr__object_watch_crashes(void);
+void hcr__object_guard_report_crashes(void);
 
 /* What one reload did, for live editing's report. */
 struct hcr__reload_stats {

@@ -355,7 +355,7 @@ static int reload_locked(struct hcr__reload_item *items, size_t n, int quiet, ui
         free(p->data);
     }
     free(ps);
-    hcr__object_watch_crashes();
+    hcr__object_guard_report_crashes();
     return 0;
 }
 

@@ -76,7 +76,7 @@ static void watch(void)
         hcr__guard_set_unguarded_hook(report_unguarded);
 }
 
-void hcr__object_watch_crashes(void)
+void hcr__object_guard_report_crashes(void)
 {
     pthread_once(&watch_once, watch);
 }
@@ -140,7 +140,7 @@ int hcr_object_protect(void (*work)(void *arg), void *arg)
         hcr__object_set_error(&msg);
         return rc;
     }
-    hcr__object_watch_crashes();
+    hcr__object_guard_report_crashes();
     struct hcr__guard g;
     hcr__guard_push(&g, &protect_owner);
     unsigned live = hcr__object_newest_live_id();

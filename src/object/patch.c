@@ -206,7 +206,7 @@ static int slot_take(uintptr_t original, const char *name, uintptr_t **slot,
                      uintptr_t *trampoline, struct hcr__message *msg)
 {
     uintptr_t lo, hi;
-    if (hcr__image_range((const void *)original, &lo, &hi) < 0) {
+    if (hcr__near_image_range((const void *)original, &lo, &hi) < 0) {
         lo = original; /* code outside any image: a copy hcr placed itself */
         hi = original + 1;
     }

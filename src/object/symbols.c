@@ -4,8 +4,8 @@
  * ELF reader, and its symbols go into one open-addressing hash table keyed by
  * (image, file group, name). File groups follow the STT_FILE symbols of the
  * static symbol table, which the static linker keeps in front of each input
- * file's locals; their compilation unit paths are read from the debug
- * information only when two groups share a base name.
+ * file's locals; what the debug information says of them (compilation unit
+ * paths, function-local statics) is read lazily by process_units.c.
  */
 #include "object/symbols.h"
 #include "arch/reloc.h"
@@ -26,43 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* A run of locals after one STT_FILE symbol. */
-struct file_group {
-    uint32_t image;
-    const char *name;      /* base name from STT_FILE */
-    uintptr_t function;    /* file address of one function of the group, or 0 */
-    uintptr_t variable;    /* file address of one variable of the group, or 0 */
-    unsigned ordinal;      /* earlier groups of the same image and name */
-    char *cu_path;         /* compilation unit path, read lazily */
-    int cu_path_read;
-    size_t first_sym, end_sym; /* its locals in the index's symbols */
-    struct hcr__local_static *statics; /* function-local statics, read lazily */
-    size_t nstatics;
-    int statics_read;
-};
-
-struct image_file {
-    void *map;
-    size_t size;
-    struct hcr__elf elf;
-    int valid;
-    Elf *dw_elf;     /* the debug information, opened on first use */
-    Dwarf *dw;
-    int dw_tried;
-};
-
-struct hcr__process {
-    struct hcr__proc_image *images;
-    struct image_file *files;
-    size_t nimages;
-    struct hcr__proc_sym *syms;
-    size_t nsyms, syms_cap;
-    uint32_t *slots; /* index+1 into syms, 0 = empty */
-    size_t nslots;
-    struct file_group *groups; /* group id g is groups[g - 1] */
-    size_t ngroups, groups_cap;
-    unsigned long long adds, subs; /* dl_iterate_phdr counters at build time */
-};
+#include "object/process_internal.h"
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct hcr__process *cache;
@@ -503,143 +467,4 @@ int hcr__process_initial_address(const struct hcr__process *p, size_t image, uin
         return 1;
     }
     return 0;
-}
-
-/* ---- compilation unit paths ------------------------------------------ */
-
-/* Finds the compilation unit of group g in dw: the unit whose code holds
-   one of its functions, else the unit named like the group that declares
-   one of its variables. 1 if found. */
-static int group_cu(Dwarf *dw, const struct file_group *g, Dwarf_Die *cu)
-{
-    if (g->function && dwarf_addrdie(dw, g->function, cu))
-        return 1;
-    if (!g->variable)
-        return 0;
-    Dwarf_Off off = 0, next;
-    size_t header;
-    while (dwarf_nextcu(dw, off, &next, &header, NULL, NULL, NULL) == 0) {
-        const char *name;
-        if (dwarf_offdie(dw, off + header, cu) && (name = dwarf_diename(cu))) {
-            const char *slash = strrchr(name, '/');
-            if (!strcmp(slash ? slash + 1 : name, g->name) &&
-                hcr__dwarf_declares_static_at(cu, g->variable))
-                return 1;
-        }
-        off = next;
-    }
-    return 0;
-}
-
-Dwarf *hcr__process_image_dwarf(struct hcr__process *p, size_t image)
-{
-    if (image >= p->nimages || !p->files[image].valid)
-        return NULL;
-    struct image_file *f = &p->files[image];
-    if (!f->dw_tried) {
-        f->dw_tried = 1;
-        elf_version(EV_CURRENT);
-        f->dw_elf = elf_memory((char *)f->map, f->size);
-        f->dw = f->dw_elf ? dwarf_begin_elf(f->dw_elf, DWARF_C_READ, NULL) : NULL;
-    }
-    return f->dw;
-}
-
-/* Runs fn on the compilation unit of group g of image `image`. */
-static void with_group_cu(struct hcr__process *p, size_t image, struct file_group *g,
-                          void (*fn)(struct file_group *g, Dwarf_Die *cu, void *arg), void *arg)
-{
-    Dwarf *dw = hcr__process_image_dwarf(p, image);
-    Dwarf_Die cu;
-    if (dw && group_cu(dw, g, &cu))
-        fn(g, &cu, arg);
-}
-
-static void read_cu_path(struct file_group *g, Dwarf_Die *cu, void *arg)
-{
-    (void)arg;
-    g->cu_path = hcr__dwarf_cu_path(cu);
-}
-
-static void read_statics(struct file_group *g, Dwarf_Die *cu, void *arg)
-{
-    size_t cap = 0;
-    if (hcr__dwarf_collect_statics(cu, *(uintptr_t *)arg, &g->statics, &g->nstatics, &cap) < 0) {
-        hcr__local_statics_free(g->statics, g->nstatics);
-        g->statics = NULL;
-        g->nstatics = 0;
-    }
-}
-
-const struct hcr__proc_sym *hcr__process_find_local_static(struct hcr__process *p, size_t image,
-                                                           uint32_t file, const char *key)
-{
-    if (file == HCR__NO_FILE || file > p->ngroups)
-        return NULL;
-    struct file_group *g = &p->groups[file - 1];
-    if (!g->statics_read) {
-        g->statics_read = 1;
-        uintptr_t bias = p->images[image].bias;
-        with_group_cu(p, image, g, read_statics, &bias);
-    }
-    for (size_t i = 0; i < g->nstatics; i++) {
-        if (strcmp(g->statics[i].key, key))
-            continue;
-        for (size_t k = g->first_sym; k < g->end_sym; k++)
-            if (p->syms[k].address == g->statics[i].address && p->syms[k].type == STT_OBJECT)
-                return &p->syms[k];
-        return NULL;
-    }
-    return NULL;
-}
-
-int hcr__process_find_file(struct hcr__process *p, size_t image, const char *base_name,
-                           const char *object_path, const struct hcr__elf *object,
-                           uint32_t *file, struct hcr__message *msg)
-{
-    uint32_t found = HCR__NO_FILE;
-    size_t count = 0;
-    *file = HCR__NO_FILE;
-    for (size_t g = 0; g < p->ngroups; g++)
-        if (p->groups[g].image == image && !strcmp(p->groups[g].name, base_name)) {
-            if (!found)
-                found = (uint32_t)g + 1;
-            count++;
-        }
-    if (count <= 1) {
-        *file = found;
-        return 0;
-    }
-    /* Several files of that base name: compare compilation unit paths. */
-    char *want = hcr__object_cu_path(object_path, object);
-    if (!want)
-        return hcr__fail(msg, HCR_ENOSYM,
-                         "%s: the program has %zu files named %s and the object has no readable "
-                         "debug information to tell which (build it with -g)",
-                         object_path, count, base_name);
-    for (size_t g = 0; g < p->ngroups; g++) {
-        struct file_group *fg = &p->groups[g];
-        if (fg->image != image || strcmp(fg->name, base_name))
-            continue;
-        if (!fg->cu_path_read) {
-            fg->cu_path_read = 1;
-            with_group_cu(p, image, fg, read_cu_path, NULL);
-        }
-        if (fg->cu_path && !strcmp(fg->cu_path, want)) {
-            *file = (uint32_t)g + 1;
-            free(want);
-            return 0;
-        }
-    }
-    int rc = hcr__fail(msg, HCR_ENOSYM,
-                       "%s: compiled from %s, which is none of the %zu files named %s in the "
-                       "program",
-                       object_path, want, count, base_name);
-    free(want);
-    return rc;
-}
-
-unsigned hcr__process_file_ordinal(const struct hcr__process *p, uint32_t file)
-{
-    return file == HCR__NO_FILE ? UINT_MAX : p->groups[file - 1].ordinal;
 }

@@ -52,7 +52,7 @@ int jit_load(struct jit_loaded *j, const char *path)
     size_t text_pages = (text + 4095) & ~(size_t)4095;
     j->map_size = text_pages + ((elf->shdrs[eh_index].sh_size + 4095) & ~(size_t)4095);
     uintptr_t lo, hi;
-    if (hcr__image_range((const void *)jit_load, &lo, &hi) < 0)
+    if (hcr__near_image_range((const void *)jit_load, &lo, &hi) < 0)
         return fail("no image");
     j->map = hcr__near_map(lo, hi, j->map_size, &msg);
     if (!j->map)

@@ -193,7 +193,7 @@ TEST(malformed_eh_frame_is_refused)
     struct jit_loaded j;
     load(&j);
     uintptr_t lo, hi;
-    CHECK_EQ(hcr__image_range((const void *)load, &lo, &hi), 0);
+    CHECK_EQ(hcr__near_image_range((const void *)load, &lo, &hi), 0);
     struct hcr__message msg = {{0}};
     unsigned char *bad = hcr__near_map(lo, hi, 4096, &msg);
     CHECK(bad != NULL);

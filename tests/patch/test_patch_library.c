@@ -32,8 +32,8 @@ TEST(redirect_within_a_shared_library)
        when the two images are more than 2 GiB apart (PIE executable near
        0x55..., libraries near 0x7f...). */
     uintptr_t elo, ehi, llo, lhi;
-    CHECK_EQ(hcr__image_range((const void *)subject_f, &elo, &ehi), 0);
-    CHECK_EQ(hcr__image_range((const void *)lib_subject_f, &llo, &lhi), 0);
+    CHECK_EQ(hcr__near_image_range((const void *)subject_f, &elo, &ehi), 0);
+    CHECK_EQ(hcr__near_image_range((const void *)lib_subject_f, &llo, &lhi), 0);
     if (llo > ehi + ((uintptr_t)4 << 30)) {
         CHECK_EQ(hcr__patch_target_set(t, (void *)subject_f, &msg), HCR_ERANGE);
         CHECK_STR_HAS(msg.text, "out of jump reach");
