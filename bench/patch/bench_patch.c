@@ -31,7 +31,7 @@ static unsigned char **make_copies(size_t n, void **map, size_t *size)
     __asm__("" : "+r"(a));
     const unsigned char *src = (const unsigned char *)a - 5;
     uintptr_t lo, hi;
-    if (hcr__image_range((const void *)patch_template, &lo, &hi) < 0)
+    if (hcr__near_image_range((const void *)patch_template, &lo, &hi) < 0)
         return NULL;
     struct hcr__message msg;
     *size = n * STRIDE;

@@ -20,24 +20,24 @@ static int in_reach(uintptr_t lo, uintptr_t hi, uintptr_t p, size_t size)
 TEST(image_range_of_executable_and_library)
 {
     uintptr_t lo, hi;
-    CHECK_EQ(hcr__image_range((const void *)&in_reach, &lo, &hi), 0);
+    CHECK_EQ(hcr__near_image_range((const void *)&in_reach, &lo, &hi), 0);
     CHECK(lo <= (uintptr_t)&in_reach && (uintptr_t)&in_reach < hi);
     CHECK_EQ(lo & 4095, 0);
     CHECK_EQ(hi & 4095, 0);
 
     uintptr_t llo, lhi;
-    CHECK_EQ(hcr__image_range((const void *)&mmap, &llo, &lhi), 0);
+    CHECK_EQ(hcr__near_image_range((const void *)&mmap, &llo, &lhi), 0);
     CHECK(llo <= (uintptr_t)&mmap && (uintptr_t)&mmap < lhi);
     CHECK(llo != lo);
 
     int on_stack = 0;
-    CHECK_EQ(hcr__image_range(&on_stack, &lo, &hi), HCR_ENOENT);
+    CHECK_EQ(hcr__near_image_range(&on_stack, &lo, &hi), HCR_ENOENT);
 }
 
 static void check_allocations_near(const void *anchor)
 {
     uintptr_t lo, hi;
-    CHECK_EQ(hcr__image_range(anchor, &lo, &hi), 0);
+    CHECK_EQ(hcr__near_image_range(anchor, &lo, &hi), 0);
     enum { N = 24 };
     void *maps[N];
     size_t sizes[N];

@@ -90,7 +90,7 @@ static version_fn *make_copies(void **mapping, size_t *size, size_t shift)
     }
     CHECK(constant_at > 0);
     uintptr_t lo, hi;
-    CHECK_EQ(hcr__image_range(entry, &lo, &hi), 0);
+    CHECK_EQ(hcr__near_image_range(entry, &lo, &hi), 0);
     *size = (size_t)(RETARGETS + 2) * COPY_STRIDE;
     struct hcr__message msg = {{0}};
     unsigned char *m = hcr__near_map(lo, hi, *size, &msg);
