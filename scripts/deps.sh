@@ -14,6 +14,7 @@ need 'command -v gdb' gdb
 need 'pkg-config --exists libdw' libdw-dev
 need 'pkg-config --exists libelf' libelf-dev
 need 'pkg-config --exists json-c' libjson-c-dev
+need 'test -f /usr/include/Zydis/Zydis.h' libzydis-dev
 need 'ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a' libclang-rt-dev
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

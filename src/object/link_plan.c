@@ -6,6 +6,7 @@
  */
 #include "object/link.h"
 #include "object/link_internal.h"
+#include "arch/decode.h"
 #include "arch/patch.h"
 #include "arch/reloc.h"
 #include "object/dwarf_statics.h"
@@ -22,22 +23,21 @@
 /* ---- planning GOT entries and PLT stubs ------------------------------------ */
 
 /* A relocation against a section symbol reaches its target by addend alone.
-   For a section that mixes variables of the program with others, the
-   variable an addend means cannot be known (a PC-relative addend also
-   carries the distance to the end of the instruction), so hcr refuses the
-   object instead of guessing. */
+   A loaded section that mixes variables of the program with new ones is
+   resolved reference by reference at relocation (section_ref); a
+   thread-local section that does cannot be, since the new variables would
+   need a TLS block of their own. */
 static int check_section_ref(struct linker *lk, size_t k, size_t target_sec)
 {
     size_t sh = hcr__elf_sym_shndx(lk->elf, k);
     if (sh == SHN_UNDEF || sh >= lk->elf->shnum)
         return hcr__fail(lk->msg, HCR_ECORRUPT, "%s: section symbol %zu has no section", lk->path,
                          k);
-    const struct lsec *s = &lk->secs[sh];
-    if ((s->kind == SEC_LOAD && s->has_bound) || s->kind == SEC_TLS)
+    if (lk->secs[sh].kind == SEC_TLS)
         return hcr__fail(lk->msg, HCR_EFLAGS,
-                         "%s: %s refers to variables of section %s by offset, and that section "
-                         "holds several variables of the running program; build with "
-                         "-fdata-sections (hcr's reload flags)",
+                         "%s: %s refers to thread-local variables of section %s by offset, and "
+                         "that section holds several variables of the running program; build "
+                         "with -fdata-sections (hcr's reload flags)",
                          lk->path, hcr__elf_section_name(lk->elf, target_sec),
                          hcr__elf_section_name(lk->elf, sh));
     return 0;
@@ -198,6 +198,67 @@ void hcr__link_fill_got(struct linker *lk)
 
 /* ---- relocation ----------------------------------------------------------------- */
 
+/* The offset in section `sec` of the function of the object that holds
+   `offset`, or 0: an instruction starts there. */
+static uint64_t function_start(const struct hcr__elf *elf, size_t sec, uint64_t offset)
+{
+    uint64_t best = 0;
+    for (size_t k = 1; k < elf->nsyms; k++) {
+        const Elf64_Sym *s = &elf->syms[k];
+        if (ELF64_ST_TYPE(s->st_info) == STT_FUNC && hcr__elf_sym_shndx(elf, k) == sec &&
+            s->st_value <= offset && s->st_value > best)
+            best = s->st_value;
+    }
+    return best;
+}
+
+/* The variable of the object in section sh whose bytes hold `offset`, or 0. */
+static size_t variable_at(const struct hcr__elf *elf, size_t sh, int64_t offset)
+{
+    for (size_t k = 1; k < elf->nsyms; k++) {
+        const Elf64_Sym *s = &elf->syms[k];
+        if (ELF64_ST_TYPE(s->st_info) == STT_OBJECT && hcr__elf_sym_shndx(elf, k) == sh &&
+            offset >= (int64_t)s->st_value &&
+            offset < (int64_t)(s->st_value + (s->st_size ? s->st_size : 1)))
+            return k;
+    }
+    return 0;
+}
+
+/* The symbol value of a reference to section symbol k, applied in section
+   `target` at rel: for a section that holds variables of the program as
+   well as new ones, the instruction is decoded to learn which variable the
+   addend means, and a bound one's reference goes to the program's
+   storage. 0 and *S, or HCR_ENOTSUP naming the reference. */
+static int section_ref(const struct linker *lk, size_t k, size_t target, const Elf64_Rela *rel,
+                       uint64_t *S)
+{
+    const struct hcr__elf *elf = lk->elf;
+    size_t sh = hcr__elf_sym_shndx(elf, k);
+    *S = lk->syms[k].address;
+    if (sh >= elf->shnum || lk->secs[sh].kind != SEC_LOAD || !lk->secs[sh].has_bound)
+        return 0;
+    uint32_t type = (uint32_t)ELF64_R_TYPE(rel->r_info);
+    size_t size = 0;
+    const unsigned char *code = hcr__elf_section_data(elf, target, &size);
+    int64_t offset;
+    int rc = code ? hcr__arch_reloc_target(type, code, size,
+                                            function_start(elf, target, rel->r_offset),
+                                            rel->r_offset, rel->r_addend, &offset)
+                  : HCR_ENOTSUP;
+    size_t var = rc == 0 ? variable_at(elf, sh, offset) : 0;
+    if (!var)
+        return hcr__fail(lk->msg, HCR_ENOTSUP,
+                         "%s: %s+0x%llx refers to section %s by offset, which holds several "
+                         "variables of the running program, and hcr cannot tell which one it "
+                         "means; build with -fdata-sections",
+                         lk->path, hcr__elf_section_name(elf, target),
+                         (unsigned long long)rel->r_offset, hcr__elf_section_name(elf, sh));
+    if (lk->syms[var].state == S_BOUND)
+        *S = lk->syms[var].address - elf->syms[var].st_value;
+    return 0;
+}
+
 /* Applies every relocation of every loaded section through the arch file,
    each write checked against its section and its field. 0 or an error
    naming the relocation, its place and its symbol. */
@@ -227,6 +288,11 @@ int hcr__link_relocate(struct linker *lk)
                 .A = rel[r].r_addend,
                 .P = (uintptr_t)sec + rel[r].r_offset,
             };
+            if (ls && ls->state == S_SECTION) {
+                int e = section_ref(lk, k, target, &rel[r], &v.S);
+                if (e < 0)
+                    return e;
+            }
             v.L = v.S;
             if (ls) {
                 v.Z = elf->syms[k].st_size;
