@@ -7,9 +7,11 @@
 #     byte at a time, clear of the byte a debugger puts its breakpoint on.
 #     Objects without it fail with HCR_EFLAGS. (clang emits one 4-byte nop at
 #     the entry, which cannot be switched byte by byte.)
-#   -fdata-sections (required): one section per variable, so a reference to
-#     "section + offset" names exactly one variable of the running program;
-#     a section holding several of them fails with HCR_EFLAGS.
+#   -fdata-sections (recommended): one section per variable, so a reference
+#     to "section + offset" names exactly one variable of the running
+#     program. Without it, hcr decodes the referring instruction to learn
+#     which variable an offset means; thread-local variables sharing a
+#     section still fail with HCR_EFLAGS.
 #   -g (required): debug information, to tell apart file statics in files
 #     of the same base name and function-local statics (whose name.N numbers
 #     shift between builds), and to show reloaded code in gdb.
