@@ -381,7 +381,8 @@ TEST(objects_built_without_the_flags_are_a_clean_error)
 {
     check_failed_reload(obj("nopad_prog_b.o"), HCR_EFLAGS, "-fpatchable-function-entry");
     check_failed_reload(obj("lto_prog_b.o"), HCR_EFLAGS, "-flto");
-    check_failed_reload(obj("nog_prog_b.o"), HCR_EFLAGS, "-g");
+    check_failed_reload(obj("nog_prog_b.o"), HCR_EFLAGS, "-g"); /* function-local statics */
+    check_failed_reload(obj("nog_one_util.o"), HCR_ENOSYM, "-g"); /* two files named util.c */
     check_failed_reload(obj("cet_prog_b.o"), HCR_EFLAGS, "-fcf-protection=none");
 }
 
@@ -523,4 +524,17 @@ TEST(a_library_unit_reloads_with_its_state)
     CHECK_EQ(lib_bump(), 12);
     CHECK_EQ(lib_total, 12);
     CHECK_EQ(lib_calls_exe(), 1000); /* the library calls into the executable */
+}
+
+/* Built without -g, a unit whose names are all unique in the program
+   reloads with its state: debug information is needed only to tell
+   same-named statics apart. */
+TEST(a_unit_without_debug_information_reloads_when_its_names_are_unique)
+{
+    CHECK_EQ(lib_bump(), 1);
+    CHECK_EQ(lib_bump(), 2);
+    reload("nog_objlib.o");
+    CHECK_EQ(lib_version(), 2);
+    CHECK_EQ(lib_bump(), 12);
+    CHECK_EQ(lib_total, 12);
 }
