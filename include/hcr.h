@@ -72,8 +72,8 @@
  *
  *   The copy is the build byte for byte but for two edits that spare the
  *   loader every TLB flush, each of which interrupts every other CPU
- *   running a thread of the process (25 to 40 us each on a virtual
- *   machine, twice per reload): its RELRO segment (the GOT, .data.rel.ro
+ *   running a thread of the process (twice per reload; bench/plugin
+ *   measures what that costs): its RELRO segment (the GOT, .data.rel.ro
  *   and the like) is not made read-only after relocation, and its dynamic
  *   section is also placed in read-only padding, where glibc 2.35 and
  *   later read it without writing it (so a guest walking its own _DYNAMIC
