@@ -302,10 +302,12 @@ static int same_initial(const struct hcr__var *a, const struct hcr__var *b)
 }
 
 int hcr__state_transfer(const struct hcr__state_table *from, const struct hcr__state_table *to,
-                        const struct hcr__log *log, const char *plugin_name,
-                        struct hcr__message *msg)
+                        enum hcr_carry carry, const struct hcr__log *log,
+                        const char *plugin_name, struct hcr__message *msg)
 {
     char label[300];
+    if (carry == HCR_CARRY_NONE)
+        return 0; /* every variable starts from its initial value, HCR_STATE too */
     /* First pass: refuse before writing anything. */
     for (size_t i = 0; i < to->count; i++) {
         const struct hcr__var *t = &to->vars[i];
@@ -336,6 +338,8 @@ int hcr__state_transfer(const struct hcr__state_table *from, const struct hcr__s
             continue;
         }
         if (!(t->flags & HCR__VAR_PINNED)) {
+            if (carry == HCR_CARRY_UNINITIALISED && t->initial)
+                continue; /* it has an initialiser: it starts from it */
             if (!same_initial(f, t)) {
                 hcr__log(log, HCR_LOG_INFO, "%s: %s has a new initialiser: takes the new value",
                          plugin_name, var_label(t, label, sizeof label));
