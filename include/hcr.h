@@ -99,7 +99,8 @@
  *       into the new code, not the old.
  *   HCR_STATE marks a variable that must always keep its value: initialiser
  *   edits are ignored, and a change of its size fails the reload with
- *   HCR_STATE_INVALIDATED and a rollback.
+ *   HCR_STATE_INVALIDATED and a rollback. Variables in a section named
+ *   .state, where cr.h's own CR_STATE puts them, are treated alike.
  *   hcr_options.carry narrows what is carried: HCR_CARRY_UNINITIALISED
  *   carries HCR_STATE variables and those without an initialiser, and
  *   starts the others from their initialiser at every load (cr.h's rule,
@@ -420,8 +421,9 @@ HCR_API int hcr_plugin_open_with(struct hcr_plugin *ctx, const char *path,
 HCR_API int hcr_plugin_update(struct hcr_plugin *ctx);
 
 /* hcr_plugin_update without taking a new build: steps the running version
-   (a failure rolls back as in section 5) and leaves a new build waiting for
-   a later hcr_plugin_update. The same return values. */
+   (a failure rolls back as in section 5) and leaves a new build, the first
+   version included, waiting for a later hcr_plugin_update. The same return
+   values. */
 HCR_API int hcr_plugin_step(struct hcr_plugin *ctx);
 
 /* How the newest hcr_plugin_update or hcr_plugin_step of ctx that did not

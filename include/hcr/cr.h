@@ -49,7 +49,8 @@
  *     every load, as they do under cr.h. Adding, removing or reordering
  *     variables moves no value into the wrong one. A CR_STATE variable
  *     whose size changed refuses the build (CR_STATE_INVALIDATED). CR_SAFEST,
- *     CR_SAFE and CR_UNSAFE all mean this; CR_DISABLE carries nothing.
+ *     CR_SAFE and CR_UNSAFE all mean this; CR_DISABLE carries nothing. A
+ *     guest built with cr.h itself keeps its CR_STATE variables too.
  *   - Crash protection covers every plugin on every thread, each crash
  *     charged to the plugin whose call crashed, and chains to the host's own
  *     signal handlers. SIGFPE is caught too: failure 18, which is what

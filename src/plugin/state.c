@@ -118,12 +118,20 @@ static int compare_vars(const void *a, const void *b)
     return (x->key_len > y->key_len) - (x->key_len < y->key_len);
 }
 
+/* Whether section `shndx` holds variables that always keep their value:
+   HCR_STATE's section, or cr.h's own for CR_STATE, so that a guest built
+   with cr.h itself rather than hcr's keeps those too. */
+static int is_pinned_section(const struct hcr__elf *elf, size_t shndx)
+{
+    const char *name = hcr__elf_section_name(elf, shndx);
+    return strcmp(name, HCR_STATE_SECTION) == 0 || strcmp(name, ".state") == 0;
+}
+
 static int collect_symbols(struct var_builder *b, const struct hcr__elf *elf,
                            const struct hcr__static_names *names, uintptr_t base)
 {
     uintptr_t relro_lo, relro_hi;
     relro_range(elf, &relro_lo, &relro_hi);
-    size_t state_shndx = hcr__elf_find_section(elf, HCR_STATE_SECTION);
     const char *file = NULL;
     for (size_t i = 1; i < elf->nsyms; i++) {
         const Elf64_Sym *sym = &elf->syms[i];
@@ -145,7 +153,7 @@ static int collect_symbols(struct var_builder *b, const struct hcr__elf *elf,
         const char *sym_file = bind == STB_LOCAL ? file : NULL;
         if (!name[0] || is_runtime_symbol(sym_file, name))
             continue;
-        unsigned flags = shndx == state_shndx && state_shndx ? HCR__VAR_PINNED : 0;
+        unsigned flags = is_pinned_section(elf, shndx) ? HCR__VAR_PINNED : 0;
         /* A function-local static (`count.1`): named by its function from
            the debug information, where there is any. The file part stays
            the symbol table's, so keys look alike with or without it. */
@@ -172,7 +180,7 @@ static int collect_sections(struct var_builder *b, const struct hcr__elf *elf, u
             continue;
         const char *name = hcr__elf_section_name(elf, i);
         unsigned flags = HCR__VAR_WHOLE;
-        if (strcmp(name, HCR_STATE_SECTION) == 0)
+        if (is_pinned_section(elf, i))
             flags |= HCR__VAR_PINNED;
         int rc = add_var(b, NULL, name, base + elf->shdrs[i].sh_addr, elf->shdrs[i].sh_size,
                          initial_bytes(elf, i, elf->shdrs[i].sh_addr), flags);

@@ -39,21 +39,27 @@ TEST(entry_point_under_another_name)
     hcr_plugin_close(&ctx);
 }
 
-/* Runs counter_v1 for three steps under `carry`, then counter_v2; returns
-   v1's HCR_STATE counter when it was replaced. */
-static int reload_carrying(struct hcr_plugin *ctx, struct guest_report *r, enum hcr_carry carry)
+/* Runs `first` for three steps under `carry`, then `second` (built with
+   VERSION 2); returns how many steps the first took. */
+static int reload_builds_carrying(struct hcr_plugin *ctx, struct guest_report *r,
+                                  enum hcr_carry carry, const char *first, const char *second)
 {
     static struct log_capture log;
     struct hcr_options options = {0};
     options.carry = carry;
     const char *path = harness_path("guest.so");
-    CHECK_EQ(open_with(ctx, r, "counter_v1", path, &options, &log), 0);
+    CHECK_EQ(open_with(ctx, r, first, path, &options, &log), 0);
     for (int i = 1; i <= 3; i++)
         CHECK_EQ(hcr_plugin_update(ctx), 1000000 + i);
-    install_guest("counter_v2", path);
+    install_guest(second, path);
     update_until_version(ctx, 2, 3000);
     CHECK_EQ(r->version, 2);
     return r->global_counter - 1; /* v1's steps: it counted one per step */
+}
+
+static int reload_carrying(struct hcr_plugin *ctx, struct guest_report *r, enum hcr_carry carry)
+{
+    return reload_builds_carrying(ctx, r, carry, "counter_v1", "counter_v2");
 }
 
 TEST(carry_none_starts_every_version_afresh)
@@ -77,6 +83,21 @@ TEST(carry_uninitialised_restarts_variables_with_an_initialiser)
     CHECK_EQ(r.local_calls, steps + 1); /* a static without an initialiser: carried */
     CHECK_EQ(r.initialised, 101);   /* `= 100`: from its initialiser again */
     CHECK_EQ(r.first, 2);           /* `= 1` */
+    hcr_plugin_close(&ctx);
+}
+
+/* A guest built with cr.h itself marks CR_STATE variables with a section
+   named .state: they are kept as HCR_STATE ones are, though the section
+   gives them bytes, which would otherwise read as an initialiser. */
+TEST(carry_uninitialised_keeps_cr_h_own_state_section)
+{
+    struct guest_report r = {0};
+    struct hcr_plugin ctx = {0};
+    int steps = reload_builds_carrying(&ctx, &r, HCR_CARRY_UNINITIALISED, "counter_cr_state_v1",
+                                       "counter_cr_state_v2");
+    CHECK_INT(steps, >=, 3);
+    CHECK_EQ(r.pinned, steps + 1);
+    CHECK_EQ(r.initialised, 101);
     hcr_plugin_close(&ctx);
 }
 

@@ -36,7 +36,11 @@ int first = 1;
 int second = 2;
 #endif
 
+#if CR_STATE_SECTION /* as cr.h itself marks CR_STATE: its own section */
+static int __attribute__((section(".state"))) pinned;
+#else
 static int HCR_STATE pinned;
+#endif
 int global_counter;
 static int initialised = 100;
 
