@@ -45,8 +45,10 @@
  *
  *   A guest is a shared object that defines hcr_main with HCR_EXPORT (or
  *   the entry point hcr_options.main_name names). The host calls it with:
- *     HCR_LOAD    once after each version is loaded (also after a rollback),
- *                 with the state of the previous version already in place;
+ *     HCR_LOAD    once after each version is loaded, with the state of
+ *                 the version it replaces already in place; and after a
+ *                 rollback, with its own state as it was when it was
+ *                 replaced and ctx->failure saying why;
  *     HCR_STEP    on every hcr_plugin_update;
  *     HCR_UNLOAD  before a newer version replaces this one;
  *     HCR_CLOSE   once, from hcr_plugin_close.
