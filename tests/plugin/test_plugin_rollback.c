@@ -307,8 +307,10 @@ TEST(two_versions_behind_the_running_one_are_kept_to_roll_back_to)
     CHECK_EQ(update_until_failure(&ctx), -2);
     CHECK_EQ(ctx.failure, HCR_INITIAL_FAILURE);
     CHECK_EQ(ctx.version, 0);
-    CHECK_STR_HAS(log.all, "no version left to roll back to");
+    CHECK_STR_HAS(log.all, "rolled back to version 3");
+    CHECK_STR_HAS(log.all, "rolled back to version 2");
     CHECK(!strstr(log.all, "rolled back to version 1"));
+    CHECK_STR_HAS(log.all, "no version left to roll back to");
     CHECK_EQ(hcr_plugin_update(&ctx), -2); /* nothing to run */
     r.refuse_load_of = 0;
     install_guest("counter_v3", path);
