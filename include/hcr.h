@@ -6,11 +6,13 @@
  *   2. Guest side (plugin mode)
  *   3. Host side (plugin mode)
  *   4. State
- *   5. Crash protection
+ *   5. Crash protection and rollback
  *   6. Errors and logging
  *   7. Threads
  *   8. Instances
  *   9. Object mode
+ *  10. Live editing
+ *  11. Moving from cr.h
  *
  * ---------------------------------------------------------------------------
  * 1. Quick start
@@ -41,15 +43,17 @@
  * ---------------------------------------------------------------------------
  * 2. Guest side
  *
- *   A guest is a shared object that defines hcr_main with HCR_EXPORT. The
- *   host calls it with:
- *     HCR_LOAD    once after each version is loaded (also after a rollback),
- *                 with the state of the previous version already in place;
+ *   A guest is a shared object that defines hcr_main with HCR_EXPORT (or
+ *   the entry point hcr_options.main_name names). The host calls it with:
+ *     HCR_LOAD    once after each version is loaded, with the state of
+ *                 the version it replaces already in place; and after a
+ *                 rollback, with its own state as it was when it was
+ *                 replaced and ctx->failure saying why;
  *     HCR_STEP    on every hcr_plugin_update;
  *     HCR_UNLOAD  before a newer version replaces this one;
  *     HCR_CLOSE   once, from hcr_plugin_close.
- *   A negative return means failure: the host rolls back to the last
- *   working version and ctx->failure becomes HCR_USER.
+ *   A negative return means failure, handled as a crash is (section 5),
+ *   with ctx->failure HCR_USER.
  *
  * 3. Host side
  *
@@ -81,6 +85,9 @@
  *   The build output itself is never changed. Set hcr_options.exact_copy
  *   to load the copy as built.
  *
+ *   hcr_plugin_step steps the running version and leaves a new build
+ *   waiting, for hosts that choose when reloads happen.
+ *
  * 4. State
  *
  *   Every writable global and static of the guest (initialised or not,
@@ -94,27 +101,63 @@
  *       into the new code, not the old.
  *   HCR_STATE marks a variable that must always keep its value: initialiser
  *   edits are ignored, and a change of its size fails the reload with
- *   HCR_STATE_INVALIDATED and a rollback.
+ *   HCR_STATE_INVALIDATED and a rollback. Variables in a section named
+ *   .state, where cr.h's own CR_STATE puts them, are treated alike.
+ *   hcr_options.carry narrows what is carried: HCR_CARRY_UNINITIALISED
+ *   carries HCR_STATE variables and those without an initialiser, and
+ *   starts the others from their initialiser at every load (cr.h's rule,
+ *   matched per variable here); HCR_CARRY_NONE carries nothing.
  *   Pointers stored at run time into a version's code or constant data
  *   (function pointers, string literals) stay valid while that version is
- *   mapped: the running version and the one before it (kept for rollback).
+ *   mapped: the running version and the two before it (kept for rollback,
+ *   section 5).
  *   A guest built without a symbol table falls back to copying whole
  *   sections when their sizes match, and logs that once.
  *
- * 5. Crash protection
+ * 5. Crash protection and rollback
  *
  *   Every call into the guest runs under a per-thread guard. SIGSEGV,
- *   SIGBUS, SIGILL, SIGFPE, SIGABRT and stack overflow inside the call set
- *   ctx->failure and roll back to the last working version, with its state
- *   as it was when that version was last unloaded. The host goes on. A
- *   crash in a version that already ran a step successfully abandons that
- *   step and keeps the version. A crash in the very first version reports
- *   HCR_INITIAL_FAILURE; the next build is loaded when it appears.
+ *   SIGBUS, SIGILL, SIGFPE, SIGABRT and stack overflow inside the call are
+ *   caught and named in ctx->failure; a negative return is a failure too
+ *   (HCR_USER). The host goes on. What happens to the version that failed
+ *   is chosen by hcr_options.rollback:
+ *
+ *   HCR_ROLLBACK_ON_FAILURE, the default, is cr.h's rule: any failure of a
+ *   version, in HCR_LOAD, HCR_STEP or HCR_UNLOAD, rolls back to the version
+ *   it replaced, which resumes with the state it had when it was replaced
+ *   (what the failed version did to its own copy of the state is lost).
+ *   The failing update does it: the version rolled back to gets HCR_LOAD,
+ *   with ctx->failure already naming the failure, ctx->version is its
+ *   number when the update returns, and the next update steps it. A
+ *   version that failed never runs again. A failure in HCR_UNLOAD, as a new
+ *   build replaces the running version, keeps that build: the version
+ *   rolled back to steps once, and the update after loads the build with
+ *   its state. Should the version rolled back to fail in HCR_LOAD as well,
+ *   the rollback goes on to the one it replaced; hcr keeps two versions
+ *   before the running one loaded. With none left, ctx->version is 0,
+ *   ctx->failure is HCR_INITIAL_FAILURE and the next build is loaded when
+ *   it appears.
+ *
+ *   HCR_ROLLBACK_KEEP_WORKING keeps a version once it has completed a step:
+ *   a later failure in its HCR_STEP abandons that call only (the next
+ *   update steps the same version, its state as the failed call left it),
+ *   and a failure in its HCR_UNLOAD is reported while the new build still
+ *   loads, with that state. A version on trial (its HCR_LOAD, and every
+ *   call until its first step completes) rolls back as above; only versions
+ *   that completed a step are rolled back to.
+ *
+ *   Under both rules ctx->last_working_version is the version a failure of
+ *   the running one would leave running, 0 for none: the version it
+ *   replaced, or under HCR_ROLLBACK_KEEP_WORKING the running version itself
+ *   once it has completed a step. The update returns -1 after a failure in
+ *   HCR_STEP and -2 after one in loading or unloading.
+ *
  *   A crash outside any guest call is the host's own: it goes to the
  *   previous handler or the default action, as if hcr were not there.
  *   Limits: a guest that corrupts the heap, or crashes while holding a
  *   lock (inside malloc, say), leaves that damage behind; protection
- *   recovers control flow, not memory.
+ *   recovers control flow, not memory. Rolling back restores the variables
+ *   of the guest, not the heap or anything outside it.
  *
  * 6. Errors and logging
  *
@@ -195,6 +238,20 @@
  *   through object mode. A compile error is printed once and nothing is
  *   reloaded; a failed reload prints hcr's message and keeps the previous
  *   code.
+ *
+ * 11. Moving from cr.h
+ *
+ *   hcr installs a cr.h of its own (include/hcr/cr.h): a host and guests
+ *   written for cr.h build against it unchanged, once that directory is on
+ *   the include path in place of cr.h and the host links hcr (`pkg-config
+ *   --cflags --libs hcr-cr`, or the CMake target hcr::cr). Its host part
+ *   is a thin layer over this API: struct hcr_plugin is laid out as cr.h's
+ *   struct cr_plugin and enum hcr_failure has cr.h's values, so the host's
+ *   context is the very struct hcr updates and cr.h guests read; the
+ *   options main_name and carry give cr.h's entry point and state rule;
+ *   hcr_plugin_step and hcr_plugin_failed_in_step give cr_plugin_update's
+ *   reload check and return values; hcr_plugin_set_copy_dir gives
+ *   cr_set_temporary_path. That header says what differs from cr.h.
  */
 #ifndef HCR_H
 #define HCR_H
@@ -283,24 +340,45 @@ HCR_API void hcr_set_log(hcr_log_fn fn, void *user);
 
 enum hcr_op { HCR_LOAD = 0, HCR_STEP = 1, HCR_UNLOAD = 2, HCR_CLOSE = 3 };
 
+/* Why a guest call failed. The values are cr.h's cr_failure values, so
+   that the cr.h drop-in hands this field to cr.h hosts and guests as it
+   is; 5 is cr.h's CR_BOUNDS, a Windows exception, never reported here. */
 enum hcr_failure {
-    HCR_NONE,
-    HCR_SEGFAULT,
-    HCR_ILLEGAL,
-    HCR_ABORT,
-    HCR_MISALIGN,
-    HCR_FPE,
-    HCR_STACKOVERFLOW,
-    HCR_STATE_INVALIDATED,
-    HCR_BAD_IMAGE,
-    HCR_INITIAL_FAILURE,
-    HCR_OTHER,
-    HCR_USER
+    HCR_NONE = 0,
+    HCR_SEGFAULT = 1,
+    HCR_ILLEGAL = 2,
+    HCR_ABORT = 3,
+    HCR_MISALIGN = 4,          /* bus error */
+    HCR_STACKOVERFLOW = 6,
+    HCR_STATE_INVALIDATED = 7, /* an HCR_STATE variable changed size */
+    HCR_BAD_IMAGE = 8,         /* a build was refused (hcr_plugin_error says why) */
+    HCR_INITIAL_FAILURE = 9,   /* a failure left no version to run (section 5) */
+    HCR_OTHER = 10,
+    HCR_FPE = 18,              /* arithmetic fault: cr.h names none, and 18 is
+                                  what its rule for other signals, CR_OTHER
+                                  plus the signal number, gives SIGFPE */
+    HCR_USER = 0x100           /* the guest returned a negative value */
 };
 
 enum hcr_safety {
     HCR_SAFETY_GUARDED = 0, /* every guest call runs under crash protection */
     HCR_SAFETY_NONE         /* no protection: a guest crash kills the process */
+};
+
+/* What a failure of a version does (section 5). */
+enum hcr_rollback {
+    HCR_ROLLBACK_ON_FAILURE = 0,  /* any failure rolls back (cr.h's rule) */
+    HCR_ROLLBACK_KEEP_WORKING = 1 /* a version that completed a step is kept;
+                                     only its failed call is abandoned */
+};
+
+/* Which variables a new version takes from the one it replaces (section 4). */
+enum hcr_carry {
+    HCR_CARRY_ALL = 0,           /* every variable */
+    HCR_CARRY_UNINITIALISED = 1, /* HCR_STATE ones and those without an
+                                    initialiser; the others start from it
+                                    (cr.h's rule) */
+    HCR_CARRY_NONE = 2           /* none (cr.h's CR_DISABLE) */
 };
 
 /* Options for hcr_plugin_open_with. Zero means default everywhere. */
@@ -315,18 +393,24 @@ struct hcr_options {
     int exact_copy;         /* nonzero: load each copy exactly as built; by
                                default two program headers of the copy are
                                edited for a faster load, see section 3 */
+    enum hcr_rollback rollback; /* default HCR_ROLLBACK_ON_FAILURE */
+    enum hcr_carry carry;   /* default HCR_CARRY_ALL */
+    const char *main_name;  /* the guest's entry point; default "hcr_main" */
 };
 
 struct hcr__plugin; /* private */
 
-/* One plugin instance. Zero it, then hcr_plugin_open. */
+/* One plugin instance. Zero it, then hcr_plugin_open. Laid out as cr.h's
+   struct cr_plugin, field for field (section 11). */
 struct hcr_plugin {
-    void *userdata;                /* yours; hcr never touches it */
-    unsigned version;              /* version now running; 0 before the first */
-    unsigned next_version;         /* number the next build will get */
-    unsigned last_working_version; /* newest version that completed a step */
-    enum hcr_failure failure;      /* why the last update failed, or HCR_NONE */
     struct hcr__plugin *p;         /* private */
+    void *userdata;                /* yours; hcr never touches it */
+    unsigned version;              /* version now running (after a rollback,
+                                      the one rolled back to); 0: none */
+    enum hcr_failure failure;      /* why the last update failed, or HCR_NONE */
+    unsigned next_version;         /* number the next build will get */
+    unsigned last_working_version; /* what a failure of the running version
+                                      would leave running (section 5); 0: none */
 };
 
 /* Opens `path` and loads its first version. 0, or a negative HCR_E* code
@@ -343,6 +427,30 @@ HCR_API int hcr_plugin_open_with(struct hcr_plugin *ctx, const char *path,
    failure during load or unload (ctx->failure says which). With no version
    loaded yet it returns -2 and ctx->failure stays as the last failure. */
 HCR_API int hcr_plugin_update(struct hcr_plugin *ctx);
+
+/* hcr_plugin_update without taking a new build: steps the running version
+   (a failure rolls back as in section 5) and leaves a new build, the first
+   version included, waiting for a later hcr_plugin_update. The same return
+   values. */
+HCR_API int hcr_plugin_step(struct hcr_plugin *ctx);
+
+/* How the newest hcr_plugin_update or hcr_plugin_step of ctx that did not
+   end in a successful step went: 1 when the guest's HCR_STEP failed, with
+   *result (if not NULL) set to what it returned, -1 for a crash; 0 when no
+   step ran (loading, unloading or rolling back failed, a build was
+   refused, or there was no version to run). Only meaningful after such an
+   update. For hosts that report failures their own way: the cr.h drop-in
+   computes cr.h's return values from it. */
+HCR_API int hcr_plugin_failed_in_step(const struct hcr_plugin *ctx, int *result);
+
+/* Moves the plugin's private directory under `parent`, in place of the one
+   chosen at open (hcr_options.copy_dir): the first version, which open has
+   already copied, is copied again there. Only before the first update
+   takes a version. 0; HCR_EINVAL; HCR_EBUSY after an update took a
+   version; or the error of creating the directory or of copying the build,
+   with hcr_plugin_error(ctx) naming it (the plugin stays open either way,
+   and a build refused here is reported by the first update as at open). */
+HCR_API int hcr_plugin_set_copy_dir(struct hcr_plugin *ctx, const char *parent);
 
 /* Calls the guest with HCR_CLOSE, unloads every version and removes the
    private copies. ctx is zeroed except userdata. */

@@ -4,16 +4,11 @@
  * Two threads meet here. The watch thread prepares each new build into a
  * loaded version (version.c), publishes it in `pending` with one atomic
  * exchange and clears `step_fn`. The host's thread, in hcr_plugin_update,
- * takes it with another and swaps versions: unload the old, carry state,
- * load the new, then step. While nothing changed, update costs one relaxed
- * load of `step_fn` before the guarded call: no lock, no system call. On
- * x86-64 that path is assembly (src/arch/x86_64/plugin_update.S); the C
- * here is the rest, and the whole of it elsewhere.
- *
- * Versions: `current` runs. Until it completes its first step it is on
- * trial, and `previous` (the last working version) is kept loaded to roll
- * back to. After a successful step `previous` is only kept mapped, so
- * pointers into it stay valid until the next swap.
+ * takes it with another and swaps versions (swap.c): unload the old, carry
+ * state, load the new, then step. While nothing changed, update costs one
+ * relaxed load of `step_fn` before the guarded call: no lock, no system
+ * call. On x86-64 that path is assembly (src/arch/x86_64/plugin_update.S);
+ * the C here is the rest, and the whole of it elsewhere.
  */
 #include "plugin_internal.h"
 
@@ -26,283 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-static const char *op_name(enum hcr_op op)
-{
-    switch (op) {
-    case HCR_LOAD: return "HCR_LOAD";
-    case HCR_STEP: return "HCR_STEP";
-    case HCR_UNLOAD: return "HCR_UNLOAD";
-    case HCR_CLOSE: return "HCR_CLOSE";
-    }
-    return "?";
-}
-
-static enum hcr_failure failure_of(const struct hcr__guard *g)
-{
-    switch (g->signo) {
-    case SIGSEGV: return g->stack_overflow ? HCR_STACKOVERFLOW : HCR_SEGFAULT;
-    case SIGBUS: return g->stack_overflow ? HCR_STACKOVERFLOW : HCR_MISALIGN;
-    case SIGILL: return HCR_ILLEGAL;
-    case SIGFPE: return HCR_FPE;
-    case SIGABRT: return HCR_ABORT;
-    }
-    return HCR_OTHER;
-}
-
-static const char *failure_text(enum hcr_failure f)
-{
-    switch (f) {
-    case HCR_SEGFAULT: return "segmentation fault";
-    case HCR_STACKOVERFLOW: return "stack overflow";
-    case HCR_MISALIGN: return "bus error";
-    case HCR_ILLEGAL: return "illegal instruction";
-    case HCR_FPE: return "arithmetic exception";
-    case HCR_ABORT: return "abort";
-    default: return "failure";
-    }
-}
-
-/* Calls main(ctx, op) under a guard frame `g` owned by the caller. Returns
-   the guest's result, or -1 after a crash (then g->signo is non-zero). */
-static inline int guarded_call(struct hcr_plugin *ctx, hcr__main_fn main, enum hcr_op op,
-                               struct hcr__guard *g)
-{
-    hcr__guard_push(g, ctx);
-    g->owner_is_plugin = 1;
-    int result = hcr__guard_run(g, (int (*)(void *, int))main, ctx, (int)op);
-    if (__builtin_expect(!g->signo, 1))
-        hcr__guard_pop(g);
-    return result;
-}
-
-/* Records a crash caught by `g` as the plugin's message and log line. */
-static enum hcr_failure note_crash(struct hcr__plugin *p, struct hcr__version *v,
-                                   enum hcr_op op, const struct hcr__guard *g)
-{
-    enum hcr_failure failure = failure_of(g);
-    hcr__fail(&p->message, HCR_ECRASH,
-              "%s: version %u crashed in %s: %s (signal %d) at address %p, pc %p", p->path,
-              v->number, op_name(op), failure_text(failure), g->signo, g->fault_address, g->pc);
-    hcr__log(&p->log, HCR_LOG_ERROR, "%s", p->message.text);
-    return failure;
-}
-
-/* Calls the guest under the plugin's protection. Returns the guest's
-   result; on a crash returns -1. *failure tells which: HCR_NONE, HCR_USER
-   for a negative result, or the crash. */
-static int call_guest(struct hcr__plugin *p, struct hcr__version *v, enum hcr_op op,
-                      enum hcr_failure *failure)
-{
-    struct hcr_plugin *ctx = p->ctx;
-    int result;
-    if (p->safety == HCR_SAFETY_NONE) {
-        result = v->main(ctx, op);
-    } else {
-        struct hcr__guard g;
-        result = guarded_call(ctx, v->main, op, &g);
-        if (g.signo) {
-            *failure = note_crash(p, v, op, &g);
-            return -1;
-        }
-    }
-    *failure = result < 0 ? HCR_USER : HCR_NONE;
-    return result;
-}
-
-/* Records a negative guest result as the plugin's failure message. */
-static void note_user_failure(struct hcr__plugin *p, struct hcr__version *v, enum hcr_op op,
-                              int result)
-{
-    hcr__fail(&p->message, HCR_EUSER, "%s: version %u returned %d from %s", p->path, v->number,
-              result, op_name(op));
-    hcr__log(&p->log, HCR_LOG_ERROR, "%s", p->message.text);
-}
-
-static void destroy_version(void *v)
-{
-    hcr__version_destroy(v);
-}
-
-/* Unloads a version on the watch thread: unmapping a large library takes
-   longer than a frame, and the host's thread should not wait for it. */
-static void retire(struct hcr__version *v)
-{
-    if (v)
-        hcr__watch_defer(destroy_version, v);
-}
-
-/* Whether update may take the per-frame path for the current version.
-   step_fn is also the per-frame path's only sign of a pending build: the
-   watch thread clears it after publishing one. So after setting it, look
-   at pending again: between the two seq_cst pairs (store step_fn, load
-   pending here; store pending, store NULL there) either this load sees the
-   new build or the watch thread's NULL lands after this store. */
-static void refresh_step_fn(struct hcr__plugin *p)
-{
-    struct hcr__version *v = p->current;
-    hcr__main_fn fn =
-        v && v->status == HCR__VERSION_WORKING && p->safety == HCR_SAFETY_GUARDED ? v->main : NULL;
-    if (!fn && !atomic_load_explicit(&p->step_fn, memory_order_relaxed))
-        return; /* no per-frame path before or after: nothing to publish */
-    atomic_store(&p->step_fn, fn);
-    if (fn && atomic_load(&p->pending))
-        atomic_store(&p->step_fn, NULL);
-}
-
-static void set_current(struct hcr__plugin *p, struct hcr__version *v)
-{
-    p->current = v;
-    p->ctx->version = v ? v->number : 0;
-    refresh_step_fn(p);
-}
-
-/* The current version failed while on trial (or it was the first): go back
-   to the last working version, or to none. */
-static void roll_back(struct hcr__plugin *p)
-{
-    struct hcr_plugin *ctx = p->ctx;
-    struct hcr__version *bad = p->current, *target = p->previous;
-    bad->status = HCR__VERSION_FAILED;
-    p->previous = NULL;
-    set_current(p, NULL);
-    retire(bad);
-    if (!target) {
-        if (ctx->last_working_version == 0)
-            ctx->failure = HCR_INITIAL_FAILURE;
-        hcr__log(&p->log, HCR_LOG_WARN, "%s: no working version to roll back to; waiting for the next build",
-                 p->path);
-        return;
-    }
-    hcr__log(&p->log, HCR_LOG_WARN, "%s: rolled back to version %u", p->path, target->number);
-    target->status = HCR__VERSION_WORKING;
-    set_current(p, target);
-    enum hcr_failure f;
-    int r = call_guest(p, target, HCR_LOAD, &f);
-    if (f != HCR_NONE) {
-        if (f == HCR_USER)
-            note_user_failure(p, target, HCR_LOAD, r);
-        /* The version we trusted fails too: nothing left to run. */
-        set_current(p, NULL);
-        retire(target);
-    }
-}
-
-/* Makes `next` the running version. Returns 0, or -2 after a failure (the
-   failure is in ctx->failure and the message). */
-static int swap_to(struct hcr__plugin *p, struct hcr__version *next)
-{
-    struct hcr_plugin *ctx = p->ctx;
-    struct hcr__version *old = p->current;
-    int status = 0;
-    enum hcr_failure f;
-
-    if (old) {
-        int r = call_guest(p, old, HCR_UNLOAD, &f);
-        if (f != HCR_NONE) {
-            if (f == HCR_USER)
-                note_user_failure(p, old, HCR_UNLOAD, r);
-            ctx->failure = f; /* reported, but the new build still loads */
-            status = -2;
-        }
-        int rc = hcr__state_transfer(&old->vars, &next->vars, &p->log, p->path, &p->message);
-        if (rc < 0) {
-            hcr__log(&p->log, HCR_LOG_ERROR, "%s", p->message.text);
-            ctx->failure = HCR_STATE_INVALIDATED;
-            retire(next);
-            r = call_guest(p, old, HCR_LOAD, &f);
-            if (f != HCR_NONE)
-                roll_back(p);
-            return -2;
-        }
-        if (old->status == HCR__VERSION_WORKING) {
-            retire(p->previous);
-            p->previous = old;
-            old->status = HCR__VERSION_RETIRED;
-        } else {
-            retire(old); /* never worked: `previous` stays the fallback */
-        }
-    }
-    next->status = HCR__VERSION_LIVE;
-    set_current(p, next);
-    hcr__log(&p->log, HCR_LOG_INFO, "%s: version %u loaded", p->path, next->number);
-    int r = call_guest(p, next, HCR_LOAD, &f);
-    if (f != HCR_NONE) {
-        if (f == HCR_USER)
-            note_user_failure(p, next, HCR_LOAD, r);
-        ctx->failure = f;
-        roll_back(p);
-        return -2;
-    }
-    return status;
-}
-
-/* Takes what the watch thread prepared: a version, or a refused build. */
-static int take_pending(struct hcr__plugin *p)
-{
-    struct hcr__version *v = atomic_exchange(&p->pending, NULL);
-    if (!v)
-        return 0;
-    if (v->error) {
-        p->message = v->message;
-        p->ctx->failure = HCR_BAD_IMAGE;
-        retire(v);
-        refresh_step_fn(p); /* the current version goes on */
-        return -2;
-    }
-    if (p->ctx->next_version <= v->number)
-        p->ctx->next_version = v->number + 1;
-    return swap_to(p, v);
-}
-
-/* Everything but the common case: a new build waiting, no version, a
-   version on trial, unguarded calls. */
-__attribute__((noinline)) static int update_slow(struct hcr__plugin *p)
-{
-    struct hcr_plugin *ctx = p->ctx;
-    if (atomic_load_explicit(&p->pending, memory_order_relaxed) != NULL) {
-        ctx->failure = HCR_NONE;
-        int rc = take_pending(p);
-        if (rc < 0)
-            return rc;
-    }
-    struct hcr__version *v = p->current;
-    if (!v)
-        return -2;
-    ctx->failure = HCR_NONE;
-    enum hcr_failure f;
-    int r = call_guest(p, v, HCR_STEP, &f);
-    if (f == HCR_NONE) {
-        if (v->status != HCR__VERSION_WORKING) {
-            v->status = HCR__VERSION_WORKING;
-            ctx->last_working_version = v->number;
-            refresh_step_fn(p);
-        }
-        return r;
-    }
-    if (f == HCR_USER)
-        note_user_failure(p, v, HCR_STEP, r);
-    ctx->failure = f;
-    if (v->status != HCR__VERSION_WORKING)
-        roll_back(p);
-    return -1;
-}
-
-/* A step of a working version failed: report it, keep the version. Also
-   entered from the assembly hcr_plugin_update. */
-__attribute__((noinline)) int hcr__plugin_step_failed(struct hcr__plugin *p, int result)
-{
-    struct hcr__version *v = p->current;
-    struct hcr__guard *g = &p->frame;
-    if (g->signo) {
-        p->ctx->failure = note_crash(p, v, HCR_STEP, g);
-        g->signo = 0;
-    } else {
-        note_user_failure(p, v, HCR_STEP, result);
-        p->ctx->failure = HCR_USER;
-    }
-    return -1;
-}
 
 #ifdef HCR__GUARD_RUN_ASM
 /* hcr_plugin_update is src/arch/x86_64/plugin_update.S, which reads these
@@ -334,7 +52,7 @@ int UPDATE_C(struct hcr_plugin *ctx)
        arrived, both told by one relaxed load (refresh_step_fn). */
     hcr__main_fn fn = atomic_load_explicit(&p->step_fn, memory_order_relaxed);
     if (__builtin_expect(!fn, 0))
-        return update_slow(p);
+        return hcr__plugin_update_slow(p, 1);
     if (__builtin_expect(!hcr__guard_thread_ready || hcr__guard_top == HCR__GUARD_UNREADY, 0))
         hcr__guard_init();
 #ifdef HCR__GUARD_RUN_ASM
@@ -342,7 +60,7 @@ int UPDATE_C(struct hcr_plugin *ctx)
        (no memory for one) the guarded call of the slow path. */
     if (__builtin_expect(hcr__guard_thread_ready, 1))
         return hcr_plugin_update(ctx);
-    return update_slow(p);
+    return hcr__plugin_update_slow(p, 1);
 #else
     ctx->failure = HCR_NONE;
     struct hcr__guard *g = &p->frame;
@@ -360,6 +78,24 @@ int UPDATE_C(struct hcr_plugin *ctx)
         return hcr__plugin_step_failed(p, result);
     return result;
 #endif
+}
+
+/* Never the per-frame path, whose only sign of a new build is step_fn:
+   the slow path steps a working version with a guard of its own, and
+   still makes no system call. */
+int hcr_plugin_step(struct hcr_plugin *ctx)
+{
+    struct hcr__plugin *p = ctx ? ctx->p : NULL;
+    return p ? hcr__plugin_update_slow(p, 0) : -2;
+}
+
+int hcr_plugin_failed_in_step(const struct hcr_plugin *ctx, int *result)
+{
+    const struct hcr__plugin *p = ctx ? ctx->p : NULL;
+    int in_step = p && p->failed_in_step;
+    if (result)
+        *result = in_step ? p->step_result : 0;
+    return in_step;
 }
 
 static int same_file(const struct hcr__file_id *a, const struct hcr__file_id *b)
@@ -417,7 +153,7 @@ static int prepare_build(struct hcr__plugin *p, int quiet)
     v->snapshot.source_fd = -1;
     struct hcr__version *replaced = atomic_exchange(&p->pending, v);
     atomic_store(&p->step_fn, NULL); /* the host's next update looks (refresh_step_fn) */
-    retire(replaced); /* never seen by the host */
+    hcr__version_retire(replaced); /* never seen by the host */
     /* The previous build output is closed now, after the publication:
        freeing it, if it was replaced, no longer delays this version. */
     hcr__source_hold(&p->held_source, source_fd);
@@ -481,8 +217,51 @@ static void free_plugin(struct hcr__plugin *p)
         free(p->copy_dir);
     }
     pthread_mutex_destroy(&p->prepare_lock);
+    free(p->main_name);
     free(p->path);
     free(p);
+}
+
+/* The options' enumerations and names, checked before anything is made:
+   0, or HCR_EINVAL with the reason logged (ctx stays closed, so it has no
+   message of its own to hold it). */
+static int check_options(const struct hcr_options *o, const char *path)
+{
+    struct hcr__log log = {o->log, o->log_user};
+    const char *bad = NULL;
+    if (o->safety != HCR_SAFETY_GUARDED && o->safety != HCR_SAFETY_NONE)
+        bad = "safety is not one of HCR_SAFETY_GUARDED, HCR_SAFETY_NONE";
+    else if (o->rollback != HCR_ROLLBACK_ON_FAILURE && o->rollback != HCR_ROLLBACK_KEEP_WORKING)
+        bad = "rollback is not one of HCR_ROLLBACK_ON_FAILURE, HCR_ROLLBACK_KEEP_WORKING";
+    else if (o->carry != HCR_CARRY_ALL && o->carry != HCR_CARRY_UNINITIALISED &&
+             o->carry != HCR_CARRY_NONE)
+        bad = "carry is not one of HCR_CARRY_ALL, HCR_CARRY_UNINITIALISED, HCR_CARRY_NONE";
+    else if (o->main_name && (!o->main_name[0] || strlen(o->main_name) > 255))
+        bad = "main_name is empty or longer than 255 bytes";
+    if (!bad)
+        return 0;
+    hcr__log(&log, HCR_LOG_ERROR, "%s: not opened: hcr_options.%s", path, bad);
+    return HCR_EINVAL;
+}
+
+/* Prepares the build in place as the first version and publishes it; the
+   first update starts it. 0, or the build's error with the message and
+   ctx->failure set (the version published carries the error, for that
+   update to report). The next build's spare is made by the watch thread. */
+static int prepare_first(struct hcr__plugin *p)
+{
+    pthread_mutex_lock(&p->prepare_lock);
+    int published = prepare_build(p, 0);
+    struct hcr__version *first = atomic_load(&p->pending);
+    int rc = first && first->error ? first->error : 0;
+    if (rc < 0) {
+        p->message = first->message;
+        p->ctx->failure = HCR_BAD_IMAGE;
+    }
+    pthread_mutex_unlock(&p->prepare_lock);
+    if (published && p->watch)
+        hcr__watch_defer(prepare_spare, p);
+    return rc;
 }
 
 int hcr_plugin_open_with(struct hcr_plugin *ctx, const char *path,
@@ -493,8 +272,13 @@ int hcr_plugin_open_with(struct hcr_plugin *ctx, const char *path,
         return HCR_EINVAL;
     if (!options)
         options = &defaults;
+    if (check_options(options, path) < 0)
+        return HCR_EINVAL;
     struct hcr__plugin *p = calloc(1, sizeof *p);
-    if (!p || !(p->path = strdup(path))) {
+    if (!p || !(p->path = strdup(path)) ||
+        !(p->main_name = strdup(options->main_name ? options->main_name : "hcr_main"))) {
+        if (p)
+            free(p->path);
         free(p);
         return HCR_ENOMEM;
     }
@@ -508,6 +292,8 @@ int hcr_plugin_open_with(struct hcr_plugin *ctx, const char *path,
 #endif
     p->log = (struct hcr__log){options->log, options->log_user};
     p->safety = options->safety;
+    p->rollback = options->rollback;
+    p->carry = options->carry;
     p->exact_copy = options->exact_copy != 0;
     p->next_number = 1;
 
@@ -530,26 +316,51 @@ int hcr_plugin_open_with(struct hcr_plugin *ctx, const char *path,
     ctx->userdata = userdata;
     ctx->p = p;
     ctx->next_version = 1;
-
-    /* The first version, prepared now; the first update starts it. The
-       next build's spare is made by the watch thread, not by the open. */
-    pthread_mutex_lock(&p->prepare_lock);
-    int published = prepare_build(p, 0);
-    struct hcr__version *first = atomic_load(&p->pending);
-    rc = first && first->error ? first->error : 0;
-    if (rc < 0) {
-        p->message = first->message;
-        ctx->failure = HCR_BAD_IMAGE;
-    }
-    pthread_mutex_unlock(&p->prepare_lock);
-    if (published && !options->no_reload)
-        hcr__watch_defer(prepare_spare, p);
-    return rc;
+    return prepare_first(p);
 }
 
 int hcr_plugin_open(struct hcr_plugin *ctx, const char *path)
 {
     return hcr_plugin_open_with(ctx, path, NULL);
+}
+
+/* Why a new private directory cannot simply take the place of the old one
+   later: versions loaded from copies in the old one would keep it alive.
+   Before any update took a version, only the first version, published but
+   not yet seen by the host, lives there: it is dropped and the build
+   prepared again in the new directory, under the same number. */
+int hcr_plugin_set_copy_dir(struct hcr_plugin *ctx, const char *parent)
+{
+    struct hcr__plugin *p = ctx ? ctx->p : NULL;
+    if (!p || !parent || !parent[0])
+        return HCR_EINVAL;
+    if (p->taken) {
+        hcr__fail(&p->message, HCR_EBUSY,
+                  "%s: the copy directory can only be set before the first update", p->path);
+        hcr__log(&p->log, HCR_LOG_ERROR, "%s", p->message.text);
+        return HCR_EBUSY;
+    }
+    pthread_mutex_lock(&p->prepare_lock);
+    char *dir = hcr__snapshot_dir_create(parent, p->path, &p->message);
+    if (!dir) {
+        pthread_mutex_unlock(&p->prepare_lock);
+        hcr__log(&p->log, HCR_LOG_ERROR, "%s", p->message.text);
+        return p->message.text[0] ? HCR_EIO : HCR_ENOMEM;
+    }
+    struct hcr__version *first = atomic_exchange(&p->pending, NULL);
+    if (first)
+        p->next_number = first->number;
+    hcr__version_destroy(first);
+    hcr__spare_drop(&p->spare);
+    hcr__snapshot_dir_remove(p->copy_dir);
+    free(p->copy_dir);
+    p->copy_dir = dir;
+    /* The same build is to be prepared, and its error reported, again. */
+    memset(&p->last_prepared, 0, sizeof p->last_prepared);
+    p->last_failed_error = 0;
+    pthread_mutex_unlock(&p->prepare_lock);
+    ctx->failure = HCR_NONE;
+    return prepare_first(p);
 }
 
 void hcr_plugin_close(struct hcr_plugin *ctx)
@@ -560,12 +371,7 @@ void hcr_plugin_close(struct hcr_plugin *ctx)
     atomic_store(&p->closing, 1); /* no spare work starts after this */
     hcr__watch_remove(p->watch); /* no preparation runs after this */
     hcr__version_destroy(atomic_exchange(&p->pending, NULL));
-    if (p->current) {
-        enum hcr_failure f;
-        call_guest(p, p->current, HCR_CLOSE, &f);
-    }
-    hcr__version_destroy(p->current);
-    hcr__version_destroy(p->previous);
+    hcr__plugin_close_versions(p);
     hcr__source_hold(&p->held_source, -1);
     hcr__watch_flush(); /* versions retired earlier are gone too, and the source */
     free_plugin(p);

@@ -7,7 +7,10 @@
  *   version.c    preparing a version off the host's thread: snapshot,
  *                validate, load, index (runs on the watch thread)
  *   address_map.c which instance owns a code address
- *   plugin.c     the public API: open, update (swap, rollback), close
+ *   swap.c       the host's thread between versions: guarded guest calls,
+ *                swaps, rollbacks and the rules that choose between them
+ *   plugin.c     the public API: open, update, close; and the watch
+ *                thread's side (publishing prepared builds, spares)
  */
 #ifndef HCR_PLUGIN_INTERNAL_H
 #define HCR_PLUGIN_INTERNAL_H
@@ -221,12 +224,12 @@ int hcr__state_build(struct hcr__state_table *table, const struct hcr__elf *elf,
 void hcr__state_free(struct hcr__state_table *table);
 
 /* Carries values from `from` (the unloaded old version) into `to` (the new
-   one, not yet started), per the rules in hcr.h section 4. Returns 0, or
-   HCR_ESTATE with msg naming the variable when an HCR_STATE variable
-   changed size (nothing is written then). */
+   one, not yet started), per the rules in hcr.h section 4 narrowed by
+   `carry`. Returns 0, or HCR_ESTATE with msg naming the variable when an
+   HCR_STATE variable changed size (nothing is written then). */
 int hcr__state_transfer(const struct hcr__state_table *from, const struct hcr__state_table *to,
-                        const struct hcr__log *log, const char *plugin_name,
-                        struct hcr__message *msg);
+                        enum hcr_carry carry, const struct hcr__log *log,
+                        const char *plugin_name, struct hcr__message *msg);
 
 /* ---- version.c ---- */
 
@@ -234,13 +237,19 @@ enum hcr__version_state {
     HCR__VERSION_READY,   /* loaded, indexed, not run yet */
     HCR__VERSION_LIVE,    /* the running version */
     HCR__VERSION_WORKING, /* live and completed a step */
-    HCR__VERSION_RETIRED, /* replaced, kept mapped for rollback */
+    HCR__VERSION_RETIRED, /* replaced, kept loaded for rollback */
     HCR__VERSION_FAILED,  /* crashed or refused: never run again */
 };
+
+/* How many versions before the running one stay loaded to roll back to. */
+#define HCR__ROLLBACK_DEPTH 2
 
 struct hcr__version {
     unsigned number;
     enum hcr__version_state status;
+    struct hcr__version *before; /* the version this one replaced, RETIRED,
+                                    its variables as they were then; NULL:
+                                    none to roll back to */
     char *copy_path;
     struct hcr__snapshot snapshot; /* the copy's bytes and the build it came from */
     struct hcr__elf elf;
@@ -268,6 +277,27 @@ struct hcr__version *hcr__version_prepare(struct hcr__plugin *p, unsigned number
 /* Unloads and frees a version, and deletes its copy. NULL is ignored. */
 void hcr__version_destroy(struct hcr__version *v);
 
+/* ---- swap.c ---- */
+
+/* Unloads a version on the watch thread: unmapping a large library takes
+   longer than a frame, and the host's thread should not wait for it. NULL
+   is ignored. */
+void hcr__version_retire(struct hcr__version *v);
+
+/* Everything hcr_plugin_update does but its per-frame path: a new build
+   (taken only when `take_builds`; hcr_plugin_step passes 0), a version on
+   trial, a rollback, no version at all, unguarded calls. Host's thread. */
+int hcr__plugin_update_slow(struct hcr__plugin *p, int take_builds);
+
+/* A step on the per-frame path failed: reports it (the crash recorded in
+   p->frame, or the guest's negative `result`) and applies the rule.
+   Returns -1. Entered from the assembly hcr_plugin_update. */
+int hcr__plugin_step_failed(struct hcr__plugin *p, int result);
+
+/* Calls the running version with HCR_CLOSE and destroys every version the
+   plugin holds, at once. For hcr_plugin_close, after the watch stopped. */
+void hcr__plugin_close_versions(struct hcr__plugin *p);
+
 /* ---- address_map.c ---- */
 
 /* Registers / unregisters the code range of a version as belonging to ctx. */
@@ -286,7 +316,7 @@ struct hcr__plugin {
     struct hcr__watch *watch;
 
     /* The per-frame path (src/arch/x86_64/plugin_update.S reads these by
-       offset, see update_layout.h): current's hcr_main when it is working
+       offset, see update_layout.h): current's entry point when it is working
        and guarded and no new build is pending, else NULL (every other case
        takes the slow path); what the watch thread prepared, if anything;
        and the guard frame the path reuses, owned by this plugin since one
@@ -295,8 +325,21 @@ struct hcr__plugin {
     struct hcr__version *_Atomic pending;
     struct hcr__guard frame;
 
-    struct hcr__version *current;  /* running, or NULL */
-    struct hcr__version *previous; /* last working version when current has not worked yet */
+    /* Owned by the host's thread (swap.c): */
+    struct hcr__version *current;  /* running, or NULL; its `before` chain
+                                      holds what it rolls back to */
+    struct hcr__version *parked;   /* a build held back after the running
+                                      version failed in HCR_UNLOAD: released
+                                      once the version rolled back to has
+                                      stepped */
+    int failed_in_step;            /* hcr_plugin_failed_in_step, recorded */
+    int step_result;               /* by every update that failed */
+    int taken;                     /* an update has taken a version */
+
+    /* Set at open, read-only after (the watch thread reads main_name): */
+    enum hcr_rollback rollback;    /* the rule, hcr_options.rollback */
+    enum hcr_carry carry;          /* hcr_options.carry */
+    char *main_name;               /* the guest's entry point */
 
     /* Owned by the watch thread: */
     pthread_mutex_t prepare_lock;  /* serialises preparations and version numbers */
@@ -314,9 +357,8 @@ struct hcr__plugin {
     _Atomic int closing;           /* hcr_plugin_close has begun */
 };
 
-/* The slow half of hcr_plugin_update and its failure report, entered from
-   the assembly per-frame path where there is one. */
+/* The C hcr_plugin_update, entered from the assembly per-frame path where
+   there is one for all it does not take. */
 int hcr__plugin_update_c(struct hcr_plugin *ctx);
-int hcr__plugin_step_failed(struct hcr__plugin *p, int result);
 
 #endif

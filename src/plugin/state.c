@@ -118,12 +118,20 @@ static int compare_vars(const void *a, const void *b)
     return (x->key_len > y->key_len) - (x->key_len < y->key_len);
 }
 
+/* Whether section `shndx` holds variables that always keep their value:
+   HCR_STATE's section, or cr.h's own for CR_STATE, so that a guest built
+   with cr.h itself rather than hcr's keeps those too. */
+static int is_pinned_section(const struct hcr__elf *elf, size_t shndx)
+{
+    const char *name = hcr__elf_section_name(elf, shndx);
+    return strcmp(name, HCR_STATE_SECTION) == 0 || strcmp(name, ".state") == 0;
+}
+
 static int collect_symbols(struct var_builder *b, const struct hcr__elf *elf,
                            const struct hcr__static_names *names, uintptr_t base)
 {
     uintptr_t relro_lo, relro_hi;
     relro_range(elf, &relro_lo, &relro_hi);
-    size_t state_shndx = hcr__elf_find_section(elf, HCR_STATE_SECTION);
     const char *file = NULL;
     for (size_t i = 1; i < elf->nsyms; i++) {
         const Elf64_Sym *sym = &elf->syms[i];
@@ -145,7 +153,7 @@ static int collect_symbols(struct var_builder *b, const struct hcr__elf *elf,
         const char *sym_file = bind == STB_LOCAL ? file : NULL;
         if (!name[0] || is_runtime_symbol(sym_file, name))
             continue;
-        unsigned flags = shndx == state_shndx && state_shndx ? HCR__VAR_PINNED : 0;
+        unsigned flags = is_pinned_section(elf, shndx) ? HCR__VAR_PINNED : 0;
         /* A function-local static (`count.1`): named by its function from
            the debug information, where there is any. The file part stays
            the symbol table's, so keys look alike with or without it. */
@@ -172,7 +180,7 @@ static int collect_sections(struct var_builder *b, const struct hcr__elf *elf, u
             continue;
         const char *name = hcr__elf_section_name(elf, i);
         unsigned flags = HCR__VAR_WHOLE;
-        if (strcmp(name, HCR_STATE_SECTION) == 0)
+        if (is_pinned_section(elf, i))
             flags |= HCR__VAR_PINNED;
         int rc = add_var(b, NULL, name, base + elf->shdrs[i].sh_addr, elf->shdrs[i].sh_size,
                          initial_bytes(elf, i, elf->shdrs[i].sh_addr), flags);
@@ -302,10 +310,12 @@ static int same_initial(const struct hcr__var *a, const struct hcr__var *b)
 }
 
 int hcr__state_transfer(const struct hcr__state_table *from, const struct hcr__state_table *to,
-                        const struct hcr__log *log, const char *plugin_name,
-                        struct hcr__message *msg)
+                        enum hcr_carry carry, const struct hcr__log *log,
+                        const char *plugin_name, struct hcr__message *msg)
 {
     char label[300];
+    if (carry == HCR_CARRY_NONE)
+        return 0; /* every variable starts from its initial value, HCR_STATE too */
     /* First pass: refuse before writing anything. */
     for (size_t i = 0; i < to->count; i++) {
         const struct hcr__var *t = &to->vars[i];
@@ -336,6 +346,8 @@ int hcr__state_transfer(const struct hcr__state_table *from, const struct hcr__s
             continue;
         }
         if (!(t->flags & HCR__VAR_PINNED)) {
+            if (carry == HCR_CARRY_UNINITIALISED && t->initial)
+                continue; /* it has an initialiser: it starts from it */
             if (!same_initial(f, t)) {
                 hcr__log(log, HCR_LOG_INFO, "%s: %s has a new initialiser: takes the new value",
                          plugin_name, var_label(t, label, sizeof label));

@@ -9,8 +9,8 @@
 #define HCR_PLUGIN_UPDATE_LAYOUT_H
 
 /* struct hcr_plugin (include/hcr.h) */
+#define HCR__CTX_P 0
 #define HCR__CTX_FAILURE 20
-#define HCR__CTX_P 24
 
 /* struct hcr__plugin (plugin_internal.h) */
 #define HCR__P_STEP_FN 64

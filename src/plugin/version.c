@@ -4,7 +4,7 @@
  * message naming the file and the problem:
  *   copy the build into the private directory (the copy is what runs);
  *   validate the copy as an x86-64 shared object, every offset checked;
- *   check it exports hcr_main;
+ *   check it exports its entry point (hcr_main, or hcr_options.main_name);
  *   edit the copy's program headers so the loader causes no TLB flush
  *     (load_edits.c), unless the plugin asks for an exact copy;
  *   dlopen it with every symbol bound now (an undefined symbol fails here,
@@ -24,12 +24,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-static int exports_main(const struct hcr__elf *elf)
+static int exports_function(const struct hcr__elf *elf, const char *name)
 {
     for (size_t i = 1; i < elf->ndynsyms; i++) {
         const Elf64_Sym *s = &elf->dynsyms[i];
         if (s->st_shndx != SHN_UNDEF && ELF64_ST_TYPE(s->st_info) == STT_FUNC &&
-            strcmp(hcr__elf_dynsym_name(elf, s), "hcr_main") == 0)
+            strcmp(hcr__elf_dynsym_name(elf, s), name) == 0)
             return 1;
     }
     return 0;
@@ -65,9 +65,11 @@ static int load(struct hcr__plugin *p, struct hcr__version *v)
                            hcr__arch_machine(), ET_DYN, &v->message);
     if (rc < 0)
         return rc;
-    if (!exports_main(&v->elf))
+    if (!exports_function(&v->elf, p->main_name))
         return hcr__fail(&v->message, HCR_ENOSYM,
-                         "%s: does not export hcr_main (define it with HCR_EXPORT)", src);
+                         "%s: does not export %s (define it with HCR_EXPORT, or CR_EXPORT "
+                         "under hcr's cr.h)",
+                         src, p->main_name);
     if (!p->exact_copy && (rc = hcr__load_edits_apply(v, src)) < 0)
         return rc;
     hcr__snapshot_seal(&v->snapshot);
@@ -80,9 +82,10 @@ static int load(struct hcr__plugin *p, struct hcr__version *v)
         return hcr__fail(&v->message, code, "%s: cannot be loaded: %s", src,
                          why ? why : "unknown reason");
     }
-    v->main = (hcr__main_fn)dlsym(v->handle, "hcr_main");
+    v->main = (hcr__main_fn)dlsym(v->handle, p->main_name);
     if (!v->main)
-        return hcr__fail(&v->message, HCR_ENOSYM, "%s: hcr_main not found by the loader", src);
+        return hcr__fail(&v->message, HCR_ENOSYM, "%s: %s not found by the loader", src,
+                         p->main_name);
     find_ranges(v);
     struct hcr__static_names names = {0};
     rc = hcr__state_needs_names(&v->elf) ? hcr__static_names_read(v->snapshot.bytes, v->snapshot.size, &names)

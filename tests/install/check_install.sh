@@ -14,6 +14,7 @@ cmake -S "$src/tests/install/consumer" -B "$scratch/cmake" -DCMAKE_PREFIX_PATH="
 cmake --build "$scratch/cmake" >/dev/null
 LD_LIBRARY_PATH="$scratch/prefix/lib" "$scratch/cmake/consumer"
 LD_LIBRARY_PATH="$scratch/prefix/lib" "$scratch/cmake/consumer_reloadable"
+LD_LIBRARY_PATH="$scratch/prefix/lib" "$scratch/cmake/consumer_cr"
 # hcr_reloadable() gave the target the reload flags.
 grep -q -- "-fpatchable-function-entry" "$scratch/cmake/CMakeFiles/consumer_reloadable.dir/flags.make" ||
     { echo "hcr_reloadable() did not add the reload flags"; exit 1; }
@@ -23,6 +24,12 @@ export PKG_CONFIG_PATH="$scratch/prefix/lib/pkgconfig"
 libdir=$(pkg-config --variable=libdir hcr)
 cc "$src/tests/install/consumer/main.c" $(pkg-config --cflags --libs hcr) -o "$scratch/pc_consumer"
 LD_LIBRARY_PATH="$libdir" "$scratch/pc_consumer"
+# pkg-config hcr-cr: hcr's cr.h first on the include path, a C++ host built
+# with it as a cr.h project builds its host.
+case "$(pkg-config --cflags hcr-cr)" in "-I$scratch/prefix/lib/pkgconfig/../../include/hcr "*|"-I$scratch/prefix/include/hcr "*) ;;
+    *) echo "pkg-config --cflags hcr-cr does not start with include/hcr: $(pkg-config --cflags hcr-cr)"; exit 1 ;; esac
+c++ "$src/tests/install/consumer/cr_host.cpp" $(pkg-config --cflags --libs hcr-cr) -o "$scratch/pc_cr_host"
+LD_LIBRARY_PATH="$libdir" "$scratch/pc_cr_host"
 case "$(pkg-config --variable=plugin_cflags hcr)" in *-fno-optimize-sibling-calls*) ;; *) echo "plugin_cflags lacks -fno-optimize-sibling-calls"; exit 1 ;; esac
 case "$(pkg-config --variable=reload_cflags hcr)" in *-fpatchable-function-entry*) ;; *) echo "reload_cflags lacks -fpatchable-function-entry"; exit 1 ;; esac
 

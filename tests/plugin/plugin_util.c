@@ -66,15 +66,22 @@ void capture_log(enum hcr_log_level level, const char *message, void *user)
     pthread_mutex_unlock(&lock);
 }
 
-void open_captured(struct hcr_plugin *ctx, const char *path, struct log_capture *log)
+void open_captured_rule(struct hcr_plugin *ctx, const char *path, struct log_capture *log,
+                        enum hcr_rollback rule)
 {
     struct hcr_options options = {0};
     options.log = capture_log;
     options.log_user = log;
+    options.rollback = rule;
     int rc = hcr_plugin_open_with(ctx, path, &options);
     if (rc != 0)
         harness_fail(__FILE__, __LINE__, "open %s: %s: %s", path, hcr_strerror(rc),
                      hcr_plugin_error(ctx));
+}
+
+void open_captured(struct hcr_plugin *ctx, const char *path, struct log_capture *log)
+{
+    open_captured_rule(ctx, path, log, HCR_ROLLBACK_ON_FAILURE);
 }
 
 void start_guest(struct hcr_plugin *ctx, struct guest_report *r, struct log_capture *log,

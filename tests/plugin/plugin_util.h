@@ -30,6 +30,10 @@ void capture_log(enum hcr_log_level level, const char *message, void *user);
 /* Opens the plugin at path with the capture as its log sink; checks 0. */
 void open_captured(struct hcr_plugin *ctx, const char *path, struct log_capture *log);
 
+/* open_captured under the rollback rule `rule` (hcr.h section 5). */
+void open_captured_rule(struct hcr_plugin *ctx, const char *path, struct log_capture *log,
+                        enum hcr_rollback rule);
+
 /* Installs `variant` at `path`, opens it with the capture as its log sink,
    and takes `steps` updates, each of which must step the guest. */
 void start_guest(struct hcr_plugin *ctx, struct guest_report *r, struct log_capture *log,

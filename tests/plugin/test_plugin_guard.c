@@ -50,14 +50,16 @@ static int update_keeping_registers(struct hcr_plugin *ctx, int *intact)
 #endif
 
 /* Opens the nest guest at `name` with cmd as its userdata, and steps it
-   until it is working (the per-frame path). */
+   until it is working (the per-frame path). Under the rule that keeps a
+   working version, so that it goes on crashing on the per-frame path: what
+   is tested here is the guard, not the rollback (test_plugin_rollback). */
 static void open_nest(struct hcr_plugin *ctx, struct nest_command *cmd, const char *name,
                       struct log_capture *log)
 {
     const char *path = harness_path(name);
     install_guest("nest", path);
     ctx->userdata = cmd;
-    open_captured(ctx, path, log);
+    open_captured_rule(ctx, path, log, HCR_ROLLBACK_KEEP_WORKING);
     cmd->action = NEST_STEP;
     CHECK_EQ(hcr_plugin_update(ctx), 1);
     CHECK_EQ(hcr_plugin_update(ctx), 1);

@@ -31,7 +31,7 @@ TEST(first_update_loads_and_steps)
     open_v1(&ctx, &r, harness_path("guest.so"));
     CHECK_EQ(hcr_plugin_update(&ctx), 1000002);
     CHECK_EQ(r.steps, 2);
-    CHECK_EQ(ctx.last_working_version, 1);
+    CHECK_EQ(ctx.last_working_version, 0); /* nothing before it to roll back to */
     CHECK_EQ(ctx.failure, HCR_NONE);
     hcr_plugin_close(&ctx);
     CHECK_EQ(r.closes, 1);

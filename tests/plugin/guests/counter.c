@@ -1,6 +1,7 @@
 /* A test guest whose behaviour is chosen at build time: VERSION, and CRASH
-   (which fault to commit, and in which op), plus layout variants that
-   move, add, resize and re-initialise variables. */
+   (which fault to commit, and in which op; with SPOIL, after changing its
+   state as a buggy build would), plus layout variants that move, add,
+   resize and re-initialise variables. */
 #include "hcr.h"
 #include "report.h"
 
@@ -35,7 +36,11 @@ int first = 1;
 int second = 2;
 #endif
 
+#if CR_STATE_SECTION /* as cr.h itself marks CR_STATE: its own section */
+static int __attribute__((section(".state"))) pinned;
+#else
 static int HCR_STATE pinned;
+#endif
 int global_counter;
 static int initialised = 100;
 
@@ -100,7 +105,11 @@ static void commit_crash(void)
     }
 }
 
-HCR_EXPORT int hcr_main(struct hcr_plugin *ctx, enum hcr_op op)
+#ifndef ENTRY
+#define ENTRY hcr_main /* another name for hcr_options.main_name */
+#endif
+
+HCR_EXPORT int ENTRY(struct hcr_plugin *ctx, enum hcr_op op)
 {
     struct guest_report *r = ctx->userdata;
 #if CRASH_AFTER
@@ -109,10 +118,16 @@ HCR_EXPORT int hcr_main(struct hcr_plugin *ctx, enum hcr_op op)
     int crash_now = op == CRASH_OP;
 #endif
     if (CRASH && crash_now) {
+#if SPOIL
+        pinned += 1000; /* what a rollback must not carry back */
+        global_counter += 1000;
+#endif
         commit_crash();
         if (CRASH == 7)
             return -5;
     }
+    if (op == HCR_LOAD && r->refuse_load_of == VERSION)
+        return -3;
     switch (op) {
     case HCR_LOAD: r->loads++; break;
     case HCR_UNLOAD: r->unloads++; break;

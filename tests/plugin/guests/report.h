@@ -15,6 +15,8 @@ struct guest_report {
     const char *greeting; /* a pointer into the guest's read-only data */
     int extra;          /* a variable some builds add */
     int extra_calls;    /* a function-local static some builds add */
+    int refuse_load_of; /* set by a test: a guest built with this VERSION
+                           returns -3 from HCR_LOAD */
 };
 
 #endif
