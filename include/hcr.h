@@ -149,8 +149,10 @@
  *   Under both rules ctx->last_working_version is the version a failure of
  *   the running one would leave running, 0 for none: the version it
  *   replaced, or under HCR_ROLLBACK_KEEP_WORKING the running version itself
- *   once it has completed a step. The update returns -1 after a failure in
- *   HCR_STEP and -2 after one in loading or unloading.
+ *   once it has completed a step. After a failure the update returns
+ *   HCR_ECRASH (a crash) or HCR_EUSER (a negative return), whether in
+ *   HCR_STEP or in loading or unloading; hcr_plugin_failed_in_step tells
+ *   which. (cr.h's -1 and -2 are the drop-in's, include/hcr/cr.h.)
  *
  *   A crash outside any guest call is the host's own: it goes to the
  *   previous handler or the default action, as if hcr were not there.
@@ -423,9 +425,15 @@ HCR_API int hcr_plugin_open_with(struct hcr_plugin *ctx, const char *path,
                                  const struct hcr_options *options);
 
 /* Swaps in a new build if one is ready, then calls the guest with HCR_STEP.
-   Returns the guest's return value; -1 after a failure in STEP, -2 after a
-   failure during load or unload (ctx->failure says which). With no version
-   loaded yet it returns -2 and ctx->failure stays as the last failure. */
+   Returns the guest's return value (0 or more: a negative one is a
+   failure), or a negative HCR_E* code, never -1 or -2 by themselves:
+   HCR_ECRASH after a crash and HCR_EUSER after a negative return, in
+   HCR_STEP, HCR_LOAD or HCR_UNLOAD (ctx->failure says which kind,
+   hcr_plugin_failed_in_step whether in a step); HCR_ESTATE when the new
+   build's state cannot be carried; a refused build's own error (HCR_ENOSYM,
+   HCR_EDLOPEN, HCR_ETRUNC...) once, the previous version going on; with no
+   version to run, HCR_ENOENT, and ctx->failure stays as the last failure;
+   HCR_EINVAL for a context that is not open. */
 HCR_API int hcr_plugin_update(struct hcr_plugin *ctx);
 
 /* hcr_plugin_update without taking a new build: steps the running version

@@ -22,8 +22,8 @@ int main(int argc, char **argv)
     for (int tick = 0; tick < seconds * 10; tick++) {
         int rc = hcr_plugin_update(&ctx);
         if (rc < 0 && ctx.failure != HCR_NONE)
-            printf("host: update returned %d, failure %d: %s\n", rc, (int)ctx.failure,
-                   hcr_plugin_error(&ctx));
+            printf("host: update returned %s, failure %d: %s\n", hcr_error_name(rc),
+                   (int)ctx.failure, hcr_plugin_error(&ctx));
         if (ctx.version != shown_version) {
             printf("host: now running version %u\n", ctx.version);
             shown_version = ctx.version;

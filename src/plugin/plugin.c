@@ -47,7 +47,7 @@ int UPDATE_C(struct hcr_plugin *ctx)
 {
     struct hcr__plugin *p = ctx ? ctx->p : NULL;
     if (__builtin_expect(!p, 0))
-        return -2;
+        return HCR_EINVAL;
     /* The per-frame path: a working guarded version and nothing new
        arrived, both told by one relaxed load (refresh_step_fn). */
     hcr__main_fn fn = atomic_load_explicit(&p->step_fn, memory_order_relaxed);
@@ -86,7 +86,7 @@ int UPDATE_C(struct hcr_plugin *ctx)
 int hcr_plugin_step(struct hcr_plugin *ctx)
 {
     struct hcr__plugin *p = ctx ? ctx->p : NULL;
-    return p ? hcr__plugin_update_slow(p, 0) : -2;
+    return p ? hcr__plugin_update_slow(p, 0) : HCR_EINVAL;
 }
 
 int hcr_plugin_failed_in_step(const struct hcr_plugin *ctx, int *result)

@@ -248,6 +248,15 @@ static struct hcr__version *replaced(struct hcr__plugin *p, struct hcr__version 
     return old;
 }
 
+/* The code an update returns for failure f of a guest call: a negative
+   return is the guest's own report, anything else a crash. Never -1 or
+   -2, which are codes of their own (HCR_EPERM, HCR_ENOENT): cr.h's
+   values are the drop-in's business (include/hcr/cr.h). */
+static int failure_code(enum hcr_failure f)
+{
+    return f == HCR_USER ? HCR_EUSER : HCR_ECRASH;
+}
+
 /* The running version refused `next`'s state (an HCR_STATE variable
    changed size): the build is dropped and the running version, already
    unloaded, is loaded again and goes on. */
@@ -261,12 +270,13 @@ static int refuse_state(struct hcr__plugin *p, struct hcr__version *next)
         p->ctx->failure = f;
         roll_back(p);
     }
-    return -2;
+    return HCR_ESTATE;
 }
 
 /* Makes `next` the running version: the running one's HCR_UNLOAD, state
-   carried, next's HCR_LOAD. Returns 0, or -2 after a failure (the failure
-   is in ctx->failure and the message). */
+   carried, next's HCR_LOAD. Returns 0, or HCR_ECRASH / HCR_EUSER /
+   HCR_ESTATE after a failure (the failure is in ctx->failure and the
+   message). */
 static int swap_to(struct hcr__plugin *p, struct hcr__version *next)
 {
     struct hcr_plugin *ctx = p->ctx;
@@ -277,11 +287,11 @@ static int swap_to(struct hcr__plugin *p, struct hcr__version *next)
         enum hcr_failure f = call_guest(p, old, HCR_UNLOAD, NULL);
         if (f != HCR_NONE) {
             ctx->failure = f;
-            status = -2;
+            status = failure_code(f);
             if (p->rollback == HCR_ROLLBACK_ON_FAILURE) {
                 p->parked = next;
                 roll_back(p);
-                return -2;
+                return status;
             }
         }
         int rc = hcr__state_transfer(&old->vars, &next->vars, p->carry, &p->log, p->path,
@@ -299,7 +309,7 @@ static int swap_to(struct hcr__plugin *p, struct hcr__version *next)
     if (f != HCR_NONE) {
         ctx->failure = f;
         roll_back(p);
-        return -2;
+        return failure_code(f);
     }
     return status;
 }
@@ -311,11 +321,12 @@ static int take_build(struct hcr__plugin *p, struct hcr__version *v)
     struct hcr_plugin *ctx = p->ctx;
     ctx->failure = HCR_NONE;
     if (v->error) {
+        int code = v->error;
         p->message = v->message;
         ctx->failure = HCR_BAD_IMAGE;
         hcr__version_retire(v);
         refresh_step_fn(p); /* the current version goes on */
-        return -2;
+        return code;
     }
     p->taken = 1;
     if (ctx->next_version <= v->number)
@@ -343,7 +354,7 @@ static int step_failed(struct hcr__plugin *p, enum hcr_failure f, int result)
     p->step_result = result;
     if (p->rollback == HCR_ROLLBACK_ON_FAILURE || p->current->status != HCR__VERSION_WORKING)
         roll_back(p);
-    return -1;
+    return failure_code(f);
 }
 
 int hcr__plugin_update_slow(struct hcr__plugin *p, int take_builds)
@@ -364,7 +375,7 @@ int hcr__plugin_update_slow(struct hcr__plugin *p, int take_builds)
     }
     struct hcr__version *v = p->current;
     if (!v)
-        return -2; /* ctx->failure stays as the last failure */
+        return HCR_ENOENT; /* no version to run; ctx->failure stays as the last failure */
     ctx->failure = HCR_NONE;
     int result;
     enum hcr_failure f = call_guest(p, v, HCR_STEP, &result);

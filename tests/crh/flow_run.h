@@ -13,6 +13,9 @@
      void flow_close(flow_context *ctx)
      FLOW_FAILURE(name)        the failure value `name` in its API
      FLOW_USER_FAILURE_RESULT  what an update returns after the guest's -7
+     FLOW_CRASH_RESULT         what an update returns after a crash in a step
+     FLOW_LOAD_FAILURE_RESULT  what an update returns after a crash in a load
+                               or an unload
      FLOW_GUEST_FORMAT         printf format of build n's path */
 #include "flow.h"
 #include "harness.h"
@@ -82,7 +85,7 @@ static void run_flow(flow_context *ctx)
     /* Build 2 crashes in a step: build 1 runs again, from the state it
        had when build 2 replaced it. Its load saw why. */
     cmd.faulty_build = 2;
-    STEP(ctx, FLOW_CRASH_STEP, -1);
+    STEP(ctx, FLOW_CRASH_STEP, FLOW_CRASH_RESULT);
     CHECK_EQ(ctx->failure, FLOW_FAILURE(SEGFAULT));
     CHECK_EQ(ctx->version, 1);
     CHECK_EQ(ctx->last_working_version, 0);
@@ -106,7 +109,7 @@ static void run_flow(flow_context *ctx)
     /* Build 4 crashes in its load: build 3 goes on from where it was. */
     cmd.faulty_build = 4;
     install(4, path);
-    update_until(ctx, FLOW_CRASH_LOAD, -2);
+    update_until(ctx, FLOW_CRASH_LOAD, FLOW_LOAD_FAILURE_RESULT);
     CHECK_EQ(ctx->failure, FLOW_FAILURE(SEGFAULT));
     CHECK_EQ(ctx->version, 3);
     CHECK_EQ(ctx->last_working_version, 1);
@@ -118,7 +121,7 @@ static void run_flow(flow_context *ctx)
        then build 5 loads, from that state. */
     cmd.faulty_build = 3;
     install(5, path);
-    update_until(ctx, FLOW_CRASH_UNLOAD, -2);
+    update_until(ctx, FLOW_CRASH_UNLOAD, FLOW_LOAD_FAILURE_RESULT);
     CHECK_EQ(ctx->failure, FLOW_FAILURE(SEGFAULT));
     CHECK_EQ(ctx->version, 1);
     CHECK_EQ(ctx->last_working_version, 0);

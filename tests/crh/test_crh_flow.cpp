@@ -31,6 +31,8 @@ static void flow_close(flow_context *ctx)
 
 #define FLOW_FAILURE(name) CR_##name
 #define FLOW_USER_FAILURE_RESULT (-7) /* cr.h returns the guest's own value */
+#define FLOW_CRASH_RESULT (-1)
+#define FLOW_LOAD_FAILURE_RESULT (-2)
 #define FLOW_GUEST_FORMAT CRH_GUESTS "/flow_cr_b%d.so"
 #include "flow_run.h"
 

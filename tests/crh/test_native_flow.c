@@ -1,7 +1,7 @@
 /* cr.h's rollback flow (flow_run.h) through hcr's own API: the same
-   builds and the same results, but that a negative return from a step
-   makes hcr_plugin_update return -1, and hcr_plugin_failed_in_step tell
-   the guest's value. */
+   builds and the same rollbacks, with hcr's error codes where cr.h has -1
+   and -2: HCR_ECRASH after a crash, HCR_EUSER after a negative return
+   from a step (hcr_plugin_failed_in_step tells the guest's value). */
 #include "hcr.h"
 
 typedef struct hcr_plugin flow_context;
@@ -22,7 +22,9 @@ static void flow_close(flow_context *ctx)
 }
 
 #define FLOW_FAILURE(name) HCR_##name
-#define FLOW_USER_FAILURE_RESULT (-1)
+#define FLOW_USER_FAILURE_RESULT HCR_EUSER
+#define FLOW_CRASH_RESULT HCR_ECRASH
+#define FLOW_LOAD_FAILURE_RESULT HCR_ECRASH
 #define FLOW_GUEST_FORMAT CRH_GUESTS "/flow_native_b%d.so"
 #include "flow_run.h"
 
@@ -41,11 +43,11 @@ TEST(negative_return_is_told_by_failed_in_step)
     CHECK_EQ(hcr_plugin_open(&ctx, path), 0);
     STEP(&ctx, FLOW_BUILD, 1);
     cmd.faulty_build = 1;
-    STEP(&ctx, FLOW_FAIL_STEP, -1);
+    STEP(&ctx, FLOW_FAIL_STEP, HCR_EUSER);
     int result = 0;
     CHECK_EQ(hcr_plugin_failed_in_step(&ctx, &result), 1);
     CHECK_EQ(result, -7);
-    STEP(&ctx, FLOW_BUILD, -2); /* build 1 had nothing before it */
+    STEP(&ctx, FLOW_BUILD, HCR_ENOENT); /* build 1 had nothing before it: none runs */
     CHECK_EQ(hcr_plugin_failed_in_step(&ctx, &result), 0);
     CHECK_EQ(ctx.failure, HCR_INITIAL_FAILURE);
     hcr_plugin_close(&ctx);

@@ -44,20 +44,20 @@ static void crash_rolls_back(const char *variant, enum hcr_failure expected, int
     hcr_plugin_close(&ctx);
 }
 
-TEST(segfault_rolls_back) { crash_rolls_back("crash_segv", HCR_SEGFAULT, -1); }
-TEST(division_by_zero_rolls_back) { crash_rolls_back("crash_fpe", HCR_FPE, -1); }
-TEST(abort_rolls_back) { crash_rolls_back("crash_abort", HCR_ABORT, -1); }
-TEST(stack_overflow_rolls_back) { crash_rolls_back("crash_stack", HCR_STACKOVERFLOW, -1); }
-TEST(illegal_instruction_rolls_back) { crash_rolls_back("crash_ill", HCR_ILLEGAL, -1); }
-TEST(bus_error_rolls_back) { crash_rolls_back("crash_bus", HCR_MISALIGN, -1); }
-TEST(negative_return_rolls_back) { crash_rolls_back("crash_user", HCR_USER, -1); }
-TEST(crash_in_load_rolls_back) { crash_rolls_back("crash_load", HCR_SEGFAULT, -2); }
+TEST(segfault_rolls_back) { crash_rolls_back("crash_segv", HCR_SEGFAULT, HCR_ECRASH); }
+TEST(division_by_zero_rolls_back) { crash_rolls_back("crash_fpe", HCR_FPE, HCR_ECRASH); }
+TEST(abort_rolls_back) { crash_rolls_back("crash_abort", HCR_ABORT, HCR_ECRASH); }
+TEST(stack_overflow_rolls_back) { crash_rolls_back("crash_stack", HCR_STACKOVERFLOW, HCR_ECRASH); }
+TEST(illegal_instruction_rolls_back) { crash_rolls_back("crash_ill", HCR_ILLEGAL, HCR_ECRASH); }
+TEST(bus_error_rolls_back) { crash_rolls_back("crash_bus", HCR_MISALIGN, HCR_ECRASH); }
+TEST(negative_return_rolls_back) { crash_rolls_back("crash_user", HCR_USER, HCR_EUSER); }
+TEST(crash_in_load_rolls_back) { crash_rolls_back("crash_load", HCR_SEGFAULT, HCR_ECRASH); }
 
 TEST(two_aborts_in_a_row_are_both_caught)
 {
     /* abort() keeps internal state; a second one must still be catchable. */
-    crash_rolls_back("crash_abort", HCR_ABORT, -1);
-    crash_rolls_back("crash_abort", HCR_ABORT, -1);
+    crash_rolls_back("crash_abort", HCR_ABORT, HCR_ECRASH);
+    crash_rolls_back("crash_abort", HCR_ABORT, HCR_ECRASH);
 }
 
 TEST(crash_in_first_version_is_initial_failure_then_next_build_loads)
@@ -68,10 +68,10 @@ TEST(crash_in_first_version_is_initial_failure_then_next_build_loads)
     install_guest("crash_segv", path);
     ctx.userdata = &r;
     CHECK_EQ(hcr_plugin_open(&ctx, path), 0);
-    CHECK_EQ(hcr_plugin_update(&ctx), -1);
+    CHECK_EQ(hcr_plugin_update(&ctx), HCR_ECRASH);
     CHECK_EQ(ctx.failure, HCR_INITIAL_FAILURE);
     CHECK_EQ(ctx.version, 0);
-    CHECK_EQ(hcr_plugin_update(&ctx), -2); /* nothing to run yet */
+    CHECK_EQ(hcr_plugin_update(&ctx), HCR_ENOENT); /* nothing to run yet */
     CHECK_EQ(ctx.failure, HCR_INITIAL_FAILURE);
     install_guest("counter_v2", path);
     update_until_version(&ctx, 2, 3000);

@@ -79,13 +79,13 @@ TEST(crash_gives_back_the_hosts_registers)
         CHECK_EQ(intact, 1);
         cmd.action = NEST_CRASH;
         intact = 0;
-        CHECK_EQ(update_keeping_registers(&ctx, &intact), -1);
+        CHECK_EQ(update_keeping_registers(&ctx, &intact), HCR_ECRASH);
         CHECK_EQ(intact, 1);
         CHECK_EQ(ctx.failure, HCR_SEGFAULT);
         CHECK_EQ(ctx.version, 1); /* a working version keeps running */
         cmd.action = NEST_FAIL;
         intact = 0;
-        CHECK_EQ(update_keeping_registers(&ctx, &intact), -1);
+        CHECK_EQ(update_keeping_registers(&ctx, &intact), HCR_EUSER);
         CHECK_EQ(intact, 1);
         CHECK_EQ(ctx.failure, HCR_USER);
     }
@@ -110,7 +110,7 @@ TEST(update_inside_a_step_guards_each_plugin)
     b_cmd.action = NEST_CRASH;
     CHECK_EQ(update_keeping_registers(&a, &intact), 1);
     CHECK_EQ(intact, 1);
-    CHECK_EQ(a_cmd.inner_result, -1);
+    CHECK_EQ(a_cmd.inner_result, HCR_ECRASH);
     CHECK_EQ(b.failure, HCR_SEGFAULT);
     CHECK_EQ(a.failure, HCR_NONE);
     CHECK_EQ(log_b.errors, 1);
@@ -119,7 +119,7 @@ TEST(update_inside_a_step_guards_each_plugin)
     /* It fails, then it steps. */
     b_cmd.action = NEST_FAIL;
     CHECK_EQ(hcr_plugin_update(&a), 1);
-    CHECK_EQ(a_cmd.inner_result, -1);
+    CHECK_EQ(a_cmd.inner_result, HCR_EUSER);
     CHECK_EQ(b.failure, HCR_USER);
     b_cmd.action = NEST_STEP;
     CHECK_EQ(hcr_plugin_update(&a), 1);
@@ -129,7 +129,7 @@ TEST(update_inside_a_step_guards_each_plugin)
     /* After the inner update returned, the outer guard still holds. */
     a_cmd.action = NEST_UPDATE_INNER_THEN_CRASH;
     intact = 0;
-    CHECK_EQ(update_keeping_registers(&a, &intact), -1);
+    CHECK_EQ(update_keeping_registers(&a, &intact), HCR_ECRASH);
     CHECK_EQ(intact, 1);
     CHECK_EQ(a_cmd.inner_result, 1);
     CHECK_EQ(a.failure, HCR_SEGFAULT);
@@ -138,8 +138,8 @@ TEST(update_inside_a_step_guards_each_plugin)
 
     /* And after an inner crash too. */
     b_cmd.action = NEST_CRASH;
-    CHECK_EQ(hcr_plugin_update(&a), -1);
-    CHECK_EQ(a_cmd.inner_result, -1);
+    CHECK_EQ(hcr_plugin_update(&a), HCR_ECRASH);
+    CHECK_EQ(a_cmd.inner_result, HCR_ECRASH);
     CHECK_EQ(b.failure, HCR_SEGFAULT);
     CHECK_EQ(a.failure, HCR_SEGFAULT);
     CHECK_EQ(log_a.errors, 2);
@@ -151,7 +151,7 @@ TEST(update_inside_a_step_guards_each_plugin)
     CHECK_EQ(hcr_plugin_update(&a), 1);
     CHECK_EQ(hcr_plugin_update(&b), 1);
     a_cmd.action = NEST_CRASH;
-    CHECK_EQ(hcr_plugin_update(&a), -1);
+    CHECK_EQ(hcr_plugin_update(&a), HCR_ECRASH);
     CHECK_EQ(a.failure, HCR_SEGFAULT);
     CHECK_EQ(a.version, 1);
     CHECK_EQ(b.version, 1);
@@ -171,10 +171,10 @@ TEST_SIGNAL(host_fault_after_nested_crashes_is_not_swallowed, SIGSEGV)
     a_cmd.inner = &b;
     a_cmd.action = NEST_UPDATE_INNER_THEN_CRASH;
     b_cmd.action = NEST_CRASH;
-    if (hcr_plugin_update(&a) != -1 || a.failure != HCR_SEGFAULT || b.failure != HCR_SEGFAULT)
+    if (hcr_plugin_update(&a) != HCR_ECRASH || a.failure != HCR_SEGFAULT || b.failure != HCR_SEGFAULT)
         _exit(3);
     a_cmd.action = NEST_FAIL;
-    if (hcr_plugin_update(&a) != -1)
+    if (hcr_plugin_update(&a) != HCR_EUSER)
         _exit(4);
     __asm__ volatile("movl $1, 8" ::: "memory"); /* the host's bug, unseen by sanitizers */
 }

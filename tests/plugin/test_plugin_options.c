@@ -34,7 +34,7 @@ TEST(entry_point_under_another_name)
     CHECK_EQ(open_with(&ctx, &r, "counter_v1", harness_path("other.so"), &options, &log),
              HCR_ENOSYM);
     CHECK_STR_HAS(hcr_plugin_error(&ctx), "does not export game_main");
-    CHECK_EQ(hcr_plugin_update(&ctx), -2);
+    CHECK_EQ(hcr_plugin_update(&ctx), HCR_ENOSYM);
     CHECK_EQ(ctx.failure, HCR_BAD_IMAGE);
     hcr_plugin_close(&ctx);
 }
@@ -187,7 +187,7 @@ TEST(step_leaves_a_new_build_waiting)
     struct hcr_options options = {0};
     const char *path = harness_path("guest.so");
     CHECK_EQ(open_with(&ctx, &r, "counter_v1", path, &options, &log), 0);
-    CHECK_EQ(hcr_plugin_step(&ctx), -2); /* the first version too waits for an update */
+    CHECK_EQ(hcr_plugin_step(&ctx), HCR_ENOENT); /* the first version too waits for an update */
     CHECK_EQ(ctx.version, 0);
     CHECK_EQ(hcr_plugin_update(&ctx), 1000001);
     CHECK_EQ(hcr_plugin_step(&ctx), 1000002);

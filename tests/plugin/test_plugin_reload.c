@@ -171,8 +171,9 @@ TEST(writer_dying_half_way_is_reported_once_and_old_code_runs)
     int saw_failure = 0;
     for (int i = 0; i < harness_scale(200) && !saw_failure; i++) {
         int rc = hcr_plugin_update(&ctx);
-        if (rc == -2) {
+        if (rc < 0) {
             saw_failure = 1;
+            CHECK_EQ(rc, HCR_ETRUNC);
             CHECK_EQ(ctx.failure, HCR_BAD_IMAGE);
         }
         harness_sleep_ms(5);

@@ -73,7 +73,7 @@ static void step_failure(enum hcr_rollback rule)
     start_v1(&ctx, &r, &log, path, rule);
     int kept = switch_to(&ctx, "crash_later_spoiling", path, 9);
     CHECK_EQ(hcr_plugin_update(&ctx), 9000000 + kept + 2); /* the new build moved it on */
-    CHECK_EQ(hcr_plugin_update(&ctx), -1);                 /* then spoils it and crashes */
+    CHECK_EQ(hcr_plugin_update(&ctx), HCR_ECRASH);                 /* then spoils it and crashes */
     CHECK_EQ(ctx.failure, HCR_SEGFAULT);
     int result = 0;
     CHECK_EQ(hcr_plugin_failed_in_step(&ctx, &result), 1);
@@ -88,7 +88,7 @@ static void step_failure(enum hcr_rollback rule)
     } else {
         CHECK_EQ(ctx.version, 2); /* it had completed steps: kept */
         CHECK_EQ(ctx.last_working_version, 2);
-        CHECK_EQ(hcr_plugin_update(&ctx), -1); /* and it crashes again */
+        CHECK_EQ(hcr_plugin_update(&ctx), HCR_ECRASH); /* and it crashes again */
         CHECK_EQ(ctx.version, 2);
         CHECK(!strstr(log.all, "rolled back"));
     }
@@ -107,7 +107,7 @@ static void negative_return(enum hcr_rollback rule)
     start_v1(&ctx, &r, &log, path, rule);
     int kept = switch_to(&ctx, "fail_later_spoiling", path, 9);
     CHECK_EQ(hcr_plugin_update(&ctx), 9000000 + kept + 2);
-    CHECK_EQ(hcr_plugin_update(&ctx), -1);
+    CHECK_EQ(hcr_plugin_update(&ctx), HCR_EUSER);
     CHECK_EQ(ctx.failure, HCR_USER);
     CHECK_STR_HAS(hcr_plugin_error(&ctx), "returned -5 from HCR_STEP");
     int result = 0;
@@ -118,7 +118,7 @@ static void negative_return(enum hcr_rollback rule)
         CHECK_EQ(hcr_plugin_update(&ctx), 1000000 + kept + 1);
     } else {
         CHECK_EQ(ctx.version, 2);
-        CHECK_EQ(hcr_plugin_update(&ctx), -1);
+        CHECK_EQ(hcr_plugin_update(&ctx), HCR_EUSER);
         CHECK_EQ(ctx.failure, HCR_USER);
     }
     hcr_plugin_close(&ctx);
@@ -140,7 +140,7 @@ TEST(load_crash_rolls_back_to_the_state_it_had_under_both_rules)
         const char *path = harness_path("guest.so");
         start_v1(&ctx, &r, &log, path, both_rules[i]);
         install_guest("crash_load_spoiling", path);
-        CHECK_EQ(update_until_failure(&ctx), -2);
+        CHECK_EQ(update_until_failure(&ctx), HCR_ECRASH);
         CHECK_EQ(ctx.failure, HCR_SEGFAULT);
         CHECK_EQ(hcr_plugin_failed_in_step(&ctx, NULL), 0);
         CHECK_EQ(ctx.version, 1);
@@ -163,7 +163,7 @@ static void unload_failure(enum hcr_rollback rule)
     int kept = switch_to(&ctx, "crash_unload_v2", path, 2);
     CHECK_EQ(hcr_plugin_update(&ctx), 2000000 + kept + 2);
     install_guest("counter_v3", path);
-    CHECK_EQ(update_until_failure(&ctx), -2); /* version 2 spoils its state and crashes */
+    CHECK_EQ(update_until_failure(&ctx), HCR_ECRASH); /* version 2 spoils its state and crashes */
     CHECK_EQ(ctx.failure, HCR_SEGFAULT);
     CHECK_EQ(hcr_plugin_failed_in_step(&ctx, NULL), 0);
     if (rule == HCR_ROLLBACK_ON_FAILURE) {
@@ -239,7 +239,7 @@ static void failure_on_another_thread(enum hcr_rollback rule, const char *varian
         harness_sleep_ms(1);
     }
     pthread_join(thread, NULL);
-    CHECK_EQ(b.failed_rc, -1);
+    CHECK_EQ(b.failed_rc, HCR_ECRASH);
     CHECK_EQ(b.failure, HCR_SEGFAULT);
     CHECK_EQ(b.version_after, 1);
     CHECK_EQ(b.r.version, 1);
@@ -278,7 +278,7 @@ TEST(rollback_goes_on_when_the_version_rolled_back_to_fails_to_load)
     CHECK_EQ(hcr_plugin_update(&ctx), 2000000 + kept + 2);
     r.refuse_load_of = 2;
     install_guest("crash_load_spoiling", path);
-    CHECK_EQ(update_until_failure(&ctx), -2);
+    CHECK_EQ(update_until_failure(&ctx), HCR_ECRASH);
     CHECK_EQ(ctx.failure, HCR_USER); /* the newest failure: version 2 refused to load */
     CHECK_STR_HAS(log.all, "rolled back to version 2");
     CHECK_STR_HAS(log.all, "rolled back to version 1");
@@ -304,14 +304,14 @@ TEST(two_versions_behind_the_running_one_are_kept_to_roll_back_to)
     /* Builds 2 and 3 both refuse to load again; build 1 is no longer kept. */
     r.refuse_load_of = 2;
     install_guest("crash_load_spoiling", path);
-    CHECK_EQ(update_until_failure(&ctx), -2);
+    CHECK_EQ(update_until_failure(&ctx), HCR_ECRASH);
     CHECK_EQ(ctx.failure, HCR_INITIAL_FAILURE);
     CHECK_EQ(ctx.version, 0);
     CHECK_STR_HAS(log.all, "rolled back to version 3");
     CHECK_STR_HAS(log.all, "rolled back to version 2");
     CHECK(!strstr(log.all, "rolled back to version 1"));
     CHECK_STR_HAS(log.all, "no version left to roll back to");
-    CHECK_EQ(hcr_plugin_update(&ctx), -2); /* nothing to run */
+    CHECK_EQ(hcr_plugin_update(&ctx), HCR_ENOENT); /* nothing to run */
     r.refuse_load_of = 0;
     install_guest("counter_v3", path);
     update_until_build(&ctx, 5);
@@ -332,7 +332,7 @@ TEST(a_newer_build_replaces_the_parked_one)
     start_v1(&ctx, &r, &log, path, HCR_ROLLBACK_ON_FAILURE);
     int kept = switch_to(&ctx, "crash_unload_v2", path, 2);
     install_guest("counter_v3", path);
-    CHECK_EQ(update_until_failure(&ctx), -2);
+    CHECK_EQ(update_until_failure(&ctx), HCR_ECRASH);
     CHECK(ctx.p->parked != NULL);
     install_guest("counter_v2", path); /* build 4 */
     for (int waited = 0; waited <= harness_scale(3000) && !atomic_load(&ctx.p->pending); waited++)

@@ -62,7 +62,7 @@ TEST(pinned_size_change_refuses_the_build)
         rc = hcr_plugin_update(&ctx);
         harness_sleep_ms(2);
     }
-    CHECK_EQ(rc, -2);
+    CHECK_EQ(rc, HCR_ESTATE);
     CHECK_EQ(ctx.failure, HCR_STATE_INVALIDATED);
     CHECK_EQ(ctx.version, 1);
     CHECK_STR_HAS(hcr_plugin_error(&ctx), "pinned_resizable");

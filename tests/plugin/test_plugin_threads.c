@@ -27,7 +27,7 @@ static void *run_worker(void *arg)
     struct worker *w = arg;
     while (!atomic_load(&w->stop)) {
         int rc = hcr_plugin_update(&w->ctx);
-        if (rc == -1 && w->ctx.failure != HCR_NONE) {
+        if (rc == HCR_ECRASH && w->ctx.failure != HCR_NONE) {
             atomic_fetch_add(&w->crashes, 1);
         } else if (rc > 0) {
             atomic_fetch_add(&w->steps, 1);
