@@ -73,6 +73,12 @@ int hcr__object_reload_stats(const char *object_path, struct hcr__reload_stats *
    reload lock, as every use of it). 0, or a negative code with msg. */
 int hcr__object_prepare(struct hcr__message *msg);
 
+/* Around a fork (live editing's fork handlers): prepare takes the reload
+   lock, so that no reload is half done in the child; release, in the
+   parent and in the child, gives it back. */
+void hcr__object_atfork_prepare(void);
+void hcr__object_atfork_release(void);
+
 /* Sets the message hcr_object_error returns. */
 void hcr__object_set_error(const struct hcr__message *msg);
 

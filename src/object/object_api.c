@@ -290,6 +290,16 @@ int hcr__object_prepare(struct hcr__message *msg)
     return rc;
 }
 
+void hcr__object_atfork_prepare(void)
+{
+    pthread_mutex_lock(&reload_lock);
+}
+
+void hcr__object_atfork_release(void)
+{
+    pthread_mutex_unlock(&reload_lock);
+}
+
 const char *hcr_object_error(void)
 {
     return last_error.text;
