@@ -67,10 +67,14 @@ struct hcr__live {
 
 /* ---- live_discover.c ---- */
 
+/* Empties lv for hcr__live_discover: no units, no descriptor. */
+void hcr__live_init(struct hcr__live *lv);
+
 /* Finds the running program's units (compile_commands path or NULL to
    search, see units.h; else its debug information), makes the cache
-   directory and watches the directories of every source. 0, or a negative
-   code with the reason logged (the live thread then ends). */
+   directory and watches the directories of every source. lv as left by
+   hcr__live_init. 0, or a negative code with the reason logged (lv is
+   closed; the live thread then ends). */
 int hcr__live_discover(struct hcr__live *lv, const char *compile_commands,
                        const struct hcr__log *log);
 
@@ -84,8 +88,18 @@ void hcr__live_set_uses(struct hcr__live *lv, size_t u, const char *depfile);
 /* The watched directory of inotify watch descriptor wd, or NULL. */
 const char *hcr__live_watched_dir(const struct hcr__live *lv, int wd);
 
-/* Frees everything and removes the cache directory. */
+/* Frees everything and removes the cache directory (lv is then as after
+   hcr__live_init, but for its compile slots). */
 void hcr__live_close(struct hcr__live *lv);
+
+/* In a forked child, while the parent's live thread may have been
+   anywhere in lv: closes the descriptors inherited from it (inotify, the
+   compiles' pidfds), frees nothing, and leaves the parent's cache and
+   compiles alone. Every descriptor field of lv is set only once the
+   descriptor is open and reset to -1 before it is closed, so this closes
+   only descriptors of the parent's thread (one being opened at the fork
+   may stay open). */
+void hcr__live_abandon(struct hcr__live *lv);
 
 /* ---- live_compile.c ---- */
 
@@ -114,6 +128,11 @@ void hcr__live_compile_reap(struct hcr__live *lv);
 
 /* Kills and collects every running compile. */
 void hcr__live_compile_cancel_all(struct hcr__live *lv);
+
+/* In a forked child: forgets the parent's compiles (they are its
+   children, not ours: neither killed nor waited for), closing their
+   pidfds. */
+void hcr__live_compile_abandon(struct hcr__live *lv);
 
 /* ---- shared compiles: live_session.c, live_share.c, live_record.c ---- */
 

@@ -52,8 +52,10 @@ static char **compiler_environment(void)
 
 static void release(struct hcr__live_compile *c)
 {
-    if (c->pidfd >= 0)
-        close(c->pidfd);
+    int pidfd = c->pidfd;
+    c->pidfd = -1; /* before the close: see hcr__live_compile_abandon */
+    if (pidfd >= 0)
+        close(pidfd);
     free(c->object);
     free(c->depfile);
     *c = (struct hcr__live_compile){.pidfd = -1};
@@ -245,4 +247,17 @@ void hcr__live_compile_cancel_all(struct hcr__live *lv)
     for (size_t i = 0; i < HCR__LIVE_MAX_COMPILES; i++)
         if (lv->compiles[i].pid)
             cancel(&lv->compiles[i]);
+}
+
+void hcr__live_compile_abandon(struct hcr__live *lv)
+{
+    /* A slot's pidfd is set only once open and reset before its close,
+       so whatever the live thread was doing at the fork, this closes only
+       descriptors of the parent's compiles (at worst one stays open). The
+       slots' memory is left: it may have been changing. */
+    for (size_t i = 0; i < HCR__LIVE_MAX_COMPILES; i++) {
+        const struct hcr__live_compile *c = &lv->compiles[i];
+        if (c->pid && c->pidfd >= 0)
+            close(c->pidfd);
+    }
 }

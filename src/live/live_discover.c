@@ -250,12 +250,16 @@ static int find_units(struct hcr__live *lv, const char *exe, const char *compile
     return 0;
 }
 
+void hcr__live_init(struct hcr__live *lv)
+{
+    memset(lv, 0, sizeof *lv);
+    lv->inotify_fd = -1;
+}
+
 int hcr__live_discover(struct hcr__live *lv, const char *compile_commands,
                        const struct hcr__log *log)
 {
-    memset(lv, 0, sizeof *lv);
     lv->log = log;
-    lv->inotify_fd = -1;
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n <= 0) {
@@ -299,16 +303,29 @@ void hcr__live_close(struct hcr__live *lv)
     for (size_t u = 0; lv->state && u < lv->units.n; u++)
         hcr__argv_free(lv->state[u].uses);
     free(lv->state);
+    lv->state = NULL;
     hcr__live_units_free(&lv->units);
     for (size_t i = 0; i < lv->ndirs; i++)
         free(lv->dirs[i].path);
     free(lv->dirs);
-    if (lv->inotify_fd >= 0)
-        close(lv->inotify_fd);
+    lv->dirs = NULL;
+    lv->ndirs = lv->dirs_cap = 0;
+    /* Not an open descriptor any more before it is closed (a fork in
+       between must not close its number in the child, see live.h). */
+    int fd = lv->inotify_fd;
+    lv->inotify_fd = -1;
+    if (fd >= 0)
+        close(fd);
     hcr__snapshot_dir_remove(lv->cache_dir);
     if (lv->cache_dir)
         rmdir(lv->cache_dir);
     free(lv->cache_dir);
-    memset(lv, 0, sizeof *lv);
-    lv->inotify_fd = -1;
+    lv->cache_dir = NULL;
+}
+
+void hcr__live_abandon(struct hcr__live *lv)
+{
+    hcr__live_compile_abandon(lv);
+    if (lv->inotify_fd >= 0)
+        close(lv->inotify_fd);
 }
