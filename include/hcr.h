@@ -414,6 +414,11 @@ struct hcr_live_options {
     void (*after_reload)(const struct hcr_live_event *event, void *user);
     void *callback_user;
     enum hcr_live_when when;
+    /* Nonzero: in a program whose debug information names no C source of
+       its own (/bin/sh, make), end live editing without a word instead of
+       saying there is nothing to watch. hcr run sets it in the programs
+       its program starts. */
+    int quiet_without_units;
 };
 
 /* Starts live editing of the running program and returns at once:

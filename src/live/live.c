@@ -59,6 +59,7 @@ static struct {
     atomic_int started;
     pthread_t thread;
     int wake_fd;                 /* eventfd: stop */
+    int has_units;               /* the program has units of its own (checked once) */
     atomic_int gave_up;          /* the thread ended unasked: nothing to edit
                                     (forked children do not try again) */
     struct hcr__live *_Atomic running; /* the leader's state, for a forked child */
@@ -276,6 +277,11 @@ static void *live_thread(void *arg)
 {
     (void)arg;
     pthread_setname_np(pthread_self(), "hcr-live");
+    if (!L.has_units && L.options.quiet_without_units && !hcr__live_has_units()) {
+        atomic_store(&L.gave_up, 1);
+        return NULL;
+    }
+    L.has_units = 1;
     /* Index the process's symbols now, not in the first reload. */
     struct hcr__message msg = {{0}};
     if (hcr__object_prepare(&msg) < 0)

@@ -67,6 +67,12 @@ struct hcr__live {
 
 /* ---- live_discover.c ---- */
 
+/* Whether the running program has units of its own: compilation units
+   of C sources that exist, in its debug information. Logs nothing: a
+   program without (/bin/sh, make) started by a live program under hcr
+   run is left alone without a word. */
+int hcr__live_has_units(void);
+
 /* Empties lv for hcr__live_discover: no units, no descriptor. */
 void hcr__live_init(struct hcr__live *lv);
 

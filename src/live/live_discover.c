@@ -223,12 +223,21 @@ static int find_units(struct hcr__live *lv, const char *exe, const char *compile
     if (hcr__units_from_debug_info(exe, &built, &msg) < 0)
         hcr__log(lv->log, HCR_LOG_WARN, "live: %s", msg.text);
     char *db = hcr__compile_db_find(compile_commands, exe);
-    if (db && hcr__compile_db_read(db, NULL, NULL, &lv->units, &msg) == 0) {
+    int from_db = db && hcr__compile_db_read(db, NULL, NULL, &lv->units, &msg) == 0;
+    if (from_db)
         keep_built(&lv->units, &built);
+    if (from_db && !lv->units.n && built.n) {
+        /* A database of other programs (the one a parent live program
+           was given, under hcr run): this one's units are not in it. */
+        hcr__live_units_free(&lv->units);
+        from_db = 0;
+        msg.text[0] = 0;
+    }
+    if (from_db) {
         hcr__live_units_free(&built);
         snprintf(lv->commands_from, sizeof lv->commands_from, "%s", db);
     } else {
-        if (db)
+        if (db && msg.text[0])
             hcr__log(lv->log, HCR_LOG_WARN, "live: %s; using the debug information instead",
                      msg.text);
         lv->units = built;
@@ -248,6 +257,20 @@ static int find_units(struct hcr__live *lv, const char *exe, const char *compile
         return HCR_ENOENT;
     }
     return 0;
+}
+
+int hcr__live_has_units(void)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return 0;
+    exe[n] = 0;
+    struct hcr__live_units units = {0};
+    struct hcr__message msg = {{0}};
+    int rc = hcr__units_from_debug_info(exe, &units, &msg);
+    hcr__live_units_free(&units);
+    return rc == 0;
 }
 
 void hcr__live_init(struct hcr__live *lv)
