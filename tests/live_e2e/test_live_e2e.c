@@ -20,40 +20,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Deadlines: a reply, and a save until the reply shows the new code
-   (discovery, a compile and a reload; far longer than they take). */
-#define REPLY_MS harness_scale(10000)
-#define RELOAD_MS harness_scale(20000)
-
-/* Starts `hcr run ... -- service` and waits for the service's "ready" and
-   for hcr to watch the sources' directory (discovery is done): only then
-   is a save certain to be seen. Returns the offset in stderr from which
-   hcr's lines are about what the test does next. */
-static size_t start(struct child *c, char **argv)
-{
-    child_start(c, argv);
-    const char *ready = child_read_line(c, REPLY_MS);
-    if (strcmp(ready, "ready") != 0)
-        CHILD_FAIL(c, "first line \"%s\", not \"ready\"", ready);
-    char src[600];
-    snprintf(src, sizeof src, "%s/src", harness_tmpdir());
-    child_wait_inotify(c, src, RELOAD_MS);
-    child_pump(c, 0);
-    return c->err_len;
-}
-
-/* Ends the service by closing its stdin: it must say "bye" and exit 0. */
-static void finish(struct child *c)
-{
-    child_close_stdin(c);
-    const char *bye = child_read_line(c, REPLY_MS);
-    if (strcmp(bye, "bye") != 0)
-        CHILD_FAIL(c, "at end of input: \"%s\", not \"bye\"", bye);
-    int status = child_wait(c, REPLY_MS);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        CHILD_FAIL(c, "the service ended with status 0x%x, not exit 0", status);
-}
-
 /* The number after `key` in `reply` ("count 3 step 1", "count"). */
 static long number_after(struct child *c, const char *reply, const char *key)
 {
@@ -68,7 +34,7 @@ static long number_after(struct child *c, const char *reply, const char *key)
 static void rename_edit_keeps_state(enum service_build how, const char *built_by)
 {
     struct child c;
-    size_t err = start(&c, service_hcr_run(service_build(how), NULL));
+    size_t err = service_start(&c, service_hcr_run(service_build(how), NULL));
     child_ask(&c, "inc", REPLY_MS);
     child_ask(&c, "inc", REPLY_MS);
     CHILD_CHECK_HAS(&c, child_ask(&c, "inc", REPLY_MS), "count 3 step 1 ");
@@ -83,7 +49,7 @@ static void rename_edit_keeps_state(enum service_build how, const char *built_by
     reply = child_ask(&c, "hello ann", REPLY_MS);
     CHILD_CHECK_HAS(&c, reply, "hello, ann (greeting 1, bonus 0, extra 0");
     CHILD_CHECK_HAS(&c, reply, built_by);
-    finish(&c);
+    service_finish(&c);
 }
 
 TEST_TIMEOUT(cmake_rename_edit_keeps_state, 60)
@@ -102,7 +68,7 @@ TEST_TIMEOUT(make_rename_edit_keeps_state, 60)
 static void header_edit_reaches_two_units(const char *built_by, char **argv)
 {
     struct child c;
-    size_t err = start(&c, argv);
+    size_t err = service_start(&c, argv);
     CHILD_CHECK_HAS(&c, child_ask(&c, "inc", REPLY_MS), "count 1 step 1 bonus 0");
     CHILD_CHECK_HAS(&c, child_ask(&c, "hello bob", REPLY_MS), "greeting 1, bonus 0");
 
@@ -114,7 +80,7 @@ static void header_edit_reaches_two_units(const char *built_by, char **argv)
     CHILD_CHECK_HAS(&c, reply, built_by);
     child_wait_stderr(&c, err, RELOAD_MS, "hcr", "counter.c", NULL);
     child_wait_stderr(&c, err, RELOAD_MS, "hcr", "greet.c", NULL);
-    finish(&c);
+    service_finish(&c);
 }
 
 TEST_TIMEOUT(cmake_header_edit_reaches_two_units, 60)
@@ -138,7 +104,7 @@ TEST_TIMEOUT(header_edit_after_reloads, 60)
 {
     const char *exe = service_build(SERVICE_MAKE);
     struct child c;
-    size_t err = start(&c, service_hcr_run(exe, NULL));
+    size_t err = service_start(&c, service_hcr_run(exe, NULL));
     service_edit("counter.c", SAVE_RENAME, "#define STEP 1\n", "#define STEP 2\n", NULL);
     service_edit("greet.c", SAVE_RENAME, "\"hello, %s", "\"howdy, %s", NULL);
     child_ask_until(&c, "inc", "step 2", RELOAD_MS);
@@ -153,7 +119,7 @@ TEST_TIMEOUT(header_edit_after_reloads, 60)
         CHILD_FAIL(&c, "counter.c's count was not kept: \"%s\"", reply);
     reply = child_ask_until(&c, "hello ed", "bonus 42", RELOAD_MS);
     CHILD_CHECK_HAS(&c, reply, "howdy, ed");
-    finish(&c);
+    service_finish(&c);
 }
 
 /* greet.c rewritten in place (truncate, write); the recompile gets the
@@ -162,7 +128,7 @@ TEST_TIMEOUT(in_place_edit_with_cflags, 60)
 {
     const char *exe = service_build(SERVICE_MAKE);
     struct child c;
-    size_t err = start(&c, service_hcr_run(exe, "--cflags", "-DSVC_EXTRA=5 -O1", NULL));
+    size_t err = service_start(&c, service_hcr_run(exe, "--cflags", "-DSVC_EXTRA=5 -O1", NULL));
     CHILD_CHECK_HAS(&c, child_ask(&c, "hello cy", REPLY_MS), "hello, cy (greeting 1, bonus 0, extra 0");
 
     service_edit("greet.c", SAVE_IN_PLACE, "\"hello, %s", "\"howdy, %s", NULL);
@@ -171,7 +137,7 @@ TEST_TIMEOUT(in_place_edit_with_cflags, 60)
     if (number_after(&c, reply, "greeting ") < 2)
         CHILD_FAIL(&c, "greet.c's count of greetings was not kept: \"%s\"", reply);
     child_wait_stderr(&c, err, RELOAD_MS, "hcr", "greet.c", NULL);
-    finish(&c);
+    service_finish(&c);
 }
 
 /* A compile error: the compiler's diagnostic on the service's stderr, once,
@@ -180,7 +146,7 @@ TEST_TIMEOUT(compile_error_then_fix, 60)
 {
     const char *exe = service_build(SERVICE_MAKE);
     struct child c;
-    size_t err = start(&c, service_hcr_run(exe, NULL));
+    size_t err = service_start(&c, service_hcr_run(exe, NULL));
     CHILD_CHECK_HAS(&c, child_ask(&c, "inc", REPLY_MS), "count 1 step 1 bonus 0");
 
     service_edit("counter.c", SAVE_RENAME, "STEP, SVC_BONUS);", "STEP, undeclared_in_edit);",
@@ -196,7 +162,7 @@ TEST_TIMEOUT(compile_error_then_fix, 60)
     int diagnostics = child_count_stderr(&c, err, "undeclared_in_edit", "error", NULL);
     if (diagnostics != 1)
         CHILD_FAIL(&c, "the compile error was printed %d times, not once", diagnostics);
-    finish(&c);
+    service_finish(&c);
 }
 
 /* counter.c and greet.c saved one right after the other: both reload. */
@@ -204,7 +170,7 @@ TEST_TIMEOUT(two_files_saved_at_once, 60)
 {
     const char *exe = service_build(SERVICE_MAKE);
     struct child c;
-    size_t err = start(&c, service_hcr_run(exe, NULL));
+    size_t err = service_start(&c, service_hcr_run(exe, NULL));
     child_ask(&c, "inc", REPLY_MS);
     child_ask(&c, "hello di", REPLY_MS);
 
@@ -216,7 +182,7 @@ TEST_TIMEOUT(two_files_saved_at_once, 60)
         CHILD_FAIL(&c, "greet.c's count of greetings was not kept: \"%s\"", reply);
     child_wait_stderr(&c, err, RELOAD_MS, "hcr", "counter.c", NULL);
     child_wait_stderr(&c, err, RELOAD_MS, "hcr", "greet.c", NULL);
-    finish(&c);
+    service_finish(&c);
 }
 
 /* An edit adding a thread-local variable cannot be reloaded: hcr says so on
@@ -226,7 +192,7 @@ TEST_TIMEOUT(new_thread_local_is_refused, 60)
 {
     const char *exe = service_build(SERVICE_MAKE);
     struct child c;
-    size_t err = start(&c, service_hcr_run(exe, NULL));
+    size_t err = service_start(&c, service_hcr_run(exe, NULL));
     const char *reply = child_ask(&c, "tick", REPLY_MS);
     CHILD_CHECK_HAS(&c, reply, " rate 1");
     long ticks = number_after(&c, reply, "ticks ");
@@ -245,7 +211,7 @@ TEST_TIMEOUT(new_thread_local_is_refused, 60)
     if (number_after(&c, reply, "ticks ") < ticks)
         CHILD_FAIL(&c, "the tick count went back from %ld: \"%s\"", ticks, reply);
     child_wait_stderr(&c, refused, RELOAD_MS, "hcr", "tick.c", NULL);
-    finish(&c);
+    service_finish(&c);
 }
 
 /* The service's stdin, exit status and fatal signal pass through hcr run,
@@ -254,7 +220,7 @@ TEST_TIMEOUT(passes_stdin_exit_status_and_signal, 60)
 {
     const char *exe = service_build(SERVICE_MAKE);
     struct child c;
-    start(&c, service_hcr_run(exe, NULL));
+    service_start(&c, service_hcr_run(exe, NULL));
     CHILD_CHECK_HAS(&c, child_ask(&c, "echo through hcr run", REPLY_MS),
                     "echo through hcr run");
     child_send(&c, "exit 7");
@@ -262,13 +228,13 @@ TEST_TIMEOUT(passes_stdin_exit_status_and_signal, 60)
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 7)
         CHILD_FAIL(&c, "\"exit 7\" ended hcr run with status 0x%x", status);
 
-    start(&c, service_hcr_run(exe, NULL));
+    service_start(&c, service_hcr_run(exe, NULL));
     child_send(&c, "crash");
     status = child_wait(&c, REPLY_MS);
     if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGSEGV)
         CHILD_FAIL(&c, "\"crash\" ended hcr run with status 0x%x, not SIGSEGV", status);
 
-    size_t err = start(&c, service_hcr_run(exe, NULL));
+    size_t err = service_start(&c, service_hcr_run(exe, NULL));
     service_edit("counter.c", SAVE_RENAME, "#define STEP 1\n", "#define STEP 9\n", NULL);
     child_ask_until(&c, "inc", "step 9", RELOAD_MS);
     child_wait_stderr(&c, err, RELOAD_MS, "hcr", "counter.c", NULL);
@@ -278,8 +244,8 @@ TEST_TIMEOUT(passes_stdin_exit_status_and_signal, 60)
         CHILD_FAIL(&c, "\"crash\" after a reload ended hcr run with status 0x%x, not SIGSEGV",
                    status);
 
-    start(&c, service_hcr_run(exe, NULL));
-    finish(&c);
+    service_start(&c, service_hcr_run(exe, NULL));
+    service_finish(&c);
 }
 
 /* Runs `hcr args...` with its output in files; returns the wait status
@@ -357,7 +323,7 @@ TEST_TIMEOUT(a_save_during_a_compile_restarts_it, 90)
     struct child c;
     const char *exe = service_build(SERVICE_CMAKE_SLOW);
     setenv("SLOWCC", "1", 1); /* hcr's compiles, not the build above, wait */
-    size_t err = start(&c, service_hcr_run(exe, NULL));
+    size_t err = service_start(&c, service_hcr_run(exe, NULL));
     CHILD_CHECK_HAS(&c, child_ask(&c, "inc", REPLY_MS), "count 1 step 1 ");
     service_edit("counter.c", SAVE_RENAME, "#define STEP 1\n", "#define STEP 20\n", NULL);
     for (int waited = 0; !compiling(c.pid, "counter.c"); waited += 10) {
@@ -371,7 +337,7 @@ TEST_TIMEOUT(a_save_during_a_compile_restarts_it, 90)
     int reloads = child_count_stderr(&c, err, "counter.c reloaded", NULL);
     if (reloads != 1)
         CHILD_FAIL(&c, "counter.c was reloaded %d times, not once", reloads);
-    finish(&c);
+    service_finish(&c);
 }
 
 /* A program that links hcr and starts live editing itself, reloading only
@@ -382,7 +348,7 @@ TEST_TIMEOUT(reload_at_poll_with_callbacks, 60)
 {
     struct child c;
     char *argv[] = {(char *)service_build(SERVICE_MAKE_SELF), NULL};
-    start(&c, argv);
+    service_start(&c, argv);
     CHILD_CHECK_HAS(&c, child_ask(&c, "poll", REPLY_MS), "polled 0 before 0 after 0");
     CHILD_CHECK_HAS(&c, child_ask(&c, "inc", REPLY_MS), "count 1 step 1 ");
 
@@ -408,7 +374,7 @@ TEST_TIMEOUT(reload_at_poll_with_callbacks, 60)
     snprintf(want, sizeof want, "count %d step 1000 ", count + 1000);
     CHILD_CHECK_HAS(&c, child_ask(&c, "inc", REPLY_MS), want);
     CHILD_CHECK_HAS(&c, child_ask(&c, "poll", REPLY_MS), "polled 0 before 1 after 1");
-    finish(&c);
+    service_finish(&c);
 }
 
 TEST(help_and_usage)
