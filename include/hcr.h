@@ -192,6 +192,19 @@
  *   through object mode. A compile error is printed once and nothing is
  *   reloaded; a failed reload prints hcr's message and keeps the previous
  *   code.
+ *
+ *   Processes: a forked child keeps live editing (hcr's thread is
+ *   restarted in it by fork handlers). The processes running one build of
+ *   a program with the same options share one compile of each change,
+ *   through a private session directory (mode 0700) under
+ *   $XDG_RUNTIME_DIR, else /tmp: one process, the leader, watches,
+ *   compiles and publishes each change; the others reload it, in the
+ *   order it was made; when the leader ends, another takes over. A
+ *   process that starts later first reloads the changes already made.
+ *   Under hcr run, the programs the program executes inherit live
+ *   editing: one built with the reload flags is live, one whose debug
+ *   information names no source of its own is left alone without a word
+ *   (quiet_without_units).
  */
 #ifndef HCR_H
 #define HCR_H
