@@ -241,6 +241,19 @@
  *   reloaded; a failed reload prints hcr's message and keeps the previous
  *   code.
  *
+ *   Processes: a forked child keeps live editing (hcr's thread is
+ *   restarted in it by fork handlers). The processes running one build of
+ *   a program with the same options share one compile of each change,
+ *   through a private session directory (mode 0700) under
+ *   $XDG_RUNTIME_DIR, else /tmp: one process, the leader, watches,
+ *   compiles and publishes each change; the others reload it, in the
+ *   order it was made; when the leader ends, another takes over. A
+ *   process that starts later first reloads the changes already made.
+ *   Under hcr run, the programs the program executes inherit live
+ *   editing: one built with the reload flags is live, one whose debug
+ *   information names no source of its own is left alone without a word
+ *   (quiet_without_units).
+ *
  * 11. Moving from cr.h
  *
  *   hcr installs a cr.h of its own (include/hcr/cr.h): a host and guests
@@ -541,6 +554,11 @@ struct hcr_live_options {
     void (*after_reload)(const struct hcr_live_event *event, void *user);
     void *callback_user;
     enum hcr_live_when when;
+    /* Nonzero: in a program whose debug information names no C source of
+       its own (/bin/sh, make), end live editing without a word instead of
+       saying there is nothing to watch. hcr run sets it in the programs
+       its program starts. */
+    int quiet_without_units;
 };
 
 /* Starts live editing of the running program and returns at once:

@@ -4,6 +4,8 @@
  * hcr's stdin, stdout, stderr, exit status and signals) after setting the
  * environment that makes the dynamic linker load libhcr_live.so into it
  * (tools/live_preload.c), which starts live editing from a constructor.
+ * The environment stays for PROGRAM's children, so the programs it runs
+ * are live too when built with the reload flags.
  *
  * The preload library is found beside this executable (build tree) or in
  * the library directory of the installation (bin/hcr, lib/libhcr_live.so).
@@ -82,8 +84,14 @@ static const char run_help_text[] =
     "with live editing, 126 when PROGRAM cannot be executed, 127 when it is\n"
     "not found.\n"
     "\n"
-    "PROGRAM must be the executable itself, not a script that starts it: live\n"
-    "editing attaches to the first program started and not to its children.\n";
+    "Processes: live editing follows PROGRAM into its children. A forked\n"
+    "process keeps it; a program it executes (directly or through a script or\n"
+    "make) is live too when built with the reload flags, and one whose debug\n"
+    "information names no source of its own (a shell, make) is left alone\n"
+    "without a word. The processes running one build with the same options\n"
+    "share one compile of each change (in a private session directory under\n"
+    "$XDG_RUNTIME_DIR, else /tmp): one of them compiles and the others reload\n"
+    "what it compiled; when it ends, another takes over.\n";
 
 /* Prints what was wrong with the command line, then the usage; returns the
    exit status for bad usage. */
@@ -177,8 +185,8 @@ static int find_asan(struct dl_phdr_info *info, size_t size, void *data)
 
 /* Sets LD_PRELOAD to what hcr adds (the sanitizer runtime of a sanitized
    build, then libhcr_live.so) followed by the previous value, and
-   HCR_LIVE_PRELOAD to what was added so that the preload library can
-   restore LD_PRELOAD for PROGRAM and its children. 0, or -1. */
+   HCR_LIVE_PRELOAD to what was added, so that live editing can give the
+   compilers it starts LD_PRELOAD without it. 0, or -1. */
 static int set_preload(const char *library)
 {
     char added[2 * PATH_MAX + 2];

@@ -13,6 +13,16 @@
  * sinks and reloads run with none of this file's locks held; `pending`
  * (objects waiting for hcr_live_poll) has its own lock, taken only to move
  * entries in or out.
+ *
+ * Processes: the processes of one program share one compile of each
+ * change (live_share.c): only the leader discovers, watches and compiles;
+ * the others reload what it publishes. A forked child keeps live editing:
+ * the fork handlers below restart the thread in it, after letting go of
+ * the parent's descriptors.
+ *
+ * Lock order: pending_lock, then object mode's reload lock; both are
+ * held together only across a fork (fork_prepare), so that no other
+ * thread holds either while the child is made.
  */
 #include "live/live.h"
 #include "object/object.h"
@@ -42,6 +52,11 @@ static struct {
     atomic_int started;
     pthread_t thread;
     int wake_fd;                 /* eventfd: stop */
+    int has_units;               /* the program has units of its own (checked once) */
+    atomic_int gave_up;          /* the thread ended unasked: nothing to edit
+                                    (forked children do not try again) */
+    struct hcr__live *_Atomic running; /* the leader's state, for a forked child */
+    struct hcr__live_share share;
     struct hcr_live_options options;
     char *compile_commands, *extra_cflags; /* owned copies of the options' strings */
     struct hcr__log log;
@@ -121,15 +136,12 @@ static int reload_change(const struct hcr__live_ready *c)
     return rc;
 }
 
-/* Called by the compiler runner when unit u compiled into `object`. */
-static void compiled(struct hcr__live *lv, size_t u, const char *object, double compile_ms)
+/* Reloads a change at once, or queues it for hcr_live_poll (taking it). */
+static void reload_or_queue(struct hcr__live_ready *ready)
 {
-    struct hcr__live_ready ready;
-    if (!hcr__live_change_compiled(lv, u, object, compile_ms, &ready))
-        return;
     if (L.options.when != HCR_LIVE_AT_POLL) {
-        reload_change(&ready);
-        hcr__live_ready_free(&ready);
+        reload_change(ready);
+        hcr__live_ready_free(ready);
         return;
     }
     pthread_mutex_lock(&L.pending_lock);
@@ -137,13 +149,60 @@ static void compiled(struct hcr__live *lv, size_t u, const char *object, double 
         hcr__grow(L.pending, L.npending, &L.pending_cap, sizeof *grown, 8);
     if (grown) {
         L.pending = grown;
-        L.pending[L.npending++] = ready;
+        L.pending[L.npending++] = *ready;
     }
     pthread_mutex_unlock(&L.pending_lock);
     if (!grown) {
-        hcr__log(&L.log, HCR_LOG_ERROR, "live: out of memory queueing %s", object);
-        hcr__live_ready_free(&ready);
+        hcr__log(&L.log, HCR_LOG_ERROR, "live: out of memory queueing %s", ready->sources[0]);
+        hcr__live_ready_free(ready);
     }
+}
+
+/* Reloads one change, compiled here or by another process of the program
+   (live_share.c): its objects as one transaction. */
+static void deliver(const struct hcr__live_object *objects, size_t n)
+{
+    struct hcr__live_ready ready = {0};
+    ready.sources = calloc(n ? n : 1, sizeof *ready.sources);
+    ready.objects = calloc(n ? n : 1, sizeof *ready.objects);
+    int ok = ready.sources && ready.objects;
+    for (size_t i = 0; ok && i < n; i++) {
+        ready.sources[i] = strdup(objects[i].source);
+        ready.objects[i] = strdup(objects[i].object);
+        ok = ready.sources[i] && ready.objects[i];
+        ready.n = i + 1;
+        if (objects[i].compile_ms > ready.compile_ms)
+            ready.compile_ms = objects[i].compile_ms;
+    }
+    if (!ok || !n) {
+        if (!ok)
+            hcr__log(&L.log, HCR_LOG_ERROR, "live: out of memory reloading a change");
+        hcr__live_ready_free(&ready);
+        return;
+    }
+    reload_or_queue(&ready);
+}
+
+/* The compiler runner's callback in the leader: when unit u's object
+   completes its change, the change is published for every process of the
+   program, this one included, which reload it through deliver(); when it
+   cannot be, it is reloaded here alone. */
+static void compiled(struct hcr__live *lv, size_t u, const char *object, double compile_ms)
+{
+    struct hcr__live_ready ready;
+    if (!hcr__live_change_compiled(lv, u, object, compile_ms, &ready))
+        return;
+    struct hcr__live_object *change = calloc(ready.n, sizeof *change);
+    for (size_t i = 0; change && i < ready.n; i++)
+        change[i] = (struct hcr__live_object){ready.sources[i], ready.objects[i],
+                                              ready.compile_ms};
+    if (change && hcr__live_share_publish(&L.share, change, ready.n) == 0) {
+        free(change);
+        hcr__live_ready_free(&ready);
+        return;
+    }
+    free(change);
+    reload_or_queue(&ready);
 }
 
 /* ---- events ------------------------------------------------------------ */
@@ -231,40 +290,129 @@ static void start_settled(struct hcr__live *lv)
     }
 }
 
-static void *live_thread(void *arg)
+/* The leader's work: discovers, then watches, compiles and reloads until
+   stopped (1). 0 when discovery found nothing to edit (logged). */
+static int lead(void)
 {
-    (void)arg;
-    pthread_setname_np(pthread_self(), "hcr-live");
-    struct hcr__live lv;
-    if (hcr__live_discover(&lv, L.compile_commands, &L.log) < 0)
-        return NULL;
-    lv.extra_cflags = L.extra_cflags;
-    lv.compiled = compiled;
-    lv.compile_failed = hcr__live_change_failed;
-    /* Index the process's symbols now, not in the first reload. */
-    struct hcr__message msg = {{0}};
-    if (hcr__object_prepare(&msg) < 0)
-        hcr__log(&L.log, HCR_LOG_WARN, "live: %s", msg.text);
+    struct hcr__live *lv = malloc(sizeof *lv);
+    if (!lv)
+        return 0;
+    hcr__live_init(lv);
+    /* Published before any descriptor is opened: a fork from now on
+       closes them in the child. */
+    atomic_store(&L.running, lv);
+    if (hcr__live_discover(lv, L.compile_commands, &L.log) < 0) {
+        atomic_store(&L.running, NULL);
+        free(lv);
+        return 0;
+    }
+    lv->extra_cflags = L.extra_cflags;
+    lv->compiled = compiled;
+    lv->compile_failed = hcr__live_change_failed;
     for (;;) {
         struct pollfd fds[2 + HCR__LIVE_MAX_COMPILES];
         size_t nfds = 0;
         fds[nfds++] = (struct pollfd){.fd = L.wake_fd, .events = POLLIN};
-        fds[nfds++] = (struct pollfd){.fd = lv.inotify_fd, .events = POLLIN};
-        nfds += hcr__live_compile_fds(&lv, fds + nfds);
-        if (poll(fds, (nfds_t)nfds, sleep_ms(&lv)) < 0 && errno != EINTR)
+        fds[nfds++] = (struct pollfd){.fd = lv->inotify_fd, .events = POLLIN};
+        nfds += hcr__live_compile_fds(lv, fds + nfds);
+        if (poll(fds, (nfds_t)nfds, sleep_ms(lv)) < 0 && errno != EINTR)
             break;
         if (fds[0].revents)
             break;
         if (fds[1].revents)
-            read_events(&lv);
-        hcr__live_compile_reap(&lv);
-        start_settled(&lv);
-        hcr__live_compile_learn_deps(&lv);
+            read_events(lv);
+        hcr__live_compile_reap(lv);
+        start_settled(lv);
+        hcr__live_compile_learn_deps(lv);
     }
-    hcr__live_compile_cancel_all(&lv);
-    hcr__live_changes_drop(&lv);
-    hcr__live_close(&lv);
+    atomic_store(&L.running, NULL);
+    hcr__live_compile_cancel_all(lv);
+    hcr__live_changes_drop(lv);
+    hcr__live_close(lv);
+    free(lv);
+    return 1;
+}
+
+static void *live_thread(void *arg)
+{
+    (void)arg;
+    pthread_setname_np(pthread_self(), "hcr-live");
+    if (!L.has_units && L.options.quiet_without_units && !hcr__live_has_units()) {
+        atomic_store(&L.gave_up, 1);
+        return NULL;
+    }
+    L.has_units = 1;
+    /* Index the process's symbols now, not in the first reload. */
+    struct hcr__message msg = {{0}};
+    if (hcr__object_prepare(&msg) < 0)
+        hcr__log(&L.log, HCR_LOG_WARN, "live: %s", msg.text);
+    if (hcr__live_share_start(&L.share, L.wake_fd, L.compile_commands, L.extra_cflags) &&
+        !lead())
+        atomic_store(&L.gave_up, 1);
+    hcr__live_share_leave(&L.share);
     return NULL;
+}
+
+/* Starts the live thread with every signal blocked: hcr's threads take
+   no signal meant for the program (the takeover thread inherits the
+   mask). 0 or a negative errno. */
+static int start_thread(void)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = -pthread_create(&L.thread, NULL, live_thread, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
+/* ---- fork ------------------------------------------------------------- */
+
+/* Before a fork: no other thread may hold a lock the child needs, for
+   it would never be released there (see the lock order above). */
+static void fork_prepare(void)
+{
+    pthread_mutex_lock(&L.pending_lock);
+    hcr__object_atfork_prepare();
+}
+
+static void fork_parent(void)
+{
+    hcr__object_atfork_release();
+    pthread_mutex_unlock(&L.pending_lock);
+}
+
+/* In the child, only the thread that forked runs: the live thread's
+   descriptors are the parent's (closed here; its compiles are left to
+   it) and a new live thread joins the program's session, where it
+   follows, reloading what the parent had not reloaded yet. A fork from a
+   reload callback, on the live thread itself, gives a child without live
+   editing: such a child is expected to exec or exit. */
+static void fork_child(void)
+{
+    fork_parent();
+    if (!atomic_load(&L.started) || atomic_load(&L.gave_up) ||
+        pthread_equal(pthread_self(), L.thread))
+        return;
+    close(L.wake_fd);
+    struct hcr__live *lv = atomic_exchange(&L.running, NULL);
+    if (lv)
+        hcr__live_abandon(lv); /* its memory stays: it may have been changing */
+    hcr__live_share_abandon(&L.share);
+    L.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    int rc = L.wake_fd < 0 ? -errno : start_thread();
+    if (rc < 0) {
+        hcr__log(&L.log, HCR_LOG_ERROR, "live: not restarted in forked process %d: %s",
+                 (int)getpid(), hcr_strerror(rc));
+        if (L.wake_fd >= 0)
+            close(L.wake_fd);
+        atomic_store(&L.started, 0);
+    }
+}
+
+static void register_fork_handlers(void)
+{
+    pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
 
 /* ---- the API ------------------------------------------------------------ */
@@ -285,20 +433,18 @@ int hcr_live_start(const struct hcr_live_options *options)
     L.extra_cflags = dup_or_null(L.options.extra_cflags);
     L.log = (struct hcr__log){L.options.log, L.options.log_user};
     L.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    atomic_store(&L.gave_up, 0);
+    hcr__live_share_init(&L.share, &L.log, deliver);
+    static pthread_once_t fork_handlers = PTHREAD_ONCE_INIT;
+    pthread_once(&fork_handlers, register_fork_handlers);
     int rc = 0;
     if ((L.options.compile_commands && !L.compile_commands) ||
         (L.options.extra_cflags && !L.extra_cflags))
         rc = HCR_ENOMEM;
     else if (L.wake_fd < 0)
         rc = -errno;
-    if (rc == 0) {
-        /* hcr's thread takes no signal meant for the program. */
-        sigset_t all, old;
-        sigfillset(&all);
-        pthread_sigmask(SIG_SETMASK, &all, &old);
-        rc = -pthread_create(&L.thread, NULL, live_thread, NULL);
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
-    }
+    if (rc == 0)
+        rc = start_thread();
     if (rc < 0) {
         hcr__log(&L.log, HCR_LOG_ERROR, "live: cannot start: %s", hcr_strerror(rc));
         if (L.wake_fd >= 0)

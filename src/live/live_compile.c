@@ -32,28 +32,63 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* The program's environment without HCR_LIVE: the compiler must not start
-   live editing of itself when `hcr run` preloads hcr. malloc'ed array of
-   borrowed strings, or NULL. */
-static char **compiler_environment(void)
+/* Whether environment entry `entry` is `name`=... */
+static int is_variable(const char *entry, const char *name)
+{
+    size_t n = strlen(name);
+    return !strncmp(entry, name, n) && entry[n] == '=';
+}
+
+/* The value LD_PRELOAD had before hcr run put its libraries in front
+   (HCR_LIVE_PRELOAD names them), as "LD_PRELOAD=..." malloc'ed; NULL
+   when nothing remains or on no memory. */
+static char *preload_without_hcr(const char *preload, const char *added)
+{
+    size_t n = strlen(added);
+    if (added[0] && !strncmp(preload, added, n) && (preload[n] == '\0' || preload[n] == ':'))
+        preload += preload[n] == ':' ? n + 1 : n;
+    char *entry = NULL;
+    if (preload[0] && asprintf(&entry, "LD_PRELOAD=%s", preload) < 0)
+        entry = NULL;
+    return entry;
+}
+
+/* The program's environment for the compiler: without HCR_LIVE, so that
+   the compiler does not start live editing of itself, and without the
+   libraries hcr run preloads (HCR_LIVE_PRELOAD, taken off LD_PRELOAD), so
+   that it does not even load them. malloc'ed array of strings borrowed
+   from environ, except *owned (the new LD_PRELOAD entry, or NULL), or
+   NULL. */
+static char **compiler_environment(char **owned)
 {
     size_t n = 0;
+    const char *added = getenv("HCR_LIVE_PRELOAD");
+    *owned = NULL;
     while (environ[n])
         n++;
     char **env = calloc(n + 1, sizeof *env);
     if (!env)
         return NULL;
     size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (strncmp(environ[i], "HCR_LIVE=", 9) != 0)
-            env[k++] = environ[i];
+    for (size_t i = 0; i < n; i++) {
+        if (is_variable(environ[i], "HCR_LIVE") || is_variable(environ[i], "HCR_LIVE_PRELOAD"))
+            continue;
+        if (added && is_variable(environ[i], "LD_PRELOAD")) {
+            if ((*owned = preload_without_hcr(environ[i] + 11, added)))
+                env[k++] = *owned;
+            continue;
+        }
+        env[k++] = environ[i];
+    }
     return env;
 }
 
 static void release(struct hcr__live_compile *c)
 {
-    if (c->pidfd >= 0)
-        close(c->pidfd);
+    int pidfd = c->pidfd;
+    c->pidfd = -1; /* before the close: see hcr__live_compile_abandon */
+    if (pidfd >= 0)
+        close(pidfd);
     free(c->object);
     free(c->depfile);
     *c = (struct hcr__live_compile){.pidfd = -1};
@@ -92,10 +127,12 @@ static pid_t spawn(char **argv, const char *dir, int quiet)
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &all);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    char **env = compiler_environment();
+    char *owned;
+    char **env = compiler_environment(&owned);
     pid_t pid;
     int rc = env ? posix_spawnp(&pid, argv[0], &fa, &attr, argv, env) : ENOMEM;
     free(env);
+    free(owned);
     posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&fa);
     return rc ? -rc : pid;
@@ -247,4 +284,17 @@ void hcr__live_compile_cancel_all(struct hcr__live *lv)
     for (size_t i = 0; i < HCR__LIVE_MAX_COMPILES; i++)
         if (lv->compiles[i].pid)
             cancel(&lv->compiles[i]);
+}
+
+void hcr__live_compile_abandon(struct hcr__live *lv)
+{
+    /* A slot's pidfd is set only once open and reset before its close,
+       so whatever the live thread was doing at the fork, this closes only
+       descriptors of the parent's compiles (at worst one stays open). The
+       slots' memory is left: it may have been changing. */
+    for (size_t i = 0; i < HCR__LIVE_MAX_COMPILES; i++) {
+        const struct hcr__live_compile *c = &lv->compiles[i];
+        if (c->pid && c->pidfd >= 0)
+            close(c->pidfd);
+    }
 }

@@ -326,12 +326,30 @@ static int find_units(struct hcr__live *lv, struct hcr__live_images *images,
     return 0;
 }
 
+int hcr__live_has_units(void)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return 0;
+    exe[n] = 0;
+    struct hcr__live_units units = {0};
+    struct hcr__message msg = {{0}};
+    int rc = hcr__units_from_debug_info(exe, &units, &msg);
+    hcr__live_units_free(&units);
+    return rc == 0;
+}
+
+void hcr__live_init(struct hcr__live *lv)
+{
+    memset(lv, 0, sizeof *lv);
+    lv->inotify_fd = -1;
+}
+
 int hcr__live_discover(struct hcr__live *lv, const char *compile_commands,
                        const struct hcr__log *log)
 {
-    memset(lv, 0, sizeof *lv);
     lv->log = log;
-    lv->inotify_fd = -1;
     struct hcr__live_images images;
     int rc = hcr__live_images_find(&images, log);
     if (rc < 0)
@@ -375,16 +393,29 @@ void hcr__live_close(struct hcr__live *lv)
     for (size_t u = 0; lv->state && u < lv->units.n; u++)
         hcr__argv_free(lv->state[u].uses);
     free(lv->state);
+    lv->state = NULL;
     hcr__live_units_free(&lv->units);
     for (size_t i = 0; i < lv->ndirs; i++)
         free(lv->dirs[i].path);
     free(lv->dirs);
-    if (lv->inotify_fd >= 0)
-        close(lv->inotify_fd);
+    lv->dirs = NULL;
+    lv->ndirs = lv->dirs_cap = 0;
+    /* Not an open descriptor any more before it is closed (a fork in
+       between must not close its number in the child, see live.h). */
+    int fd = lv->inotify_fd;
+    lv->inotify_fd = -1;
+    if (fd >= 0)
+        close(fd);
     hcr__snapshot_dir_remove(lv->cache_dir);
     if (lv->cache_dir)
         rmdir(lv->cache_dir);
     free(lv->cache_dir);
-    memset(lv, 0, sizeof *lv);
-    lv->inotify_fd = -1;
+    lv->cache_dir = NULL;
+}
+
+void hcr__live_abandon(struct hcr__live *lv)
+{
+    hcr__live_compile_abandon(lv);
+    if (lv->inotify_fd >= 0)
+        close(lv->inotify_fd);
 }

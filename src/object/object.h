@@ -111,6 +111,12 @@ int hcr__object_reload_batch(struct hcr__reload_item *items, size_t n, int quiet
    object lock, as every use of it). 0, or a negative code with msg. */
 int hcr__object_prepare(struct hcr__message *msg);
 
+/* Around a fork (live editing's fork handlers): prepare takes the object
+   lock, so that no reload is half done in the child; release, in the
+   parent and in the child, gives it back. */
+void hcr__object_atfork_prepare(void);
+void hcr__object_atfork_release(void);
+
 /* Sets the message hcr_object_error returns (the _locked form under the
    object lock). */
 void hcr__object_set_error(const struct hcr__message *msg);

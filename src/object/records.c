@@ -129,3 +129,13 @@ const char *hcr_object_error(void)
     hcr__object_unlock();
     return copy.text;
 }
+
+void hcr__object_atfork_prepare(void)
+{
+    pthread_mutex_lock(&object_lock);
+}
+
+void hcr__object_atfork_release(void)
+{
+    pthread_mutex_unlock(&object_lock);
+}

@@ -5,7 +5,10 @@
  * has settled (its preprocessing runs done), then checks over a second
  * that the thread made no context switch (so no system call returned) and
  * used no CPU time. Also: hcr_live_start twice is HCR_EBUSY, and
- * hcr_live_poll without HCR_LIVE_AT_POLL returns 0.
+ * hcr_live_poll without HCR_LIVE_AT_POLL returns 0. A forked child keeps
+ * live editing as a follower of its parent (which compiles for both):
+ * its two threads, "hcr-live" waiting for changes and "hcr-takeover"
+ * waiting for the parent's lock, are idle the same way.
  */
 #include "harness.h"
 
@@ -13,7 +16,9 @@
 #include <hcr.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 static atomic_int discovered;
 
@@ -24,10 +29,12 @@ static void sink(enum hcr_log_level level, const char *message, void *user)
         atomic_store(&discovered, 1);
 }
 
-/* The live thread's voluntary context switches and CPU ticks (utime +
+/* Thread `name`'s voluntary context switches and CPU ticks (utime +
    stime), from /proc. 0 when the thread is not found. */
-static int live_thread_counts(long *switches, long *ticks)
+static int thread_counts(const char *name, long *switches, long *ticks)
 {
+    char wanted[32];
+    snprintf(wanted, sizeof wanted, "%s\n", name);
     DIR *d = opendir("/proc/self/task");
     struct dirent *e;
     int found = 0;
@@ -37,7 +44,7 @@ static int live_thread_counts(long *switches, long *ticks)
         FILE *f = fopen(path, "r");
         if (!f)
             continue;
-        found = fgets(line, sizeof line, f) && !strcmp(line, "hcr-live\n");
+        found = fgets(line, sizeof line, f) && !strcmp(line, wanted);
         fclose(f);
         if (!found)
             continue;
@@ -66,8 +73,37 @@ static int live_thread_counts(long *switches, long *ticks)
     return found;
 }
 
-TEST_TIMEOUT(an_idle_live_thread_makes_no_system_call_and_uses_no_cpu, 120)
+/* Waits until thread `name` exists and made no context switch for 500
+   ms (its start-up work ended), then checks that over one more second it
+   made none and used no CPU time. */
+static void check_idle(const char *name)
 {
+    long switches = -1, ticks = 0, last = -2;
+    for (int waited = 0; !thread_counts(name, &switches, &ticks); waited += 10) {
+        if (waited > harness_scale(30000))
+            harness_fail(__FILE__, __LINE__, "no thread %s", name);
+        harness_sleep_ms(10);
+    }
+    for (int waited = 0; switches != last; waited += 500) {
+        if (waited > harness_scale(60000))
+            harness_fail(__FILE__, __LINE__, "thread %s never settled", name);
+        last = switches;
+        CHECK(thread_counts(name, &switches, &ticks));
+        harness_sleep_ms(500);
+        CHECK(thread_counts(name, &switches, &ticks));
+    }
+    long before_switches = switches, before_ticks = ticks;
+    harness_sleep_ms(1000); /* the window measured, not a wait for an event */
+    CHECK(thread_counts(name, &switches, &ticks));
+    CHECK_EQ(switches, before_switches);
+    CHECK_EQ(ticks, before_ticks);
+}
+
+/* Starts live editing of this process, its private directories in the
+   test's own, and waits for discovery. */
+static void start_live(void)
+{
+    setenv("XDG_RUNTIME_DIR", harness_tmpdir(), 1);
     struct hcr_live_options options = {.log = sink};
     CHECK_EQ(hcr_live_start(&options), 0);
     CHECK_EQ(hcr_live_start(&options), HCR_EBUSY);
@@ -77,21 +113,36 @@ TEST_TIMEOUT(an_idle_live_thread_makes_no_system_call_and_uses_no_cpu, 120)
             harness_fail(__FILE__, __LINE__, "discovery was never logged");
         harness_sleep_ms(10);
     }
-    /* Settled: no context switch for 500 ms (preprocessing runs ended). */
-    long switches = -1, ticks = 0, last = -2;
-    for (int waited = 0; switches != last; waited += 500) {
-        if (waited > harness_scale(60000))
-            harness_fail(__FILE__, __LINE__, "hcr's thread never settled");
-        last = switches;
-        CHECK(live_thread_counts(&switches, &ticks));
-        harness_sleep_ms(500);
-        CHECK(live_thread_counts(&switches, &ticks));
-    }
-    long before_switches = switches, before_ticks = ticks;
-    harness_sleep_ms(1000); /* the window measured, not a wait for an event */
-    CHECK(live_thread_counts(&switches, &ticks));
-    CHECK_EQ(switches, before_switches);
-    CHECK_EQ(ticks, before_ticks);
+}
+
+TEST_TIMEOUT(an_idle_live_thread_makes_no_system_call_and_uses_no_cpu, 120)
+{
+    start_live();
+    check_idle("hcr-live");
     hcr_live_stop();
-    CHECK(!live_thread_counts(&switches, &ticks)); /* the thread is gone */
+    long switches, ticks;
+    CHECK(!thread_counts("hcr-live", &switches, &ticks)); /* the thread is gone */
+}
+
+TEST_TIMEOUT(a_forked_followers_threads_are_idle, 120)
+{
+    start_live();
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* The parent compiles: this process only follows. */
+        check_idle("hcr-takeover");
+        check_idle("hcr-live");
+        hcr_live_stop();
+        long switches, ticks;
+        CHECK(!thread_counts("hcr-live", &switches, &ticks));
+        CHECK(!thread_counts("hcr-takeover", &switches, &ticks));
+        fflush(NULL);
+        _exit(0);
+    }
+    int status;
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        harness_fail(__FILE__, __LINE__, "the forked child failed (status 0x%x)", status);
+    hcr_live_stop();
 }

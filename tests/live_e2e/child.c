@@ -305,19 +305,32 @@ static int watches_inode(pid_t pid, unsigned long ino)
     return found;
 }
 
-void child_wait_inotify(struct child *c, const char *path, int timeout_ms)
+void child_wait_inotify_of(struct child *c, pid_t pid, const char *path, int timeout_ms)
 {
     struct stat st;
     if (stat(path, &st) != 0)
         harness_fail(__FILE__, __LINE__, "stat %s: %s", path, strerror(errno));
     double end = now_ms() + timeout_ms;
-    while (!watches_inode(c->pid, (unsigned long)st.st_ino)) {
+    while (!watches_inode(pid, (unsigned long)st.st_ino)) {
         if (now_ms() >= end)
-            CHILD_FAIL(c, "the program did not watch %s within %d ms", path, timeout_ms);
+            CHILD_FAIL(c, "process %d did not watch %s within %d ms", (int)pid, path,
+                       timeout_ms);
         if (c->out < 0 && c->err < 0)
-            CHILD_FAIL(c, "the program ended before it watched %s", path);
+            CHILD_FAIL(c, "the program ended before process %d watched %s", (int)pid, path);
         pump(c, 10);
     }
+}
+
+void child_wait_inotify(struct child *c, const char *path, int timeout_ms)
+{
+    child_wait_inotify_of(c, c->pid, path, timeout_ms);
+}
+
+int child_use_input(struct child *c, int fd)
+{
+    int before = c->in;
+    c->in = fd;
+    return before;
 }
 
 int child_wait(struct child *c, int timeout_ms)

@@ -57,6 +57,14 @@ int child_count_stderr(struct child *c, size_t from, ...) __attribute__((sentine
    inotify, as /proc/PID/fdinfo shows; fails the test after timeout_ms. */
 void child_wait_inotify(struct child *c, const char *path, int timeout_ms);
 
+/* The same for process `pid`, another process the program started. */
+void child_wait_inotify_of(struct child *c, pid_t pid, const char *path, int timeout_ms);
+
+/* Makes child_send (and child_ask...) write to `fd` instead of the
+   program's stdin (a named pipe another of its processes reads); returns
+   the descriptor used before. */
+int child_use_input(struct child *c, int fd);
+
 /* Reads whatever the program wrote within `ms` milliseconds. */
 void child_pump(struct child *c, int ms);
 

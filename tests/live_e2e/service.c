@@ -110,7 +110,11 @@ const char *service_build(enum service_build how)
             const char *slow = service_file("slowcc");
             char script[700];
             snprintf(script, sizeof script,
-                     "#!/bin/sh\n[ -z \"$SLOWCC\" ] || sleep 1\nexec %s \"$@\"\n", E2E_CC);
+                     "#!/bin/sh\n"
+                     "[ -z \"$SVC_CCLOG\" ] || echo \"HCR_LIVE=${HCR_LIVE-} "
+                     "LD_PRELOAD=${LD_PRELOAD-} $*\" >> \"$SVC_CCLOG\"\n"
+                     "[ -z \"$SLOWCC\" ] || sleep 1\nexec %s \"$@\"\n",
+                     E2E_CC);
             write_all(slow, script);
             if (chmod(slow, 0755) != 0)
                 harness_fail(__FILE__, __LINE__, "chmod %s: %s", slow, strerror(errno));
@@ -194,4 +198,27 @@ char **service_hcr_run(const char *exe, ...)
     argv[n++] = (char *)exe;
     argv[n] = NULL;
     return argv;
+}
+
+size_t service_start(struct child *c, char **argv)
+{
+    setenv("XDG_RUNTIME_DIR", harness_tmpdir(), 1);
+    child_start(c, argv);
+    const char *ready = child_read_line(c, REPLY_MS);
+    if (strcmp(ready, "ready") != 0)
+        CHILD_FAIL(c, "first line \"%s\", not \"ready\"", ready);
+    child_wait_inotify(c, service_file(""), RELOAD_MS);
+    child_pump(c, 0);
+    return c->err_len;
+}
+
+void service_finish(struct child *c)
+{
+    child_close_stdin(c);
+    const char *bye = child_read_line(c, REPLY_MS);
+    if (strcmp(bye, "bye") != 0)
+        CHILD_FAIL(c, "at end of input: \"%s\", not \"bye\"", bye);
+    int status = child_wait(c, REPLY_MS);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        CHILD_FAIL(c, "the service ended with status 0x%x, not exit 0", status);
 }

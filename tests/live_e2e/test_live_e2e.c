@@ -22,40 +22,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Deadlines: a reply, and a save until the reply shows the new code
-   (discovery, a compile and a reload; far longer than they take). */
-#define REPLY_MS harness_scale(10000)
-#define RELOAD_MS harness_scale(20000)
-
-/* Starts `hcr run ... -- service` and waits for the service's "ready" and
-   for hcr to watch the sources' directory (discovery is done): only then
-   is a save certain to be seen. Returns the offset in stderr from which
-   hcr's lines are about what the test does next. */
-static size_t start(struct child *c, char **argv)
-{
-    child_start(c, argv);
-    const char *ready = child_read_line(c, REPLY_MS);
-    if (strcmp(ready, "ready") != 0)
-        CHILD_FAIL(c, "first line \"%s\", not \"ready\"", ready);
-    char src[600];
-    snprintf(src, sizeof src, "%s/src", harness_tmpdir());
-    child_wait_inotify(c, src, RELOAD_MS);
-    child_pump(c, 0);
-    return c->err_len;
-}
-
-/* Ends the service by closing its stdin: it must say "bye" and exit 0. */
-static void finish(struct child *c)
-{
-    child_close_stdin(c);
-    const char *bye = child_read_line(c, REPLY_MS);
-    if (strcmp(bye, "bye") != 0)
-        CHILD_FAIL(c, "at end of input: \"%s\", not \"bye\"", bye);
-    int status = child_wait(c, REPLY_MS);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        CHILD_FAIL(c, "the service ended with status 0x%x, not exit 0", status);
-}
-
 /* The number after `key` in `reply` ("count 3 step 1", "count"). */
 static long number_after(struct child *c, const char *reply, const char *key)
 {
@@ -70,7 +36,7 @@ static long number_after(struct child *c, const char *reply, const char *key)
 static void rename_edit_keeps_state(enum service_build how, const char *built_by)
 {
     struct child c;
-    size_t err = start(&c, service_hcr_run(service_build(how), NULL));
+    size_t err = service_start(&c, service_hcr_run(service_build(how), NULL));
     child_ask(&c, "inc", REPLY_MS);
     child_ask(&c, "inc", REPLY_MS);
     CHILD_CHECK_HAS(&c, child_ask(&c, "inc", REPLY_MS), "count 3 step 1 ");
@@ -85,7 +51,7 @@ static void rename_edit_keeps_state(enum service_build how, const char *built_by
     reply = child_ask(&c, "hello ann", REPLY_MS);
     CHILD_CHECK_HAS(&c, reply, "hello, ann (greeting 1, bonus 0, extra 0");
     CHILD_CHECK_HAS(&c, reply, built_by);
-    finish(&c);
+    service_finish(&c);
 }
 
 TEST_TIMEOUT(cmake_rename_edit_keeps_state, 60)
@@ -107,7 +73,7 @@ TEST_TIMEOUT(make_rename_edit_keeps_state, 60)
 static void library_edit_keeps_state(enum service_build how)
 {
     struct child c;
-    size_t err = start(&c, service_hcr_run(service_build(how), NULL));
+    size_t err = service_start(&c, service_hcr_run(service_build(how), NULL));
     child_wait_stderr(&c, 0, REPLY_MS, "hcr", " 1 in libtally.so", NULL);
     if (how == SERVICE_CMAKE)
         child_wait_stderr(&c, 0, REPLY_MS, "tally.c 2 times; using the one that writes ",
@@ -120,7 +86,7 @@ static void library_edit_keeps_state(enum service_build how)
     CHILD_CHECK_HAS(&c, reply, "tally 2 by 100 (shared)");
     CHILD_CHECK_HAS(&c, child_ask(&c, "tally", REPLY_MS), "tally 102 by 100 (shared)");
     child_wait_stderr(&c, err, RELOAD_MS, "hcr", "tally.c", NULL);
-    finish(&c);
+    service_finish(&c);
 }
 
 TEST_TIMEOUT(cmake_library_edit_keeps_state, 60)
@@ -139,7 +105,7 @@ TEST_TIMEOUT(make_library_edit_keeps_state, 60)
 static void header_edit_reaches_two_units(const char *built_by, char **argv)
 {
     struct child c;
-    size_t err = start(&c, argv);
+    size_t err = service_start(&c, argv);
     CHILD_CHECK_HAS(&c, child_ask(&c, "inc", REPLY_MS), "count 1 step 1 bonus 0");
     CHILD_CHECK_HAS(&c, child_ask(&c, "hello bob", REPLY_MS), "greeting 1, bonus 0");
 
@@ -151,7 +117,7 @@ static void header_edit_reaches_two_units(const char *built_by, char **argv)
     CHILD_CHECK_HAS(&c, reply, built_by);
     child_wait_stderr(&c, err, RELOAD_MS, "hcr", "counter.c", NULL);
     child_wait_stderr(&c, err, RELOAD_MS, "hcr", "greet.c", NULL);
-    finish(&c);
+    service_finish(&c);
 }
 
 TEST_TIMEOUT(cmake_header_edit_reaches_two_units, 60)
@@ -175,7 +141,7 @@ TEST_TIMEOUT(make_header_edit_reaches_two_units, 60)
 TEST_TIMEOUT(header_edit_reloads_its_units_together_or_not_at_all, 60)
 {
     struct child c;
-    size_t err = start(&c, service_hcr_run(service_build(SERVICE_MAKE), NULL));
+    size_t err = service_start(&c, service_hcr_run(service_build(SERVICE_MAKE), NULL));
     CHILD_CHECK_HAS(&c, child_ask(&c, "inc", REPLY_MS), "count 1 step 1 bonus 0");
 
     service_edit("svc.h", SAVE_RENAME, "#define SVC_BONUS 0\n", "#define SVC_BONUS 42\n",
@@ -196,7 +162,7 @@ TEST_TIMEOUT(header_edit_reloads_its_units_together_or_not_at_all, 60)
     int lines = child_count_stderr(&c, waited, "reloaded", NULL);
     if (lines != 1)
         CHILD_FAIL(&c, "the change took %d reload lines, not one", lines);
-    finish(&c);
+    service_finish(&c);
 }
 
 /* The same once both units have been recompiled: then the compiler's own
@@ -205,7 +171,7 @@ TEST_TIMEOUT(header_edit_after_reloads, 60)
 {
     const char *exe = service_build(SERVICE_MAKE);
     struct child c;
-    size_t err = start(&c, service_hcr_run(exe, NULL));
+    size_t err = service_start(&c, service_hcr_run(exe, NULL));
     service_edit("counter.c", SAVE_RENAME, "#define STEP 1\n", "#define STEP 2\n", NULL);
     service_edit("greet.c", SAVE_RENAME, "\"hello, %s", "\"howdy, %s", NULL);
     child_ask_until(&c, "inc", "step 2", RELOAD_MS);
@@ -220,7 +186,7 @@ TEST_TIMEOUT(header_edit_after_reloads, 60)
         CHILD_FAIL(&c, "counter.c's count was not kept: \"%s\"", reply);
     reply = child_ask_until(&c, "hello ed", "bonus 42", RELOAD_MS);
     CHILD_CHECK_HAS(&c, reply, "howdy, ed");
-    finish(&c);
+    service_finish(&c);
 }
 
 /* greet.c rewritten in place (truncate, write); the recompile gets the
@@ -229,7 +195,7 @@ TEST_TIMEOUT(in_place_edit_with_cflags, 60)
 {
     const char *exe = service_build(SERVICE_MAKE);
     struct child c;
-    size_t err = start(&c, service_hcr_run(exe, "--cflags", "-DSVC_EXTRA=5 -O1", NULL));
+    size_t err = service_start(&c, service_hcr_run(exe, "--cflags", "-DSVC_EXTRA=5 -O1", NULL));
     CHILD_CHECK_HAS(&c, child_ask(&c, "hello cy", REPLY_MS), "hello, cy (greeting 1, bonus 0, extra 0");
 
     service_edit("greet.c", SAVE_IN_PLACE, "\"hello, %s", "\"howdy, %s", NULL);
@@ -238,7 +204,7 @@ TEST_TIMEOUT(in_place_edit_with_cflags, 60)
     if (number_after(&c, reply, "greeting ") < 2)
         CHILD_FAIL(&c, "greet.c's count of greetings was not kept: \"%s\"", reply);
     child_wait_stderr(&c, err, RELOAD_MS, "hcr", "greet.c", NULL);
-    finish(&c);
+    service_finish(&c);
 }
 
 /* A compile error: the compiler's diagnostic on the service's stderr, once,
@@ -247,7 +213,7 @@ TEST_TIMEOUT(compile_error_then_fix, 60)
 {
     const char *exe = service_build(SERVICE_MAKE);
     struct child c;
-    size_t err = start(&c, service_hcr_run(exe, NULL));
+    size_t err = service_start(&c, service_hcr_run(exe, NULL));
     CHILD_CHECK_HAS(&c, child_ask(&c, "inc", REPLY_MS), "count 1 step 1 bonus 0");
 
     service_edit("counter.c", SAVE_RENAME, "STEP, SVC_BONUS);", "STEP, undeclared_in_edit);",
@@ -263,7 +229,7 @@ TEST_TIMEOUT(compile_error_then_fix, 60)
     int diagnostics = child_count_stderr(&c, err, "undeclared_in_edit", "error", NULL);
     if (diagnostics != 1)
         CHILD_FAIL(&c, "the compile error was printed %d times, not once", diagnostics);
-    finish(&c);
+    service_finish(&c);
 }
 
 /* counter.c and greet.c saved one right after the other: both reload. */
@@ -271,7 +237,7 @@ TEST_TIMEOUT(two_files_saved_at_once, 60)
 {
     const char *exe = service_build(SERVICE_MAKE);
     struct child c;
-    size_t err = start(&c, service_hcr_run(exe, NULL));
+    size_t err = service_start(&c, service_hcr_run(exe, NULL));
     child_ask(&c, "inc", REPLY_MS);
     child_ask(&c, "hello di", REPLY_MS);
 
@@ -283,7 +249,7 @@ TEST_TIMEOUT(two_files_saved_at_once, 60)
         CHILD_FAIL(&c, "greet.c's count of greetings was not kept: \"%s\"", reply);
     child_wait_stderr(&c, err, RELOAD_MS, "hcr", "counter.c", NULL);
     child_wait_stderr(&c, err, RELOAD_MS, "hcr", "greet.c", NULL);
-    finish(&c);
+    service_finish(&c);
 }
 
 /* An edit adding a thread-local variable cannot be reloaded: hcr says so on
@@ -293,7 +259,7 @@ TEST_TIMEOUT(new_thread_local_is_refused, 60)
 {
     const char *exe = service_build(SERVICE_MAKE);
     struct child c;
-    size_t err = start(&c, service_hcr_run(exe, NULL));
+    size_t err = service_start(&c, service_hcr_run(exe, NULL));
     const char *reply = child_ask(&c, "tick", REPLY_MS);
     CHILD_CHECK_HAS(&c, reply, " rate 1");
     long ticks = number_after(&c, reply, "ticks ");
@@ -312,7 +278,7 @@ TEST_TIMEOUT(new_thread_local_is_refused, 60)
     if (number_after(&c, reply, "ticks ") < ticks)
         CHILD_FAIL(&c, "the tick count went back from %ld: \"%s\"", ticks, reply);
     child_wait_stderr(&c, refused, RELOAD_MS, "hcr", "tick.c", NULL);
-    finish(&c);
+    service_finish(&c);
 }
 
 /* The service's stdin, exit status and fatal signal pass through hcr run,
@@ -321,7 +287,7 @@ TEST_TIMEOUT(passes_stdin_exit_status_and_signal, 60)
 {
     const char *exe = service_build(SERVICE_MAKE);
     struct child c;
-    start(&c, service_hcr_run(exe, NULL));
+    service_start(&c, service_hcr_run(exe, NULL));
     CHILD_CHECK_HAS(&c, child_ask(&c, "echo through hcr run", REPLY_MS),
                     "echo through hcr run");
     child_send(&c, "exit 7");
@@ -329,13 +295,13 @@ TEST_TIMEOUT(passes_stdin_exit_status_and_signal, 60)
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 7)
         CHILD_FAIL(&c, "\"exit 7\" ended hcr run with status 0x%x", status);
 
-    start(&c, service_hcr_run(exe, NULL));
+    service_start(&c, service_hcr_run(exe, NULL));
     child_send(&c, "crash");
     status = child_wait(&c, REPLY_MS);
     if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGSEGV)
         CHILD_FAIL(&c, "\"crash\" ended hcr run with status 0x%x, not SIGSEGV", status);
 
-    size_t err = start(&c, service_hcr_run(exe, NULL));
+    size_t err = service_start(&c, service_hcr_run(exe, NULL));
     service_edit("counter.c", SAVE_RENAME, "#define STEP 1\n", "#define STEP 9\n", NULL);
     child_ask_until(&c, "inc", "step 9", RELOAD_MS);
     child_wait_stderr(&c, err, RELOAD_MS, "hcr", "counter.c", NULL);
@@ -345,8 +311,8 @@ TEST_TIMEOUT(passes_stdin_exit_status_and_signal, 60)
         CHILD_FAIL(&c, "\"crash\" after a reload ended hcr run with status 0x%x, not SIGSEGV",
                    status);
 
-    start(&c, service_hcr_run(exe, NULL));
-    finish(&c);
+    service_start(&c, service_hcr_run(exe, NULL));
+    service_finish(&c);
 }
 
 /* Runs `hcr args...` with its output in files; returns the wait status
@@ -424,7 +390,7 @@ TEST_TIMEOUT(a_save_during_a_compile_restarts_it, 90)
     struct child c;
     const char *exe = service_build(SERVICE_CMAKE_SLOW);
     setenv("SLOWCC", "1", 1); /* hcr's compiles, not the build above, wait */
-    size_t err = start(&c, service_hcr_run(exe, NULL));
+    size_t err = service_start(&c, service_hcr_run(exe, NULL));
     CHILD_CHECK_HAS(&c, child_ask(&c, "inc", REPLY_MS), "count 1 step 1 ");
     service_edit("counter.c", SAVE_RENAME, "#define STEP 1\n", "#define STEP 20\n", NULL);
     for (int waited = 0; !compiling(c.pid, "counter.c"); waited += 10) {
@@ -438,7 +404,7 @@ TEST_TIMEOUT(a_save_during_a_compile_restarts_it, 90)
     int reloads = child_count_stderr(&c, err, "counter.c reloaded", NULL);
     if (reloads != 1)
         CHILD_FAIL(&c, "counter.c was reloaded %d times, not once", reloads);
-    finish(&c);
+    service_finish(&c);
 }
 
 /* A program that links hcr and starts live editing itself, reloading only
@@ -449,7 +415,7 @@ TEST_TIMEOUT(reload_at_poll_with_callbacks, 60)
 {
     struct child c;
     char *argv[] = {(char *)service_build(SERVICE_MAKE_SELF), NULL};
-    start(&c, argv);
+    service_start(&c, argv);
     CHILD_CHECK_HAS(&c, child_ask(&c, "poll", REPLY_MS), "polled 0 before 0 after 0");
     CHILD_CHECK_HAS(&c, child_ask(&c, "inc", REPLY_MS), "count 1 step 1 ");
 
@@ -475,7 +441,7 @@ TEST_TIMEOUT(reload_at_poll_with_callbacks, 60)
     snprintf(want, sizeof want, "count %d step 1000 ", count + 1000);
     CHILD_CHECK_HAS(&c, child_ask(&c, "inc", REPLY_MS), want);
     CHILD_CHECK_HAS(&c, child_ask(&c, "poll", REPLY_MS), "polled 0 before 1 after 1");
-    finish(&c);
+    service_finish(&c);
 }
 
 /* An edit that crashes: under hcr run, the crash report names the source
@@ -487,7 +453,7 @@ TEST_TIMEOUT(reload_at_poll_with_callbacks, 60)
 TEST_TIMEOUT(a_crash_in_reloaded_code_names_its_source, 60)
 {
     struct child c;
-    size_t err = start(&c, service_hcr_run(service_build(SERVICE_MAKE), NULL));
+    size_t err = service_start(&c, service_hcr_run(service_build(SERVICE_MAKE), NULL));
     CHILD_CHECK_HAS(&c, child_ask(&c, "inc", REPLY_MS), "count 1 step 1");
     service_edit("counter.c", SAVE_RENAME, CRASHING_EDIT, NULL);
     child_wait_stderr(&c, err, RELOAD_MS, "hcr", "counter.c reloaded", NULL);
@@ -502,7 +468,7 @@ TEST_TIMEOUT(a_crash_under_protection_reverts_the_reload, 60)
 {
     struct child c;
     char *argv[] = {(char *)service_build(SERVICE_MAKE_SELF), NULL};
-    size_t err = start(&c, argv);
+    size_t err = service_start(&c, argv);
     CHILD_CHECK_HAS(&c, child_ask(&c, "pinc", REPLY_MS), "count 1 step 1");
     service_edit("counter.c", SAVE_RENAME, CRASHING_EDIT, "#define STEP 1\n", "#define STEP 3\n",
                  NULL);
@@ -511,7 +477,7 @@ TEST_TIMEOUT(a_crash_under_protection_reverts_the_reload, 60)
     child_wait_stderr(&c, err, REPLY_MS, "counter.c", "reverted", NULL);
     /* The new code ran (count 1 + 3) before crashing; the old one goes on. */
     CHILD_CHECK_HAS(&c, child_ask(&c, "pinc", REPLY_MS), "count 5 step 1");
-    finish(&c);
+    service_finish(&c);
 }
 
 TEST(help_and_usage)

@@ -12,6 +12,15 @@
  *   echo TEXT    TEXT back                -> "echo TEXT"
  *   exit N       exits with status N
  *   crash        writes through a null pointer (SIGSEGV)
+ *   fork FIFO    forks a child process that reads its commands from the
+ *                named pipe FIFO and prefixes its replies with "child "
+ *                (the same stdout) -> "forked PID"; at the pipe's end the
+ *                child prints "child bye" and exits
+ *   exec         executes itself again through /bin/sh (no reply; the new
+ *                program prints "ready")
+ *   spawn PROG [ARG]  starts PROG (with one argument, if given) with
+ *                stdin from /dev/null -> "spawned PID"
+ *   run PROG [ARG]    the same, and waits for it -> "ran status N"
  *   poll         (SVC_SELF_LIVE only) hcr_live_poll -> "polled R before B
  *                after A status S source NAME"
  *   pinc         (SVC_SELF_LIVE only) inc under hcr_object_protect -> as
@@ -20,10 +29,13 @@
  */
 #include "svc.h"
 
+#include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int *volatile nowhere;
@@ -83,6 +95,70 @@ static void poll_live(char *reply, size_t size)
 }
 #endif
 
+static const char *prefix = ""; /* "child " in a forked child */
+
+static void serve(int in);
+
+/* fork FIFO: the child serves the named pipe, the parent its stdin. */
+static void fork_child(const char *fifo, char *reply, size_t size)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int in = open(fifo, O_RDONLY);
+        if (in < 0) {
+            printf("child cannot open %s\n", fifo);
+            exit(1);
+        }
+        prefix = "child ";
+        serve(in);
+        printf("child bye\n");
+        exit(0);
+    }
+    snprintf(reply, size, pid < 0 ? "fork failed" : "forked %d", (int)pid);
+}
+
+/* exec: this program again, through the shell as a script would. */
+static void exec_again(void)
+{
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n > 0) {
+        self[n] = '\0';
+        fflush(stdout);
+        execl("/bin/sh", "sh", "-c", "exec \"$0\"", self, (char *)NULL);
+    }
+    printf("exec failed\n");
+}
+
+/* Starts "PROG [ARG]" with stdin from /dev/null; its pid, or -1. */
+static pid_t start_program(const char *command)
+{
+    char prog[256];
+    snprintf(prog, sizeof prog, "%s", command);
+    char *arg = strchr(prog, ' ');
+    if (arg)
+        *arg++ = '\0';
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDONLY);
+        dup2(null, 0);
+        execl(prog, prog, arg, (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+static void run_program(const char *command, char *reply, size_t size)
+{
+    pid_t pid = start_program(command);
+    int status = -1;
+    if (pid > 0)
+        waitpid(pid, &status, 0);
+    snprintf(reply, size, "ran status %d", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
 static void handle(const char *line)
 {
     char reply[256];
@@ -109,31 +185,36 @@ static void handle(const char *line)
     } else if (!strcmp(line, "pinc")) {
         protected_inc_reply(reply, sizeof reply);
 #endif
+    } else if (!strncmp(line, "fork ", 5)) {
+        fork_child(line + 5, reply, sizeof reply);
+    } else if (!strcmp(line, "exec")) {
+        exec_again();
+        return;
+    } else if (!strncmp(line, "spawn ", 6)) {
+        snprintf(reply, sizeof reply, "spawned %d", (int)start_program(line + 6));
+    } else if (!strncmp(line, "run ", 4)) {
+        run_program(line + 4, reply, sizeof reply);
     } else if (!strcmp(line, "crash")) {
         *nowhere = 1;
         snprintf(reply, sizeof reply, "survived");
     } else {
         snprintf(reply, sizeof reply, "unknown command: %s", line);
     }
-    printf("%s\n", reply);
+    printf("%s%s\n", prefix, reply);
 }
 
-int main(void)
+/* Answers the commands read from `in` until its end. */
+static void serve(int in)
 {
     static char input[4096];
     size_t used = 0;
-    setvbuf(stdout, NULL, _IOLBF, 0);
-#ifdef SVC_SELF_LIVE
-    start_live();
-#endif
-    printf("ready\n");
     for (;;) {
-        struct pollfd in = {.fd = 0, .events = POLLIN};
-        if (poll(&in, 1, 5) == 0) {
+        struct pollfd ready = {.fd = in, .events = POLLIN};
+        if (poll(&ready, 1, 5) == 0) {
             tick_step();
             continue;
         }
-        ssize_t n = read(0, input + used, sizeof input - 1 - used);
+        ssize_t n = read(in, input + used, sizeof input - 1 - used);
         if (n <= 0)
             break;
         used += (size_t)n;
@@ -147,6 +228,16 @@ int main(void)
         if (used == sizeof input - 1)
             used = 0; /* a line too long for the buffer is dropped */
     }
+}
+
+int main(void)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+#ifdef SVC_SELF_LIVE
+    start_live();
+#endif
+    printf("ready\n");
+    serve(0);
     printf("bye\n");
     return 0;
 }
