@@ -477,7 +477,9 @@ HCR_API int hcr_plugin_set_copy_dir(struct hcr_plugin *ctx, const char *parent);
    private copies. ctx is zeroed except userdata. */
 HCR_API void hcr_plugin_close(struct hcr_plugin *ctx);
 
-/* The message of the newest error or failure of this plugin, or "". */
+/* The message of the newest error or failure of this plugin, or "". For
+   a context that is not open (an open that failed and left it closed,
+   NULL included), why the calling thread's last open failed. */
 HCR_API const char *hcr_plugin_error(const struct hcr_plugin *ctx);
 
 /* The instance whose code contains `code_address` (any version still

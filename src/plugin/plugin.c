@@ -107,7 +107,9 @@ static int same_file(const struct hcr__file_id *a, const struct hcr__file_id *b)
 /* Prepares the build now in place and publishes it, or its error. `quiet`:
    the file may legitimately be incomplete (created, not yet closed), so a
    failure says nothing. prepare_lock held. Returns 1 when it published a
-   loaded version, else 0. */
+   loaded version, 0 when it published an error or there was nothing new,
+   HCR_ENOMEM when no version could be made (the build is not marked as
+   prepared: the next event, or the next open, tries it again). */
 static int prepare_build(struct hcr__plugin *p, int quiet)
 {
     struct stat st = {0};
@@ -124,13 +126,15 @@ static int prepare_build(struct hcr__plugin *p, int quiet)
     if (quiet && !p->modified && st.st_dev == p->last_prepared.dev &&
         st.st_ino == p->last_prepared.ino)
         return 0;
-    p->modified = 0;
-    p->last_prepared = id;
     struct hcr__version *v = hcr__version_prepare(p, p->next_number);
     if (!v) {
-        hcr__log(&p->log, HCR_LOG_ERROR, "%s: out of memory preparing a new version", p->path);
-        return 0;
+        hcr__fail(&p->message, HCR_ENOMEM, "%s: out of memory preparing a new version",
+                  p->path);
+        hcr__log(&p->log, HCR_LOG_ERROR, "%s", p->message.text);
+        return HCR_ENOMEM;
     }
+    p->modified = 0;
+    p->last_prepared = id;
     /* What the copy read, which may be newer than what stat saw: a file
        created empty and written before the copy opened it. The event of
        that write's close must find this build already prepared. */
@@ -203,7 +207,7 @@ static void on_file_event(void *user, unsigned events)
     if (events & HCR__WATCH_MODIFIED)
         p->modified = 1;
     int published = (events & (HCR__WATCH_COMPLETE | HCR__WATCH_MAYBE | HCR__WATCH_RESCAN)) &&
-                    prepare_build(p, !(events & (HCR__WATCH_COMPLETE | HCR__WATCH_RESCAN)));
+                    prepare_build(p, !(events & (HCR__WATCH_COMPLETE | HCR__WATCH_RESCAN))) > 0;
     pthread_mutex_unlock(&p->prepare_lock);
     if (published)
         prepare_spare(p);
@@ -253,34 +257,43 @@ static int prepare_first(struct hcr__plugin *p)
     pthread_mutex_lock(&p->prepare_lock);
     int published = prepare_build(p, 0);
     struct hcr__version *first = atomic_load(&p->pending);
-    int rc = first && first->error ? first->error : 0;
-    if (rc < 0) {
+    int rc = published < 0 ? published : first && first->error ? first->error : 0;
+    if (rc < 0 && published >= 0) {
         p->message = first->message;
         p->ctx->failure = HCR_BAD_IMAGE;
     }
     pthread_mutex_unlock(&p->prepare_lock);
-    if (published && p->watch)
+    if (published > 0 && p->watch)
         hcr__watch_defer(prepare_spare, p);
     return rc;
 }
+
+/* Why the calling thread's last hcr_plugin_open_with failed with the
+   context left closed: hcr_plugin_error has no plugin to ask then. */
+static _Thread_local struct hcr__message open_error;
 
 int hcr_plugin_open_with(struct hcr_plugin *ctx, const char *path,
                          const struct hcr_options *options)
 {
     static const struct hcr_options defaults;
+    open_error.text[0] = 0;
     if (!ctx || !path || !path[0] || ctx->p)
-        return HCR_EINVAL;
+        return hcr__fail(&open_error, HCR_EINVAL, "hcr_plugin_open: %s",
+                         !ctx    ? "no context given"
+                         : !path || !path[0] ? "no path given"
+                                  : "the context is open already (close it first)");
     if (!options)
         options = &defaults;
     if (check_options(options, path) < 0)
-        return HCR_EINVAL;
+        return hcr__fail(&open_error, HCR_EINVAL, "%s: an option is out of range (logged)",
+                         path);
     struct hcr__plugin *p = calloc(1, sizeof *p);
     if (!p || !(p->path = strdup(path)) ||
         !(p->main_name = strdup(options->main_name ? options->main_name : "hcr_main"))) {
         if (p)
             free(p->path);
         free(p);
-        return HCR_ENOMEM;
+        return hcr__fail(&open_error, HCR_ENOMEM, "%s: out of memory opening the plugin", path);
     }
     pthread_mutex_init(&p->prepare_lock, NULL);
     p->held_source = -1;
@@ -298,6 +311,11 @@ int hcr_plugin_open_with(struct hcr_plugin *ctx, const char *path,
     p->next_number = 1;
 
     int rc = p->safety == HCR_SAFETY_NONE ? 0 : hcr__guard_init();
+    if (rc < 0)
+        hcr__fail(&p->message, rc,
+                  "%s: cannot set up crash protection on this thread (signal handlers and an "
+                  "alternate signal stack): %s",
+                  path, hcr_strerror(rc));
     if (rc == 0) {
         p->copy_dir = hcr__snapshot_dir_create(options->copy_dir, path, &p->message);
         if (!p->copy_dir)
@@ -306,8 +324,10 @@ int hcr_plugin_open_with(struct hcr_plugin *ctx, const char *path,
     if (rc == 0 && !options->no_reload)
         rc = hcr__watch_add(path, on_file_event, p, &p->watch, &p->message);
     if (rc < 0) {
-        if (p->message.text[0])
-            hcr__log(&p->log, HCR_LOG_ERROR, "%s", p->message.text);
+        if (!p->message.text[0])
+            hcr__fail(&p->message, rc, "%s: cannot open the plugin: %s", path, hcr_strerror(rc));
+        hcr__log(&p->log, HCR_LOG_ERROR, "%s", p->message.text);
+        open_error = p->message;
         free_plugin(p);
         return rc;
     }
@@ -316,7 +336,14 @@ int hcr_plugin_open_with(struct hcr_plugin *ctx, const char *path,
     ctx->userdata = userdata;
     ctx->p = p;
     ctx->next_version = 1;
-    return prepare_first(p);
+    rc = prepare_first(p);
+    if (rc == HCR_ENOMEM) {
+        /* Not the build's fault: nothing would make hcr try it again, so
+           the open fails whole, as documented, and can be retried. */
+        open_error = p->message;
+        hcr_plugin_close(ctx);
+    }
+    return rc;
 }
 
 int hcr_plugin_open(struct hcr_plugin *ctx, const char *path)
@@ -382,7 +409,7 @@ void hcr_plugin_close(struct hcr_plugin *ctx)
 
 const char *hcr_plugin_error(const struct hcr_plugin *ctx)
 {
-    return ctx && ctx->p ? ctx->p->message.text : "";
+    return ctx && ctx->p ? ctx->p->message.text : open_error.text;
 }
 
 struct hcr_plugin *hcr_plugin_caller(const void *return_address)

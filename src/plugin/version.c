@@ -105,8 +105,8 @@ static int load(struct hcr__plugin *p, struct hcr__version *v)
                  "and only when their sizes match; build without -s to match per variable",
                  src);
     }
-    if (v->code_hi)
-        rc = hcr__address_map_add(v->code_lo, v->code_hi, p->ctx);
+    if (v->code_hi && (rc = hcr__address_map_add(v->code_lo, v->code_hi, p->ctx)) < 0)
+        hcr__fail(&v->message, rc, "%s: out of memory recording where its code lies", src);
     return rc;
 }
 

@@ -6,6 +6,7 @@
 #include "harness.h"
 
 #include <errno.h>
+#include <execinfo.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,10 @@ static int fails(void)
     if (--countdown)
         return 0;
     hit = 1;
+    if (getenv("HCR_FAULT_TRACE")) {
+        void *frames[16];
+        backtrace_symbols_fd(frames, backtrace(frames, 16), 2);
+    }
     errno = ENOMEM;
     return 1;
 }
