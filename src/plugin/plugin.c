@@ -128,9 +128,8 @@ static int prepare_build(struct hcr__plugin *p, int quiet)
         return 0;
     struct hcr__version *v = hcr__version_prepare(p, p->next_number);
     if (!v) {
-        hcr__fail(&p->message, HCR_ENOMEM, "%s: out of memory preparing a new version",
-                  p->path);
-        hcr__log(&p->log, HCR_LOG_ERROR, "%s", p->message.text);
+        /* Logged only: on the watch thread p->message is the host's. */
+        hcr__log(&p->log, HCR_LOG_ERROR, "%s: out of memory preparing a new version", p->path);
         return HCR_ENOMEM;
     }
     p->modified = 0;
@@ -258,6 +257,9 @@ static int prepare_first(struct hcr__plugin *p)
     int published = prepare_build(p, 0);
     struct hcr__version *first = atomic_load(&p->pending);
     int rc = published < 0 ? published : first && first->error ? first->error : 0;
+    if (published < 0)
+        hcr__fail(&p->message, published, "%s: out of memory preparing its first version",
+                  p->path);
     if (rc < 0 && published >= 0) {
         p->message = first->message;
         p->ctx->failure = HCR_BAD_IMAGE;
