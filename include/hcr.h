@@ -68,11 +68,16 @@
  *   a directory only this user can read (mode 0700), removed at close, so a
  *   build tool rewriting the output in place never touches running code.
  *   The directory also holds the next copy's file, made ahead with its
- *   pages allocated (at most 64 MB per plugin and 256 MB in a process) and,
- *   for a build of 256 KB or more, mapped, so a copy is one read. hcr keeps
- *   the newest build output open (one descriptor per plugin, at most 64 in
- *   a process) until the next build is in, so that replacing it does not
- *   free it inside the build tool's rename() while a reload waits.
+ *   pages allocated (at most 64 MB per plugin and 256 MB in a process). A
+ *   build of 256 KB or more is copied into it by the kernel, file to file
+ *   (sendfile; copy_file_range when the directory is on the build's file
+ *   system, which on XFS or btrfs shares the blocks), so its bytes never
+ *   pass through the process's memory. A copy that fails (a full disk, a
+ *   build cut short) refuses the build with a message naming it, and the
+ *   running version goes on. hcr keeps the newest build output open (one
+ *   descriptor per plugin, at most 64 in a process) until the next build
+ *   is in, so that replacing it does not free it inside the build tool's
+ *   rename() while a reload waits.
  *
  *   The copy is the build byte for byte but for two edits that spare the
  *   loader every TLB flush, each of which interrupts every other CPU

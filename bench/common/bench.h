@@ -14,4 +14,8 @@ uint64_t bench_now_ns(void);
 void bench_report(const char *name, double *samples_ns, size_t n, double divisor,
                   const char *unit);
 
+/* Prints the machine's state: its uptime (freshly started or
+   long-running) and what a first write to a page costs (machine.c). */
+void bench_machine_note(void);
+
 #endif

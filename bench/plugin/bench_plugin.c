@@ -1,4 +1,6 @@
 /* Plugin mode benchmarks.
+ *   machine: its uptime and what a first write to a page costs, which
+ *     decides how fast a large reload can be (bench/common/machine.c);
  *   idle update: hcr_plugin_update with nothing changed and a guest that
  *     returns 0, in ns per call (batches of 100,000 calls, after 200 ms of
  *     warm-up);
@@ -8,11 +10,18 @@
  *     writes each build and renames it into place; and the time the one
  *     update that swapped versions blocked the host. The staged file is
  *     written back before the rename, so the rename is only a rename.
+ *     Three designs reload the same builds in turn, in one host loop:
+ *     hcr as configured by default (its copies in memory, /dev/shm or
+ *     $XDG_RUNTIME_DIR), hcr with its copies on the build's file system
+ *     (hcr_options.copy_dir), and the plain baseline of plain_reload.c
+ *     (copy_file_range beside the build, then dlopen, on a thread).
  * The plugins live in a new directory under $BENCH_DIR, else /tmp. */
 #include "bench.h"
 #include "hcr.h"
+#include "plain_reload.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,10 +148,10 @@ static void pin_to_cpu(int cpu)
    file system does the rename. */
 struct writer {
     pthread_t thread;
-    const char *path, *tmp;
     pthread_mutex_t lock;
     pthread_cond_t changed;
     const char *next;           /* the build to install, set with request */
+    const char *path, *tmp;     /* where to, and the file renamed there */
     int request, done;          /* run numbers; -1 asks the writer to end */
     _Atomic uint64_t renamed_at; /* bench_now_ns() just before rename() */
 };
@@ -158,14 +167,14 @@ static void *run_writer(void *arg)
         while (w->request == seen)
             pthread_cond_wait(&w->changed, &w->lock);
         int r = w->request;
-        const char *next = w->next;
+        const char *next = w->next, *path = w->path, *tmp = w->tmp;
         pthread_mutex_unlock(&w->lock);
         if (r < 0)
             return NULL;
         seen = r;
-        stage(next, w->tmp);
+        stage(next, tmp);
         atomic_store(&w->renamed_at, bench_now_ns());
-        rename(w->tmp, w->path);
+        rename(tmp, path);
         pthread_mutex_lock(&w->lock);
         w->done = r;
         pthread_cond_broadcast(&w->changed);
@@ -173,11 +182,14 @@ static void *run_writer(void *arg)
     }
 }
 
-static void writer_request(struct writer *w, int run, const char *next)
+static void writer_request(struct writer *w, int run, const char *next, const char *path,
+                           const char *tmp)
 {
     pthread_mutex_lock(&w->lock);
     w->request = run;
     w->next = next;
+    w->path = path;
+    w->tmp = tmp;
     pthread_cond_broadcast(&w->changed);
     pthread_mutex_unlock(&w->lock);
 }
@@ -190,65 +202,151 @@ static void writer_wait(struct writer *w, int run)
     pthread_mutex_unlock(&w->lock);
 }
 
+/* One design under measurement: hcr (either way), or the plain baseline.
+   Each has its own directory, so none sees another's builds. */
+struct contender {
+    const char *name;
+    char path[160], tmp[170];
+    struct hcr_plugin ctx;        /* hcr */
+    struct plain_reload *plain;   /* the baseline */
+    double *latency, *blocked;
+    int n;
+};
+
+enum design { HCR_DEFAULT, HCR_COPIES_BESIDE, PLAIN };
+
+static void contender_open(struct contender *c, enum design design, const char *first, int runs)
+{
+    static const char *names[] = {"hcr", "hcr, copy_dir on build's fs", "plain"};
+    static const char *subdirs[] = {"hcr", "hcr-beside", "plain"};
+    *c = (struct contender){.name = names[design]};
+    char sub[100];
+    snprintf(sub, sizeof sub, "%s/%s", dir, subdirs[design]);
+    if (mkdir(sub, 0700) != 0 && errno != EEXIST) {
+        perror(sub);
+        exit(1);
+    }
+    snprintf(c->path, sizeof c->path, "%s/reload.so", sub);
+    snprintf(c->tmp, sizeof c->tmp, "%s.tmp", c->path);
+    stage(guest(first), c->path);
+    if (design == PLAIN) {
+        c->plain = plain_reload_open(c->path);
+    } else {
+        struct hcr_options options = {0};
+        options.log = quiet;
+        if (design == HCR_COPIES_BESIDE)
+            options.copy_dir = dir; /* not the plugin's directory: no events from it */
+        if (hcr_plugin_open_with(&c->ctx, c->path, &options) != 0)
+            exit(1);
+    }
+    c->latency = calloc((size_t)runs, sizeof *c->latency);
+    c->blocked = calloc((size_t)runs, sizeof *c->blocked);
+    if (!c->latency || !c->blocked)
+        exit(1);
+}
+
+static int contender_update(struct contender *c)
+{
+    return c->plain ? plain_reload_update(c->plain) : hcr_plugin_update(&c->ctx);
+}
+
+static unsigned contender_version(const struct contender *c)
+{
+    return c->plain ? plain_reload_version(c->plain) : c->ctx.version;
+}
+
+static void contender_close(struct contender *c)
+{
+    if (c->plain)
+        plain_reload_close(c->plain);
+    else
+        hcr_plugin_close(&c->ctx);
+    free(c->latency);
+    free(c->blocked);
+}
+
+/* One reload of `c`: the writer installs `build`, the host's loop updates,
+   as a frame loop would, until the new build has stepped (returned
+   `want`). */
+static void measure_one(struct contender *c, struct writer *w, int run, const char *build,
+                        int want)
+{
+    uint64_t requested = bench_now_ns();
+    writer_request(w, run, build, c->path, c->tmp);
+    for (;;) {
+        unsigned before = contender_version(c);
+        uint64_t u0 = bench_now_ns();
+        int rc = contender_update(c);
+        uint64_t u1 = bench_now_ns();
+        if (rc == want && contender_version(c) != before) {
+            c->latency[c->n] = (double)(u1 - atomic_load(&w->renamed_at));
+            c->blocked[c->n] = (double)(u1 - u0);
+            c->n++;
+            break;
+        }
+        if (u1 - requested > 5000000000u) {
+            fprintf(stderr, "%s: reload not seen within 5 s\n", c->name);
+            break;
+        }
+    }
+    writer_wait(w, run); /* the rename has returned */
+}
+
+static void report(const struct contender *c, const char *label)
+{
+    char name[160];
+    snprintf(name, sizeof name, "reload %s, %s: rename to first new step", label, c->name);
+    bench_report(name, c->latency, (size_t)c->n, 1000, "us");
+    snprintf(name, sizeof name, "reload %s, %s: update blocked the host", label, c->name);
+    bench_report(name, c->blocked, (size_t)c->n, 1000, "us");
+}
+
+/* Puts the designs in a new order for each run (a fixed sequence, the same
+   in every run of the benchmark): the clean-up one design leaves to its
+   thread after a reload then falls on each of the others alike, as does
+   whatever else the machine does. */
+static void shuffle(int *order, int n, unsigned *seed)
+{
+    for (int i = n - 1; i > 0; i--) {
+        int j = rand_r(seed) % (i + 1), t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+}
+
+/* Reloads through each design in turn, the same builds (a, b, a...). */
 static void bench_reload(const char *label, const char *a, const char *b, int runs)
 {
-    char path[128], tmp[140];
-    snprintf(path, sizeof path, "%s/reload.so", dir);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    stage(guest(a), path);
-    struct hcr_plugin ctx = {0};
-    struct hcr_options options = {0};
-    options.log = quiet;
-    if (hcr_plugin_open_with(&ctx, path, &options) != 0)
-        exit(1);
-    hcr_plugin_update(&ctx);
+    enum { N = 3 };
+    struct contender c[N];
+    for (int i = 0; i < N; i++) {
+        contender_open(&c[i], (enum design)i, a, runs);
+        contender_update(&c[i]);
+    }
     cpu_set_t all;
     sched_getaffinity(0, sizeof all, &all);
     pin_to_cpu(0);
-    struct writer w = {.path = path, .tmp = tmp};
+    struct writer w = {0};
     pthread_mutex_init(&w.lock, NULL);
     pthread_cond_init(&w.changed, NULL);
     pthread_create(&w.thread, NULL, run_writer, &w);
-    double *latency = calloc((size_t)runs, sizeof *latency);
-    double *blocked = calloc((size_t)runs, sizeof *blocked);
-    int n = 0;
+    int request = 0, order[N] = {0, 1, 2};
+    unsigned seed = 1;
     for (int run = 1; run <= runs; run++) {
         int want = run % 2 ? 2 : 1;
-        uint64_t requested = bench_now_ns();
-        writer_request(&w, run, guest(run % 2 ? b : a));
-        /* The host's loop: update, as a frame loop would, until the new
-           build has stepped. */
-        for (;;) {
-            unsigned before = ctx.version;
-            uint64_t u0 = bench_now_ns();
-            int rc = hcr_plugin_update(&ctx);
-            uint64_t u1 = bench_now_ns();
-            if (rc == want && ctx.version != before) {
-                latency[n] = (double)(u1 - atomic_load(&w.renamed_at));
-                blocked[n] = (double)(u1 - u0);
-                n++;
-                break;
-            }
-            if (u1 - requested > 5000000000u) {
-                fprintf(stderr, "%s: reload not seen within 5 s\n", label);
-                break;
-            }
-        }
-        writer_wait(&w, run); /* the rename has returned */
+        shuffle(order, N, &seed);
+        for (int i = 0; i < N; i++)
+            measure_one(&c[order[i]], &w, ++request, guest(run % 2 ? b : a), want);
     }
-    writer_request(&w, -1, NULL);
+    writer_request(&w, -1, NULL, NULL, NULL);
     pthread_join(w.thread, NULL);
     pthread_mutex_destroy(&w.lock);
     pthread_cond_destroy(&w.changed);
     sched_setaffinity(0, sizeof all, &all);
-    char name[160];
-    snprintf(name, sizeof name, "reload %s: rename to first new step", label);
-    bench_report(name, latency, (size_t)n, 1000, "us");
-    snprintf(name, sizeof name, "reload %s: update blocked the host", label);
-    bench_report(name, blocked, (size_t)n, 1000, "us");
-    free(latency);
-    free(blocked);
-    hcr_plugin_close(&ctx);
+    for (int i = 0; i < N; i++) {
+        report(&c[i], label);
+        contender_close(&c[i]);
+    }
 }
 
 int main(void)
@@ -259,6 +357,7 @@ int main(void)
     struct stat small, big;
     stat(guest("bench_small_1"), &small);
     stat(guest("bench_big_1"), &big);
+    bench_machine_note();
     bench_idle("idle hcr_plugin_update (ns per call)", HCR_SAFETY_GUARDED);
     bench_bare_call();
     char label[64];

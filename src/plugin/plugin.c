@@ -163,26 +163,9 @@ static int prepare_build(struct hcr__plugin *p, int quiet)
     return !v->error;
 }
 
-/* One step of putting the spare's mapping in place, then the next step
-   queued behind whatever else the watch thread has to do: a build's event
-   is served between two steps. */
-static void populate_spare(void *plugin)
-{
-    struct hcr__plugin *p = plugin;
-    if (atomic_load(&p->closing))
-        return; /* the spare is about to go */
-    pthread_mutex_lock(&p->prepare_lock);
-    int more = hcr__spare_populate(&p->spare);
-    pthread_mutex_unlock(&p->prepare_lock);
-    if (more)
-        hcr__watch_defer(populate_spare, p);
-}
-
 /* After a version was published: the next build's copy gets its file
-   ready, sized like this build, while the host swaps this one, and its
-   mapping's pages are queued to be put in place. Takes prepare_lock, and
-   queues nothing while holding it: a watch thread that is stopping runs a
-   queued item at once, and populate_spare takes the lock too. */
+   ready, sized like this build, while the host swaps this one. Takes
+   prepare_lock. */
 static void prepare_spare(void *plugin)
 {
     struct hcr__plugin *p = plugin;
@@ -193,10 +176,7 @@ static void prepare_spare(void *plugin)
     if (path)
         hcr__spare_prepare(&p->spare, path, (off_t)p->last_prepared.size);
     free(path);
-    int populate = p->spare.map && p->spare.populated < p->spare.map_size;
     pthread_mutex_unlock(&p->prepare_lock);
-    if (populate)
-        hcr__watch_defer(populate_spare, p);
 }
 
 static void on_file_event(void *user, unsigned events)

@@ -1,7 +1,9 @@
 /*
  * plugin_internal.h: the parts of plugin mode and how they meet.
  *
- *   snapshot.c   the private directory and the copy of each build
+ *   snapshot.c   the private directory, the spare, and the copy of each
+ *                build
+ *   copy.c       how the build's bytes get into the copy
  *   state.c      the table of a version's variables and carrying values
  *                from one version to the next
  *   version.c    preparing a version off the host's thread: snapshot,
@@ -47,24 +49,14 @@ struct hcr__file_id {
 /* The next copy's file, made ahead of time in the private directory under
    the name the next version's copy will have, with its pages allocated:
    the copy then neither creates a file (10 us here) nor allocates pages
-   (10 us for 20 KB, 0.8 ms for 8 MB here) while a reload waits. Up to
+   (0.7 ms for 8 MB on tmpfs here) while a reload waits. Up to
    HCR__SPARE_MAX bytes are allocated; a larger build's spare is only
-   created. A spare for a build copied through a mapping (at least
-   HCR__COPY_THROUGH_MAX bytes) is also mapped, shared and writable, and
-   its pages are put in place 256 KB at a time by the watch thread between
-   other work (hcr__spare_populate): the copy is then one read() into it,
-   at memory speed (1 ms for 8 MB here, against 2.2 ms through the
-   page-by-page write path of sendfile), and the mapping is the one the
-   copy is validated from. A build that comes before every page is in
-   place has the rest copied the usual way. path is NULL when there is none; size is what is
-   allocated, dev the file system it is on, map (or NULL), map_size and
-   populated the mapping and how much of it is in place. */
+   created. It is never mapped (copy.c says why). path is NULL when there
+   is none; size is what is allocated, dev the file system it is on. */
 struct hcr__spare {
     char *path;
     off_t size;
     dev_t dev;
-    void *map;
-    size_t map_size, populated;
 };
 #define HCR__SPARE_MAX ((off_t)64 * 1024 * 1024)
 /* What the spares of all plugins in a process may allocate together: many
@@ -72,30 +64,20 @@ struct hcr__spare {
    spares as in the copies that run. Spares past it are only created. */
 #define HCR__SPARE_BUDGET ((off_t)256 * 1024 * 1024)
 
-/* Builds below this size are copied through memory (hcr__snapshot_copy). */
-#define HCR__COPY_THROUGH_MAX (256 * 1024)
-
 /* Makes the spare at `path` for a next build of about `size` bytes,
    unless there is a fitting one. */
 void hcr__spare_prepare(struct hcr__spare *spare, const char *path, off_t size);
-
-/* Puts the next 256 KB of the spare's mapping in place (which also clears
-   them, 30 to 70 us here). 1 when more remains, 0 when it is complete or there is
-   no mapping (any more: a kernel without MADV_POPULATE_WRITE). */
-int hcr__spare_populate(struct hcr__spare *spare);
 
 /* Deletes the spare, if any. */
 void hcr__spare_drop(struct hcr__spare *spare);
 
 /* What hcr__snapshot_copy made of a build. */
 struct hcr__snapshot {
-    void *bytes;                 /* the copy's bytes: a mapping of it, or for a
-                                    small build (on_heap) the buffer it was
-                                    written from; only ever read */
+    void *bytes;                 /* the copy's bytes: a read-only mapping of
+                                    it, or for a small build (on_heap) the
+                                    buffer it was written from */
     size_t size;
     int on_heap;
-    size_t mapped;               /* the mapping's length, when not on_heap: a
-                                    spare's mapping may be longer than size */
     struct hcr__file_id source;  /* the build output as it was read */
     int source_fd;               /* it, still open, or -1 (hcr__source_hold) */
     int copy_fd;                 /* the copy, open for writing until it is
@@ -134,6 +116,19 @@ void hcr__snapshot_release(struct hcr__snapshot *snap);
    file systems, which keep a deleted open file visible (.nfsXXXX). */
 #define HCR__SOURCE_HOLD_MAX 64
 void hcr__source_hold(int *held, int fd);
+
+/* ---- copy.c ---- */
+
+/* Builds below this size are copied through memory, larger ones by the
+   kernel from file to file. */
+#define HCR__COPY_THROUGH_MAX (256 * 1024)
+
+/* Copies the build `in` (`size` bytes) into `out` from offset 0, out being
+   on the same file system as in when same_fs. *buffer is the bytes,
+   malloc'd, when they were copied through memory, else NULL. 0,
+   HCR_ETRUNC when in ended early (still being written), HCR_ENOMEM, or
+   -errno (a full disk: -ENOSPC). */
+int hcr__copy_build(int in, int out, off_t size, int same_fs, void **buffer);
 
 /* ---- load_edits.c ---- */
 

@@ -1,8 +1,11 @@
 /*
- * snapshot.c: the private directory each plugin's versions run from, and
- * the copy of a build into it. Running code never maps the build output
+ * snapshot.c: the private directory each plugin's versions run from, the
+ * spare file made ahead for the next copy, and the copy of a build into it
+ * (copy.c moves the bytes). Running code never maps the build output
  * itself: `cp` rewrites a file in place, which would change the pages of a
- * mapped library under the code that runs from them.
+ * mapped library under the code that runs from them. Nor does anything map
+ * a copy before it is complete: it is validated and loaded only after the
+ * copy returned.
  */
 #include "plugin_internal.h"
 
@@ -20,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -114,39 +116,6 @@ char *hcr__snapshot_dir_create(const char *parent, const char *plugin_path,
     return dir;
 }
 
-/* Copies bytes [from, size) of in to the same place in out: copy_file_range
-   where both files are on one file system (it may share the blocks), else
-   sendfile: across file systems the former only fails. */
-static int copy_contents(int in, int out, int same_fs, off_t from, off_t size)
-{
-    off_t in_at = from, out_at = from;
-    while (in_at < size) {
-        ssize_t n;
-        if (same_fs) {
-            n = copy_file_range(in, &in_at, out, &out_at, (size_t)(size - in_at), 0);
-            if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
-                          errno == EOPNOTSUPP)) {
-                same_fs = 0; /* not between these two files: sendfile from now on */
-                continue;
-            }
-        } else {
-            /* sendfile writes where out's file position is. */
-            if (lseek(out, out_at, SEEK_SET) != out_at)
-                return -errno;
-            n = sendfile(out, in, &in_at, (size_t)(size - in_at));
-            if (n > 0)
-                out_at += n;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        if (n == 0)
-            break; /* the source shrank while we read it */
-    }
-    return in_at == size ? 0 : HCR_ETRUNC;
-}
-
 /* Bytes allocated by the spares of every plugin in the process. */
 static _Atomic long long spare_bytes;
 
@@ -171,30 +140,8 @@ void hcr__spare_drop(struct hcr__spare *spare)
     release_spare_bytes(spare->size);
     if (spare->path)
         unlink(spare->path);
-    if (spare->map)
-        munmap(spare->map, spare->map_size);
     free(spare->path);
     *spare = (struct hcr__spare){0};
-}
-
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23 /* Linux 5.14; older headers lack it */
-#endif
-
-int hcr__spare_populate(struct hcr__spare *spare)
-{
-    const size_t chunk = 256 << 10;
-    if (!spare->map || spare->populated >= spare->map_size)
-        return 0;
-    size_t n = spare->map_size - spare->populated < chunk ? spare->map_size - spare->populated : chunk;
-    if (madvise((unsigned char *)spare->map + spare->populated, n, MADV_POPULATE_WRITE) != 0) {
-        munmap(spare->map, spare->map_size); /* a kernel before 5.14: copy the usual way */
-        spare->map = NULL;
-        spare->map_size = spare->populated = 0;
-        return 0;
-    }
-    spare->populated += n;
-    return spare->populated < spare->map_size;
 }
 
 void hcr__spare_prepare(struct hcr__spare *spare, const char *path, off_t size)
@@ -221,12 +168,6 @@ void hcr__spare_prepare(struct hcr__spare *spare, const char *path, off_t size)
     }
     struct stat st;
     int stat_ok = fstat(fd, &st) == 0;
-    void *map = NULL;
-    if (stat_ok && allocate >= HCR__COPY_THROUGH_MAX) {
-        map = mmap(NULL, (size_t)allocate, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-        if (map == MAP_FAILED)
-            map = NULL;
-    }
     close(fd);
     if (!stat_ok) {
         release_spare_bytes(allocate);
@@ -234,16 +175,14 @@ void hcr__spare_prepare(struct hcr__spare *spare, const char *path, off_t size)
         free(copy);
         return;
     }
-    *spare = (struct hcr__spare){copy, allocate, st.st_dev, map, map ? (size_t)allocate : 0, 0};
+    *spare = (struct hcr__spare){copy, allocate, st.st_dev};
 }
 
 /* The copy file dst, opened for writing: the spare when there is one (made
    under this very name, or renamed to it), else a new file. *size is how
-   large it already is, *dev the file system it is on, *map the spare's
-   mapping and how much of it is in place, if it has one (the caller owns
-   it). -1 and errno if it cannot be had. */
-static int open_copy(struct hcr__spare *spare, const char *dst, off_t *size, dev_t *dev,
-                     struct hcr__spare *map)
+   large it already is, *dev the file system it is on. -1 and errno if it
+   cannot be had. */
+static int open_copy(struct hcr__spare *spare, const char *dst, off_t *size, dev_t *dev)
 {
     if (spare && spare->path) {
         struct hcr__spare taken = *spare;
@@ -251,13 +190,6 @@ static int open_copy(struct hcr__spare *spare, const char *dst, off_t *size, dev
         if (strcmp(taken.path, dst) == 0 || rename(taken.path, dst) == 0) {
             release_spare_bytes(taken.size); /* its pages are the copy's now */
             int fd = open(dst, O_RDWR | O_CLOEXEC);
-            if (fd >= 0 && taken.map) {
-                *map = (struct hcr__spare){.map = taken.map, .map_size = taken.map_size,
-                                           .populated = taken.populated};
-                taken.map = NULL;
-            }
-            if (taken.map)
-                munmap(taken.map, taken.map_size);
             free(taken.path);
             if (fd >= 0) {
                 *size = taken.size;
@@ -283,81 +215,6 @@ static int open_copy(struct hcr__spare *spare, const char *dst, off_t *size, dev
         *dev = st.st_dev;
     }
     return fd;
-}
-
-struct unmapping {
-    void *map;
-    size_t size;
-};
-
-static void unmap(void *arg)
-{
-    struct unmapping *u = arg;
-    munmap(u->map, u->size);
-    free(u);
-}
-
-/* Unmaps on the watch thread: with its pages in place, a large mapping
-   takes a while to tear down and interrupts the host's CPU for a TLB
-   flush. */
-static void unmap_later(void *map, size_t size)
-{
-    struct unmapping *u = malloc(sizeof *u);
-    if (!u) {
-        munmap(map, size);
-        return;
-    }
-    *u = (struct unmapping){map, size};
-    hcr__watch_defer(unmap, u);
-}
-
-/* Reads the build into the spare's mapping of the copy: one copy at memory
-   speed, no page faults, no per-page write path. */
-static int read_into(int in, unsigned char *map, size_t size)
-{
-    for (size_t done = 0; done < size;) {
-        ssize_t n = pread(in, map + done, size - done, (off_t)done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return n < 0 ? -errno : HCR_ETRUNC; /* the source shrank */
-        done += (size_t)n;
-    }
-    return 0;
-}
-
-/* A small build is read into memory and written out from there: the
-   bytes to validate are then at hand, where a mapping of the copy would
-   cost a system call and a page fault per page while a reload waits. */
-static int copy_through(int in, int out, size_t size, void **buffer)
-{
-    unsigned char *bytes = malloc(size);
-    if (!bytes)
-        return HCR_ENOMEM;
-    size_t done = 0;
-    while (done < size) {
-        ssize_t n = pread(in, bytes + done, size - done, (off_t)done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            free(bytes);
-            return n < 0 ? -errno : HCR_ETRUNC; /* the source shrank */
-        }
-        done += (size_t)n;
-    }
-    for (size_t written = 0; written < size;) {
-        ssize_t n = write(out, bytes + written, size - written);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            int code = n < 0 ? -errno : HCR_EIO;
-            free(bytes);
-            return code;
-        }
-        written += (size_t)n;
-    }
-    *buffer = bytes;
-    return 0;
 }
 
 int hcr__snapshot_copy(const char *src, const char *dst, struct hcr__spare *spare,
@@ -391,47 +248,29 @@ int hcr__snapshot_copy(const char *src, const char *dst, struct hcr__spare *spar
 
     off_t out_size = 0;
     dev_t out_dev = 0;
-    struct hcr__spare spare_map = {0};
-    int out = open_copy(spare, dst, &out_size, &out_dev, &spare_map);
+    int out = open_copy(spare, dst, &out_size, &out_dev);
     if (out < 0) {
         int code = -errno;
         close(in);
         return hcr__fail(msg, code, "%s: cannot create the copy %s: %s", src, dst, strerror(-code));
     }
-    int rc = 0;
     snap->size = (size_t)st.st_size;
-    snap->on_heap = st.st_size < HCR__COPY_THROUGH_MAX;
-    if (snap->on_heap) {
-        rc = copy_through(in, out, snap->size, &snap->bytes);
-    } else if (spare_map.map && snap->size <= spare_map.map_size) {
-        /* The pages in place take one read; if the build came before they
-           all were, the rest is copied the usual way. */
-        size_t ready = spare_map.populated < snap->size ? spare_map.populated : snap->size;
-        rc = read_into(in, spare_map.map, ready);
-        if (rc == 0 && ready < snap->size)
-            rc = copy_contents(in, out, out_dev == st.st_dev, (off_t)ready, st.st_size);
-        snap->bytes = spare_map.map; /* released below on failure */
-        snap->mapped = spare_map.map_size;
-        spare_map.map = NULL;
-    } else {
-        rc = copy_contents(in, out, out_dev == st.st_dev, 0, st.st_size);
-    }
-    if (spare_map.map) /* a build too large for it */
-        unmap_later(spare_map.map, spare_map.map_size);
+    int rc = hcr__copy_build(in, out, st.st_size, out_dev == st.st_dev, &snap->bytes);
+    snap->on_heap = snap->bytes != NULL;
     if (rc == 0 && out_size > st.st_size && ftruncate(out, st.st_size) != 0)
         rc = -errno; /* a spare larger than this build */
     if (rc == HCR_ETRUNC)
         hcr__fail(msg, rc, "%s: file shrank while being copied (still being written?)", src);
     else if (rc < 0)
         hcr__fail(msg, rc, "%s: cannot copy to %s: %s", src, dst, strerror(-rc));
-    if (rc == 0 && !snap->on_heap && !snap->bytes) {
+    /* A large copy is validated from a read-only mapping: only the pages
+       the ELF reader looks at (headers, symbol tables) are ever touched. */
+    if (rc == 0 && !snap->on_heap) {
         void *m = mmap(NULL, snap->size, PROT_READ, MAP_PRIVATE, out, 0);
-        if (m == MAP_FAILED) {
+        if (m == MAP_FAILED)
             rc = hcr__fail(msg, -errno, "%s: cannot map the copy: %s", src, strerror(errno));
-        } else {
+        else
             snap->bytes = m;
-            snap->mapped = snap->size;
-        }
     }
     snap->copy_fd = out;
     snap->source_fd = in;
@@ -469,12 +308,11 @@ void hcr__snapshot_release(struct hcr__snapshot *snap)
     if (snap->on_heap)
         free(snap->bytes);
     else if (snap->bytes)
-        munmap(snap->bytes, snap->mapped);
+        munmap(snap->bytes, snap->size);
     if (snap->source_fd >= 0)
         close(snap->source_fd);
     snap->bytes = NULL;
     snap->size = 0;
-    snap->mapped = 0;
     snap->on_heap = 0;
     snap->source_fd = -1;
 }

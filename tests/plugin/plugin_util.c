@@ -97,8 +97,8 @@ void start_guest(struct hcr_plugin *ctx, struct guest_report *r, struct log_capt
     }
 }
 
-/* Whether `path` is mapped shared and writable in this process: the
-   spare's mapping, which a large copy is read into and validated from. */
+/* Whether `path` is mapped shared and writable in this process. hcr never
+   maps a copy that way: the kernel writes it from file to file. */
 int mapped_shared(const char *path)
 {
     FILE *maps = fopen("/proc/self/maps", "r");

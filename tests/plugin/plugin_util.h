@@ -39,8 +39,8 @@ void open_captured_rule(struct hcr_plugin *ctx, const char *path, struct log_cap
 void start_guest(struct hcr_plugin *ctx, struct guest_report *r, struct log_capture *log,
                  const char *variant, const char *path, int steps);
 
-/* Whether `path` is mapped shared and writable in this process: a spare's
-   mapping, which a large copy is read into and validated from. */
+/* Whether `path` is mapped shared and writable in this process. hcr never
+   maps a copy that way: the kernel writes it from file to file. */
 int mapped_shared(const char *path);
 
 #endif

@@ -4,7 +4,11 @@
 #include "plugin_util.h"
 
 #include <elf.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -87,12 +91,31 @@ static void make_corrupt(const char *path)
     free(data);
 }
 
+/* A good 400 KB build whose copy cannot be written: files are limited to
+   64 KB from the moment it is renamed into place, as a full disk would
+   refuse them (the next build, 20 KB, fits). */
+static void make_uncopyable(const char *path)
+{
+    const char *staged = harness_path("staged.so");
+    install_guest("counter_large", staged);
+    signal(SIGXFSZ, SIG_IGN); /* the write fails with EFBIG instead */
+    struct rlimit limit;
+    CHECK_EQ(getrlimit(RLIMIT_FSIZE, &limit), 0);
+    limit.rlim_cur = 64 * 1024;
+    CHECK_EQ(setrlimit(RLIMIT_FSIZE, &limit), 0);
+    CHECK_EQ(rename(staged, path), 0);
+}
+
 TEST(not_elf_refused) { refused_while_running(make_text, "not an ELF file"); }
 TEST(empty_refused) { refused_while_running(make_empty, "empty"); }
 TEST(truncated_refused) { refused_while_running(make_truncated, "truncated"); }
 TEST(wrong_architecture_refused) { refused_while_running(make_aarch64, "AArch64"); }
 TEST(corrupt_refused) { refused_while_running(make_corrupt, "section"); }
 TEST(missing_hcr_main_refused) { refused_while_running(make_no_main, "hcr_main"); }
+TEST(copy_that_cannot_be_written_refused)
+{
+    refused_while_running(make_uncopyable, strerror(EFBIG));
+}
 TEST(undefined_symbol_refused)
 {
     refused_while_running(make_undefined, "hcr_test_function_nobody_defines");
