@@ -44,7 +44,8 @@ static void refused_while_running(void (*make_bad)(const char *path), const char
         if (rc < 0) {
             failures++;
             CHECK_EQ(ctx.failure, HCR_BAD_IMAGE);
-            CHECK_STR_HAS(hcr_error_name(rc), "HCR_E"); /* the build's own error */
+            /* The build's own error: hcr's, or the system's (EFBIG). */
+            CHECK(strcmp(hcr_error_name(rc), "HCR_E?") != 0);
         } else {
             CHECK_EQ(rc / 1000000, 1);
         }
