@@ -448,7 +448,9 @@ TEST_TIMEOUT(reload_at_poll_with_callbacks, 60)
    and the reload that introduced the code, and the signal is the
    program's; in a program that protects its work, the reload is reverted
    and the old code goes on with the state as the crash left it. */
-#define CRASHING_EDIT "count += STEP;\n", "count += STEP;\n    if (count > 1)\n        *(volatile int *)0 = count;\n"
+/* A store to address 16, not 0: UBSan (sanitizer builds) stops at a null
+   store before it faults. */
+#define CRASHING_EDIT "count += STEP;\n", "count += STEP;\n    if (count > 1)\n        *(volatile int *)16 = count;\n"
 
 TEST_TIMEOUT(a_crash_in_reloaded_code_names_its_source, 60)
 {
