@@ -4,14 +4,15 @@
  * The bytes never pass through a mapping the process writes. On some
  * virtual machines (the freshly started VMs hcr is built on, and long-
  * running ones of the same kind) the first access of a process to each page
- * of a new mapping costs about 10 us, and a page the kernel populated ahead
+ * of a new mapping is expensive, and a page the kernel populated ahead
  * costs it again when the process, or read() on its behalf, writes it. So a
- * copy read into a mapping costs 10 to 20 ms for 8 MB there, where the
- * kernel copies the same bytes from file to file in 1.5 to 2 ms on every
- * machine, touching no page of the process. The kernel copy is therefore
- * the one way for large builds: copy_file_range within one file system
- * (which on XFS and btrfs shares the blocks, a reflink: 10 us for 8 MB),
- * sendfile across file systems (the build on ext4, the copy on tmpfs).
+ * copy read into a mapping costs several times what the kernel takes to
+ * copy the same bytes from file to file, touching no page of the process
+ * (bench/plugin prints both, and the machine's first-write cost). The
+ * kernel copy is therefore the one way for large builds: copy_file_range
+ * within one file system (which on XFS and btrfs shares the blocks, a
+ * reflink), sendfile across file systems (the build on ext4, the copy on
+ * tmpfs).
  *
  * A small build is read into memory and written out from there instead:
  * the bytes to validate are then at hand, where a mapping of the copy

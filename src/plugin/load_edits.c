@@ -3,8 +3,8 @@
  * (never of the build output) that spare the loader every TLB flush.
  *
  * A TLB flush caused by the watch thread interrupts every other CPU that
- * runs a thread of the process, the host's among them. On a virtual
- * machine each interrupt costs 25 to 40 us, and glibc's dlopen causes two:
+ * runs a thread of the process, the host's among them, and costs most on
+ * a virtual machine. glibc's dlopen causes two:
  *   - it protects the RELRO range (GOT, .data.rel.ro) with mprotect once
  *     relocated;
  *   - it reads .dynamic, then writes the load bias into its entries. The
@@ -21,8 +21,8 @@
  *     and write none; the first touch of the data page is a relocation's
  *     write, which needs no flush. The .dynamic section header follows,
  *     for debuggers.
- * Together they take a small plugin's dlopen from about 100 us to 25 here.
- * hcr_options.exact_copy turns both off.
+ * bench/plugin measures what they save. hcr_options.exact_copy turns both
+ * off.
  */
 #include "plugin_internal.h"
 

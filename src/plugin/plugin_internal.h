@@ -48,8 +48,8 @@ struct hcr__file_id {
 
 /* The next copy's file, made ahead of time in the private directory under
    the name the next version's copy will have, with its pages allocated:
-   the copy then neither creates a file (10 us here) nor allocates pages
-   (0.7 ms for 8 MB on tmpfs here) while a reload waits. Up to
+   the copy then neither creates a file nor allocates pages while a reload
+   waits. Up to
    HCR__SPARE_MAX bytes are allocated; a larger build's spare is only
    created. It is never mapped (copy.c says why). path is NULL when there
    is none; size is what is allocated, dev the file system it is on. */
@@ -108,7 +108,7 @@ void hcr__snapshot_release(struct hcr__snapshot *snap);
    build replaces it, then closes it on the watch thread; fd may be -1.
    Why: a rename over the plugin, or an unlink before a new link, frees the
    old file's blocks, and on ext4 that runs inside the writer's rename() or
-   unlink() (100 us for 20 KB, 3 ms for 8 MB, seen here) while hcr waits
+   unlink() (milliseconds for a large build) while hcr waits
    for the rename's event or competes with it for a CPU. Held open, the
    old file is freed by hcr's close after the new version is published.
    At most HCR__SOURCE_HOLD_MAX are held in a process, so a thousand
