@@ -2,8 +2,8 @@
  * plugin.c: the life of one plugin instance, and the public plugin API.
  *
  * Two threads meet here. The watch thread prepares each new build into a
- * loaded version (version.c), publishes it in `pending` with one atomic
- * exchange and clears `step_fn`. The host's thread, in hcr_plugin_update,
+ * loaded version (prepare.c, version.c), publishes it in `pending` with one
+ * atomic exchange and clears `step_fn`. The host's thread, in hcr_plugin_update,
  * takes it with another and swaps versions (swap.c): unload the old, carry
  * state, load the new, then step. While nothing changed, update costs one
  * relaxed load of `step_fn` before the guarded call: no lock, no system
@@ -98,100 +98,6 @@ int hcr_plugin_failed_in_step(const struct hcr_plugin *ctx, int *result)
     return in_step;
 }
 
-static int same_file(const struct hcr__file_id *a, const struct hcr__file_id *b)
-{
-    return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
-           a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns;
-}
-
-/* Prepares the build now in place and publishes it, or its error. `quiet`:
-   the file may legitimately be incomplete (created, not yet closed), so a
-   failure says nothing. prepare_lock held. Returns 1 when it published a
-   loaded version, 0 when it published an error or there was nothing new,
-   HCR_ENOMEM when no version could be made (the build is not marked as
-   prepared: the next event, or the next open, tries it again). */
-static int prepare_build(struct hcr__plugin *p, int quiet)
-{
-    struct stat st = {0};
-    if (stat(p->path, &st) != 0 && quiet)
-        return 0;
-    struct hcr__file_id id = {st.st_dev, st.st_ino, st.st_size,
-                              (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec,
-                              (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec};
-    /* The very file already prepared (an event that was queued before it),
-       or an attribute change of it with no byte written since (`cp -p`
-       setting the time, `touch`): no new build. */
-    if (st.st_ino && same_file(&id, &p->last_prepared))
-        return 0;
-    if (quiet && !p->modified && st.st_dev == p->last_prepared.dev &&
-        st.st_ino == p->last_prepared.ino)
-        return 0;
-    struct hcr__version *v = hcr__version_prepare(p, p->next_number);
-    if (!v) {
-        /* Logged only: on the watch thread p->message is the host's. */
-        hcr__log(&p->log, HCR_LOG_ERROR, "%s: out of memory preparing a new version", p->path);
-        return HCR_ENOMEM;
-    }
-    p->modified = 0;
-    p->last_prepared = id;
-    /* What the copy read, which may be newer than what stat saw: a file
-       created empty and written before the copy opened it. The event of
-       that write's close must find this build already prepared. */
-    if (v->snapshot.source.ino)
-        p->last_prepared = v->snapshot.source;
-    if (v->error) {
-        int repeated = v->error == p->last_failed_error && same_file(&v->snapshot.source, &p->last_failed);
-        if (quiet || repeated) {
-            hcr__version_destroy(v); /* on the watch thread already */
-            return 0;
-        }
-        p->last_failed = v->snapshot.source;
-        p->last_failed_error = v->error;
-        hcr__log(&p->log, HCR_LOG_ERROR, "%s (the previous version keeps running)", v->message.text);
-    } else {
-        p->last_failed_error = 0;
-        p->next_number++; /* ctx->next_version follows on the host's thread */
-    }
-    int source_fd = v->snapshot.source_fd; /* v is the host's once published */
-    v->snapshot.source_fd = -1;
-    struct hcr__version *replaced = atomic_exchange(&p->pending, v);
-    atomic_store(&p->step_fn, NULL); /* the host's next update looks (refresh_step_fn) */
-    hcr__version_retire(replaced); /* never seen by the host */
-    /* The previous build output is closed now, after the publication:
-       freeing it, if it was replaced, no longer delays this version. */
-    hcr__source_hold(&p->held_source, source_fd);
-    return !v->error;
-}
-
-/* After a version was published: the next build's copy gets its file
-   ready, sized like this build, while the host swaps this one. Takes
-   prepare_lock. */
-static void prepare_spare(void *plugin)
-{
-    struct hcr__plugin *p = plugin;
-    if (atomic_load(&p->closing))
-        return;
-    pthread_mutex_lock(&p->prepare_lock);
-    char *path = hcr__version_copy_path(p, p->next_number);
-    if (path)
-        hcr__spare_prepare(&p->spare, path, (off_t)p->last_prepared.size);
-    free(path);
-    pthread_mutex_unlock(&p->prepare_lock);
-}
-
-static void on_file_event(void *user, unsigned events)
-{
-    struct hcr__plugin *p = user;
-    pthread_mutex_lock(&p->prepare_lock);
-    if (events & HCR__WATCH_MODIFIED)
-        p->modified = 1;
-    int published = (events & (HCR__WATCH_COMPLETE | HCR__WATCH_MAYBE | HCR__WATCH_RESCAN)) &&
-                    prepare_build(p, !(events & (HCR__WATCH_COMPLETE | HCR__WATCH_RESCAN))) > 0;
-    pthread_mutex_unlock(&p->prepare_lock);
-    if (published)
-        prepare_spare(p);
-}
-
 static void free_plugin(struct hcr__plugin *p)
 {
     hcr__spare_drop(&p->spare);
@@ -227,28 +133,6 @@ static int check_options(const struct hcr_options *o, const char *path)
     return HCR_EINVAL;
 }
 
-/* Prepares the build in place as the first version and publishes it; the
-   first update starts it. 0, or the build's error with the message and
-   ctx->failure set (the version published carries the error, for that
-   update to report). The next build's spare is made by the watch thread. */
-static int prepare_first(struct hcr__plugin *p)
-{
-    pthread_mutex_lock(&p->prepare_lock);
-    int published = prepare_build(p, 0);
-    struct hcr__version *first = atomic_load(&p->pending);
-    int rc = published < 0 ? published : first && first->error ? first->error : 0;
-    if (published < 0)
-        hcr__fail(&p->message, published, "%s: out of memory preparing its first version",
-                  p->path);
-    if (rc < 0 && published >= 0) {
-        p->message = first->message;
-        p->ctx->failure = HCR_BAD_IMAGE;
-    }
-    pthread_mutex_unlock(&p->prepare_lock);
-    if (published > 0 && p->watch)
-        hcr__watch_defer(prepare_spare, p);
-    return rc;
-}
 
 /* Why the calling thread's last hcr_plugin_open_with failed with the
    context left closed: hcr_plugin_error has no plugin to ask then. */
@@ -304,7 +188,7 @@ int hcr_plugin_open_with(struct hcr_plugin *ctx, const char *path,
             rc = p->message.text[0] ? HCR_EIO : HCR_ENOMEM;
     }
     if (rc == 0 && !options->no_reload)
-        rc = hcr__watch_add(path, on_file_event, p, &p->watch, &p->message);
+        rc = hcr__watch_add(path, hcr__plugin_on_file_event, p, &p->watch, &p->message);
     if (rc < 0) {
         if (!p->message.text[0])
             hcr__fail(&p->message, rc, "%s: cannot open the plugin: %s", path, hcr_strerror(rc));
@@ -318,7 +202,7 @@ int hcr_plugin_open_with(struct hcr_plugin *ctx, const char *path,
     ctx->userdata = userdata;
     ctx->p = p;
     ctx->next_version = 1;
-    rc = prepare_first(p);
+    rc = hcr__plugin_prepare_first(p);
     if (rc == HCR_ENOMEM) {
         /* Not the build's fault: nothing would make hcr try it again, so
            the open fails whole, as documented, and can be retried. */
@@ -369,7 +253,7 @@ int hcr_plugin_set_copy_dir(struct hcr_plugin *ctx, const char *parent)
     p->last_failed_error = 0;
     pthread_mutex_unlock(&p->prepare_lock);
     ctx->failure = HCR_NONE;
-    return prepare_first(p);
+    return hcr__plugin_prepare_first(p);
 }
 
 void hcr_plugin_close(struct hcr_plugin *ctx)

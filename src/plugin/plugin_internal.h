@@ -287,6 +287,13 @@ int hcr__plugin_update_slow(struct hcr__plugin *p, int take_builds);
 /* A step on the per-frame path failed: reports it (the crash recorded in
    p->frame, or the guest's negative `result`) and applies the rule.
    Returns -1. Entered from the assembly hcr_plugin_update. */
+/* prepare.c: the inotify callback of a plugin's build output (watch
+   thread), and the preparation of the first version during open (host
+   thread). The latter returns 0, the build's error (published for the
+   first update to report, ctx->failure set), or HCR_ENOMEM. */
+void hcr__plugin_on_file_event(void *user, unsigned events);
+int hcr__plugin_prepare_first(struct hcr__plugin *p);
+
 int hcr__plugin_step_failed(struct hcr__plugin *p, int result);
 
 /* Calls the running version with HCR_CLOSE and destroys every version the
