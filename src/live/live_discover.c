@@ -362,10 +362,8 @@ int hcr__live_discover(struct hcr__live *lv, const char *compile_commands,
         rc = HCR_ENOMEM;
     for (size_t u = 0; rc == 0 && u < lv->units.n; u++)
         lv->state[u].need_deps = 1;
-    if (rc == 0 && !(lv->cache_dir = hcr__snapshot_dir_create(NULL, exe, &msg))) {
+    if (rc == 0 && (rc = hcr__snapshot_dir_create(NULL, exe, &lv->cache_dir, &msg)) < 0)
         hcr__log(log, HCR_LOG_ERROR, "live: %s", msg.text);
-        rc = HCR_EIO;
-    }
     if (rc == 0 && (lv->inotify_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) < 0) {
         rc = -errno;
         hcr__log(log, HCR_LOG_ERROR, "live: inotify_init1: %s", strerror(errno));

@@ -183,9 +183,7 @@ int hcr_plugin_open_with(struct hcr_plugin *ctx, const char *path,
                   "alternate signal stack): %s",
                   path, hcr_strerror(rc));
     if (rc == 0) {
-        p->copy_dir = hcr__snapshot_dir_create(options->copy_dir, path, &p->message);
-        if (!p->copy_dir)
-            rc = p->message.text[0] ? HCR_EIO : HCR_ENOMEM;
+        rc = hcr__snapshot_dir_create(options->copy_dir, path, &p->copy_dir, &p->message);
     }
     if (rc == 0 && !options->no_reload)
         rc = hcr__watch_add(path, hcr__plugin_on_file_event, p, &p->watch, &p->message);
@@ -234,11 +232,12 @@ int hcr_plugin_set_copy_dir(struct hcr_plugin *ctx, const char *parent)
         return HCR_EBUSY;
     }
     pthread_mutex_lock(&p->prepare_lock);
-    char *dir = hcr__snapshot_dir_create(parent, p->path, &p->message);
-    if (!dir) {
+    char *dir;
+    int made = hcr__snapshot_dir_create(parent, p->path, &dir, &p->message);
+    if (made < 0) {
         pthread_mutex_unlock(&p->prepare_lock);
         hcr__log(&p->log, HCR_LOG_ERROR, "%s", p->message.text);
-        return p->message.text[0] ? HCR_EIO : HCR_ENOMEM;
+        return made;
     }
     struct hcr__version *first = atomic_exchange(&p->pending, NULL);
     if (first)

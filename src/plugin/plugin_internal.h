@@ -31,9 +31,10 @@ typedef int (*hcr__main_fn)(struct hcr_plugin *ctx, enum hcr_op op);
 /* ---- snapshot.c ---- */
 
 /* Creates a private directory (mode 0700) under `parent` (NULL: the
-   default, see hcr_options.copy_dir) and returns its malloc'd path. */
-char *hcr__snapshot_dir_create(const char *parent, const char *plugin_path,
-                               struct hcr__message *msg);
+   default, see hcr_options.copy_dir) with its malloc'd path in *dir. 0, or
+   the code of what failed (the system's -errno for mkdtemp) with msg. */
+int hcr__snapshot_dir_create(const char *parent, const char *plugin_path, char **dir,
+                             struct hcr__message *msg);
 /* Removes the directory and everything in it. */
 void hcr__snapshot_dir_remove(const char *dir);
 

@@ -82,9 +82,10 @@ static void remove_stale_dirs(const char *parent)
     closedir(d);
 }
 
-char *hcr__snapshot_dir_create(const char *parent, const char *plugin_path,
-                               struct hcr__message *msg)
+int hcr__snapshot_dir_create(const char *parent, const char *plugin_path, char **out,
+                             struct hcr__message *msg)
 {
+    *out = NULL;
     if (!parent)
         parent = default_parent();
     /* Once per process and parent is enough; a host opening a thousand
@@ -99,21 +100,19 @@ char *hcr__snapshot_dir_create(const char *parent, const char *plugin_path,
     pthread_mutex_unlock(&scanned_lock);
     char path[4096];
     int n = snprintf(path, sizeof path, "%s/" SNAPSHOT_PREFIX "%d-XXXXXX", parent, (int)getpid());
-    if (n < 0 || (size_t)n >= sizeof path) {
-        hcr__fail(msg, HCR_EINVAL, "%s: copy directory path too long: %s", plugin_path, parent);
-        return NULL;
-    }
+    if (n < 0 || (size_t)n >= sizeof path)
+        return hcr__fail(msg, HCR_EINVAL, "%s: copy directory path too long: %s", plugin_path,
+                         parent);
     if (!mkdtemp(path)) { /* mkdtemp creates it with mode 0700 */
-        hcr__fail(msg, -errno, "%s: cannot create a private directory under %s: %s", plugin_path,
-                  parent, strerror(errno));
-        return NULL;
+        int e = errno;
+        return hcr__fail(msg, -e, "%s: cannot create a private directory under %s: %s",
+                         plugin_path, parent, strerror(e));
     }
-    char *dir = strdup(path);
-    if (!dir) {
+    if (!(*out = strdup(path))) {
         rmdir(path);
-        hcr__fail(msg, HCR_ENOMEM, "%s: out of memory", plugin_path);
+        return hcr__fail(msg, HCR_ENOMEM, "%s: out of memory", plugin_path);
     }
-    return dir;
+    return 0;
 }
 
 /* Bytes allocated by the spares of every plugin in the process. */

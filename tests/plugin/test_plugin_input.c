@@ -192,3 +192,19 @@ TEST(bad_arguments)
     hcr_plugin_close(&ctx);
     hcr_plugin_close(NULL);
 }
+
+/* A copy directory that cannot be made: the system's own error comes
+   back, not a code standing for several, with a message naming both. */
+TEST(an_unusable_copy_directory_is_the_systems_error)
+{
+    struct hcr_plugin ctx = {0};
+    struct hcr_options options = {0};
+    const char *path = harness_path("guest.so");
+    install_guest("counter_v1", path);
+    options.copy_dir = harness_path("no/such/dir");
+    CHECK_EQ(hcr_plugin_open_with(&ctx, path, &options), -ENOENT);
+    CHECK_STR_HAS(hcr_plugin_error(&ctx), "no/such/dir");
+    CHECK_STR_HAS(hcr_plugin_error(&ctx), "guest.so");
+    CHECK_STR_HAS(hcr_strerror(-ENOENT), "no such file");
+    CHECK(ctx.p == NULL);
+}
