@@ -484,7 +484,9 @@ HCR_API void hcr_plugin_close(struct hcr_plugin *ctx);
 
 /* The message of the newest error or failure of this plugin, or "". For
    a context that is not open (an open that failed and left it closed,
-   NULL included), why the calling thread's last open failed. */
+   NULL included), why the calling thread's last open failed. Any thread:
+   the text is a copy of the calling thread's, valid until its next call
+   of hcr_plugin_error. */
 HCR_API const char *hcr_plugin_error(const struct hcr_plugin *ctx);
 
 /* The instance whose code contains `code_address` (any version still
@@ -510,7 +512,8 @@ HCR_API struct hcr_plugin *hcr_plugin_caller(const void *return_address);
    failure nothing changed. */
 HCR_API int hcr_object_reload(const char *object_path);
 
-/* The message of the newest failed object-mode call, or "". */
+/* The message of the newest failed object-mode call, or "". Any thread:
+   the text is the calling thread's copy, valid until its next call. */
 HCR_API const char *hcr_object_error(void);
 
 /* Runs work(arg) under crash protection. A crash inside reloaded code

@@ -106,6 +106,7 @@ static void free_plugin(struct hcr__plugin *p)
         free(p->copy_dir);
     }
     pthread_mutex_destroy(&p->prepare_lock);
+    pthread_mutex_destroy(&p->message_lock);
     free(p->main_name);
     free(p->path);
     free(p);
@@ -162,6 +163,7 @@ int hcr_plugin_open_with(struct hcr_plugin *ctx, const char *path,
         return hcr__fail(&open_error, HCR_ENOMEM, "%s: out of memory opening the plugin", path);
     }
     pthread_mutex_init(&p->prepare_lock, NULL);
+    pthread_mutex_init(&p->message_lock, NULL);
     p->held_source = -1;
     p->ctx = ctx;
     p->frame.owner = ctx;
@@ -206,6 +208,8 @@ int hcr_plugin_open_with(struct hcr_plugin *ctx, const char *path,
            the open fails whole, as documented, and can be retried. */
         open_error = p->message;
         hcr_plugin_close(ctx);
+    } else {
+        hcr__plugin_show_message(p);
     }
     return rc;
 }
@@ -229,6 +233,7 @@ int hcr_plugin_set_copy_dir(struct hcr_plugin *ctx, const char *parent)
         hcr__fail(&p->message, HCR_EBUSY,
                   "%s: the copy directory can only be set before the first update", p->path);
         hcr__log(&p->log, HCR_LOG_ERROR, "%s", p->message.text);
+        hcr__plugin_show_message(p);
         return HCR_EBUSY;
     }
     pthread_mutex_lock(&p->prepare_lock);
@@ -237,6 +242,7 @@ int hcr_plugin_set_copy_dir(struct hcr_plugin *ctx, const char *parent)
     if (made < 0) {
         pthread_mutex_unlock(&p->prepare_lock);
         hcr__log(&p->log, HCR_LOG_ERROR, "%s", p->message.text);
+        hcr__plugin_show_message(p);
         return made;
     }
     struct hcr__version *first = atomic_exchange(&p->pending, NULL);
@@ -272,9 +278,25 @@ void hcr_plugin_close(struct hcr_plugin *ctx)
     ctx->userdata = userdata;
 }
 
+void hcr__plugin_show_message(struct hcr__plugin *p)
+{
+    pthread_mutex_lock(&p->message_lock);
+    p->shown = p->message;
+    pthread_mutex_unlock(&p->message_lock);
+}
+
 const char *hcr_plugin_error(const struct hcr_plugin *ctx)
 {
-    return ctx && ctx->p ? ctx->p->message.text : open_error.text;
+    /* A copy per calling thread: the host's thread may be writing the
+       next message meanwhile. */
+    static _Thread_local struct hcr__message copy;
+    struct hcr__plugin *p = ctx ? ctx->p : NULL;
+    if (!p)
+        return open_error.text;
+    pthread_mutex_lock(&p->message_lock);
+    copy = p->shown;
+    pthread_mutex_unlock(&p->message_lock);
+    return copy.text;
 }
 
 struct hcr_plugin *hcr_plugin_caller(const void *return_address)

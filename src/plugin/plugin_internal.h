@@ -297,6 +297,10 @@ int hcr__plugin_prepare_first(struct hcr__plugin *p);
 
 int hcr__plugin_step_failed(struct hcr__plugin *p, int result);
 
+/* Makes p->message what hcr_plugin_error returns (plugin.c): called on
+   the host's thread as a public call that failed returns. */
+void hcr__plugin_show_message(struct hcr__plugin *p);
+
 /* Calls the running version with HCR_CLOSE and destroys every version the
    plugin holds, at once. For hcr_plugin_close, after the watch stopped. */
 void hcr__plugin_close_versions(struct hcr__plugin *p);
@@ -356,7 +360,11 @@ struct hcr__plugin {
     int held_source;               /* its build output, open, or -1 */
     struct hcr__spare spare;       /* for the next copy */
 
-    struct hcr__message message; /* what hcr_plugin_error returns */
+    struct hcr__message message; /* the host's thread's newest message */
+    /* What hcr_plugin_error returns on any thread: `message` as of the
+       last public call that failed, copied under message_lock. */
+    pthread_mutex_t message_lock;
+    struct hcr__message shown;
     _Atomic int closing;           /* hcr_plugin_close has begun */
 };
 

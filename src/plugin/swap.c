@@ -357,7 +357,7 @@ static int step_failed(struct hcr__plugin *p, enum hcr_failure f, int result)
     return failure_code(f);
 }
 
-int hcr__plugin_update_slow(struct hcr__plugin *p, int take_builds)
+static int update_slow(struct hcr__plugin *p, int take_builds)
 {
     struct hcr_plugin *ctx = p->ctx;
     p->failed_in_step = 0;
@@ -390,7 +390,15 @@ int hcr__plugin_update_slow(struct hcr__plugin *p, int take_builds)
     return result;
 }
 
-__attribute__((noinline)) int hcr__plugin_step_failed(struct hcr__plugin *p, int result)
+int hcr__plugin_update_slow(struct hcr__plugin *p, int take_builds)
+{
+    int rc = update_slow(p, take_builds);
+    if (rc < 0)
+        hcr__plugin_show_message(p);
+    return rc;
+}
+
+static int step_failed_here(struct hcr__plugin *p, int result)
 {
     struct hcr__version *v = p->current;
     struct hcr__guard *g = &p->frame;
@@ -401,6 +409,13 @@ __attribute__((noinline)) int hcr__plugin_step_failed(struct hcr__plugin *p, int
     enum hcr_failure f = note_crash(p, v, HCR_STEP, g);
     g->signo = 0;
     return step_failed(p, f, -1);
+}
+
+__attribute__((noinline)) int hcr__plugin_step_failed(struct hcr__plugin *p, int result)
+{
+    int rc = step_failed_here(p, result);
+    hcr__plugin_show_message(p);
+    return rc;
 }
 
 void hcr__plugin_close_versions(struct hcr__plugin *p)
