@@ -119,7 +119,7 @@ static int errno_code(int e)
     case EISDIR: return HCR_EISDIR;
     case ENOMEM: return HCR_ENOMEM;
     }
-    return HCR_EIO;
+    return e > 0 ? -e : HCR_EIO; /* the system's own code (hcr_strerror knows it) */
 }
 
 /* The whole of the file at `path` in *text (NUL-terminated), its length in
@@ -151,7 +151,7 @@ static int slurp(const char *path, char **text, size_t *len, struct hcr__message
     close(fd);
     if (!buf || got < 0) {
         free(buf);
-        return hcr__fail(msg, buf ? HCR_EIO : HCR_ENOMEM,
+        return hcr__fail(msg, buf ? (e ? -e : HCR_EIO) : HCR_ENOMEM,
                          "cannot read the compilation database %s: %s", path,
                          buf ? strerror(e) : "out of memory");
     }

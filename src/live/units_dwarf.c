@@ -219,8 +219,8 @@ static int open_dwarf(const char *path, int *fd, Elf **elf, Dwarf **dw, struct h
 {
     *fd = open(path, O_RDONLY | O_CLOEXEC);
     if (*fd < 0)
-        return hcr__fail(msg, errno == ENOENT ? HCR_ENOENT : HCR_EIO, "cannot open %s to read "
-                         "its debug information: %s", path, strerror(errno));
+        return hcr__fail(msg, -errno, "cannot open %s to read its debug information: %s", path,
+                         strerror(errno));
     elf_version(EV_CURRENT);
     *elf = elf_begin(*fd, ELF_C_READ_MMAP, NULL);
     *dw = *elf ? dwarf_begin_elf(*elf, DWARF_C_READ, NULL) : NULL;

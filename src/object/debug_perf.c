@@ -63,11 +63,14 @@ int hcr__debug_perf_write(const struct hcr__debug_function *functions, size_t co
     int rc = 0;
     int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd < 0) {
-        rc = hcr__fail(msg, HCR_EIO, "%s: %s", path, strerror(errno));
+        int e = errno;
+        rc = hcr__fail(msg, -e, "%s: %s", path, strerror(e));
     } else {
         ssize_t w = write(fd, text, len);
+        int e = errno;
         if (w != (ssize_t)len)
-            rc = hcr__fail(msg, HCR_EIO, "%s: %s", path, w < 0 ? strerror(errno) : "short write");
+            rc = hcr__fail(msg, w < 0 ? -e : HCR_EIO, "%s: %s", path,
+                           w < 0 ? strerror(e) : "short write");
         close(fd);
     }
     free(text);

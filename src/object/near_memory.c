@@ -95,7 +95,8 @@ static int read_maps(struct near_maps *maps, struct hcr__message *msg)
 {
     char *text = read_proc_file("/proc/self/maps");
     if (!text)
-        return hcr__fail(msg, HCR_EIO, "/proc/self/maps: cannot read: %s", strerror(errno));
+        return hcr__fail(msg, errno ? -errno : HCR_EIO, "/proc/self/maps: cannot read: %s",
+                         strerror(errno));
     size_t lines = 1;
     for (const char *c = text; *c; c++)
         lines += *c == '\n';
