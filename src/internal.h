@@ -48,6 +48,13 @@ void hcr__log_release(void);
    `items` and *capacity are unchanged. */
 void *hcr__grow(void *items, size_t count, size_t *capacity, size_t elem_size, size_t first);
 
+/* The last component of a path (the path itself without a '/'). */
+static inline const char *hcr__base_name(const char *path)
+{
+    const char *slash = __builtin_strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
 /* The system's page size (page_size.c). */
 size_t hcr__page_size(void);
 

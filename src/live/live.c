@@ -72,12 +72,6 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
-}
-
 /* ---- reloading -------------------------------------------------------- */
 
 /* Writes the base names of a change's units, comma-separated, into buf. */
@@ -86,7 +80,7 @@ static void unit_names(const struct hcr__live_ready *c, char *buf, size_t size)
     size_t len = 0;
     buf[0] = 0;
     for (size_t i = 0; i < c->n && len < size; i++) {
-        int n = snprintf(buf + len, size - len, "%s%s", i ? ", " : "", base_name(c->sources[i]));
+        int n = snprintf(buf + len, size - len, "%s%s", i ? ", " : "", hcr__base_name(c->sources[i]));
         if (n < 0 || (size_t)n >= size - len)
             return;
         len += (size_t)n;

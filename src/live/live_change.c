@@ -15,12 +15,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
-}
-
 /* Moves every unit of change `from` into change `to`. */
 static void merge(struct hcr__live *lv, unsigned from, unsigned to)
 {
@@ -67,7 +61,7 @@ static void list_names(const struct hcr__live *lv, unsigned id, int waiting_only
         if (lv->state[u].change != id || (waiting_only && lv->state[u].object))
             continue;
         int n = snprintf(buf + len, size - len, "%s%s", len ? ", " : "",
-                         base_name(lv->units.v[u].source));
+                         hcr__base_name(lv->units.v[u].source));
         if (n < 0 || (size_t)n >= size - len) {
             if (size > 4)
                 strcpy(buf + size - 4, "...");
@@ -156,7 +150,7 @@ int hcr__live_change_compiled(struct hcr__live *lv, size_t u, const char *object
         names_waiting(lv, s->change, waiting, sizeof waiting);
         hcr__log(lv->log, HCR_LOG_INFO,
                  "live: %s compiled; it reloads with the rest of its change once %s compiles",
-                 base_name(lv->units.v[u].source), waiting);
+                 hcr__base_name(lv->units.v[u].source), waiting);
         return 0;
     }
     if (take(lv, s->change, count, ready) < 0) {
@@ -185,7 +179,7 @@ void hcr__live_change_failed(struct hcr__live *lv, size_t u)
     hcr__log(lv->log, HCR_LOG_ERROR,
              "live: %s did not compile (see above); the program keeps its code, and the "
              "change to %s reloads together once %s compiles",
-             source, names, base_name(source));
+             source, names, hcr__base_name(source));
 }
 
 void hcr__live_changes_drop(struct hcr__live *lv)

@@ -142,9 +142,7 @@ static pid_t spawn(char **argv, const char *dir, int quiet)
 static int cache_paths(const struct hcr__live *lv, size_t u, unsigned n, char **object,
                        char **depfile)
 {
-    const char *source = lv->units.v[u].source;
-    const char *slash = strrchr(source, '/');
-    const char *base = slash ? slash + 1 : source;
+    const char *base = hcr__base_name(lv->units.v[u].source);
     *object = *depfile = NULL;
     if (asprintf(object, "%s/%zu-%u-%s.o", lv->cache_dir, u, n, base) < 0)
         *object = NULL;

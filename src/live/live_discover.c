@@ -245,12 +245,6 @@ static size_t take_all(struct hcr__live *lv, struct hcr__live_units *from)
     return n;
 }
 
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
-}
-
 /* The program's units into lv->units, taking them out of `images` and
    `listed` (the entries of the database `db`; NULL without one). Each
    image's units come from the database when it lists any of them, else
@@ -282,7 +276,7 @@ static int take_units(struct hcr__live *lv, struct hcr__live_images *images,
             n = take_all(lv, &im->units);
         if (n && used < size)
             used += (size_t)snprintf(summary + used, size - used, "%s%zu in %s",
-                                     used ? ", " : "", n, base_name(im->path));
+                                     used ? ", " : "", n, hcr__base_name(im->path));
     }
     return 0;
 }

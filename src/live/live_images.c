@@ -26,19 +26,13 @@
 
 #define PATCHABLE_SECTION "__patchable_function_entries"
 
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
-}
-
 /* Whether the library `path` is one live editing never looks into: hcr's
    own (libhcr.so.0, libhcr_live.so: the reloader does not reload itself)
    or the vDSO, which has no file (glibc names it linux-vdso.so.1; 32-bit
    kernels linux-gate.so.1). */
 static int is_left_out(const char *path)
 {
-    const char *base = base_name(path);
+    const char *base = hcr__base_name(path);
     if (!*base || !strncmp(base, "linux-vdso", 10) || !strncmp(base, "linux-gate", 10))
         return 1;
     return !strncmp(base, "libhcr", 6) && strstr(base, ".so") != NULL;

@@ -32,8 +32,7 @@ static int group_cu(Dwarf *dw, const struct file_group *g, Dwarf_Die *cu)
     while (dwarf_nextcu(dw, off, &next, &header, NULL, NULL, NULL) == 0) {
         const char *name;
         if (dwarf_offdie(dw, off + header, cu) && (name = dwarf_diename(cu))) {
-            const char *slash = strrchr(name, '/');
-            if (!strcmp(slash ? slash + 1 : name, g->name) &&
+            if (!strcmp(hcr__base_name(name), g->name) &&
                 hcr__dwarf_declares_static_at(cu, g->variable))
                 return 1;
         }

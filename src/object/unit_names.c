@@ -22,12 +22,6 @@ struct lookup {
     size_t n;
 };
 
-static const char *base_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
-}
-
 /* Records that the unit defines `name` (a function if `function`) at file
    address `address`: bound when the symbol table has that name there.
    Through_origin: the DIE's name is its abstract origin's (an out-of-line
@@ -97,7 +91,7 @@ static size_t units_named(Dwarf *dw, const char *base_name, const char *path, Dw
     for (; dwarf_nextcu(dw, off, &next, &header, NULL, NULL, NULL) == 0; off = next) {
         const char *name;
         if (!dwarf_offdie(dw, off + header, &cu) || !(name = dwarf_diename(&cu)) ||
-            strcmp(base_of(name), base_name))
+            strcmp(hcr__base_name(name), base_name))
             continue;
         if (path) {
             char *own = hcr__dwarf_cu_path(&cu);

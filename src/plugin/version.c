@@ -112,8 +112,7 @@ static int load(struct hcr__plugin *p, struct hcr__version *v)
 
 char *hcr__version_copy_path(const struct hcr__plugin *p, unsigned number)
 {
-    const char *slash = strrchr(p->path, '/');
-    const char *base = slash ? slash + 1 : p->path;
+    const char *base = hcr__base_name(p->path);
     size_t len = strlen(p->copy_dir) + strlen(base) + 32;
     char *path = malloc(len);
     if (path)
