@@ -74,19 +74,6 @@ static double now_ms(void)
 
 /* ---- reloading -------------------------------------------------------- */
 
-/* Writes the base names of a change's units, comma-separated, into buf. */
-static void unit_names(const struct hcr__live_ready *c, char *buf, size_t size)
-{
-    size_t len = 0;
-    buf[0] = 0;
-    for (size_t i = 0; i < c->n && len < size; i++) {
-        int n = snprintf(buf + len, size - len, "%s%s", i ? ", " : "", hcr__base_name(c->sources[i]));
-        if (n < 0 || (size_t)n >= size - len)
-            return;
-        len += (size_t)n;
-    }
-}
-
 /* Reloads one change on the calling thread, as one transaction, with the
    callbacks around it and one line of report. 0 or the reload's code. */
 static int reload_change(const struct hcr__live_ready *c)
@@ -115,7 +102,7 @@ static int reload_change(const struct hcr__live_ready *c)
     }
     free(items);
     char names[512];
-    unit_names(c, names, sizeof names);
+    hcr__live_ready_names(c, names, sizeof names);
     if (rc == 0)
         hcr__log(&L.log, HCR_LOG_INFO,
                  "live: %s reloaded: %zu functions redirected, %zu new, %zu variables kept "

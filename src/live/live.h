@@ -146,6 +146,9 @@ void hcr__live_changes_drop(struct hcr__live *lv);
 
 void hcr__live_ready_free(struct hcr__live_ready *ready);
 
+/* The base names of a ready change's units, comma-separated, into buf. */
+void hcr__live_ready_names(const struct hcr__live_ready *ready, char *buf, size_t size);
+
 /* ---- live_compile.c ---- */
 
 /* Starts compiling unit u into a fresh object of the cache (a compile of u

@@ -49,26 +49,41 @@ void hcr__live_change_join(struct hcr__live *lv, size_t u, unsigned *gather)
     s->failed = 0;
 }
 
-/* Writes the base names of change `id`'s units (those whose object is
-   not ready yet, with `waiting_only`), comma-separated, into buf (cut
-   short with "..." when long). */
+/* Appends the base name of `path` to the comma-separated list in buf
+   (*len bytes so far); a list too long for buf ends in "...". 0, or -1
+   once it is full. */
+static int append_name(char *buf, size_t size, size_t *len, const char *path)
+{
+    int n = snprintf(buf + *len, size - *len, "%s%s", *len ? ", " : "", hcr__base_name(path));
+    if (n < 0 || (size_t)n >= size - *len) {
+        if (size > 4)
+            strcpy(buf + size - 4, "...");
+        return -1;
+    }
+    *len += (size_t)n;
+    return 0;
+}
+
+/* The base names of change `id`'s units (only those whose object is not
+   ready yet, with `waiting_only`), comma-separated, into buf. */
 static void list_names(const struct hcr__live *lv, unsigned id, int waiting_only, char *buf,
                        size_t size)
 {
     size_t len = 0;
     buf[0] = 0;
-    for (size_t u = 0; u < lv->units.n && len < size; u++) {
-        if (lv->state[u].change != id || (waiting_only && lv->state[u].object))
-            continue;
-        int n = snprintf(buf + len, size - len, "%s%s", len ? ", " : "",
-                         hcr__base_name(lv->units.v[u].source));
-        if (n < 0 || (size_t)n >= size - len) {
-            if (size > 4)
-                strcpy(buf + size - 4, "...");
+    for (size_t u = 0; u < lv->units.n; u++)
+        if (lv->state[u].change == id && !(waiting_only && lv->state[u].object) &&
+            append_name(buf, size, &len, lv->units.v[u].source) < 0)
             return;
-        }
-        len += (size_t)n;
-    }
+}
+
+void hcr__live_ready_names(const struct hcr__live_ready *ready, char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < ready->n; i++)
+        if (append_name(buf, size, &len, ready->sources[i]) < 0)
+            return;
 }
 
 static void names_of(const struct hcr__live *lv, unsigned id, char *buf, size_t size)
