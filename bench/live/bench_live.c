@@ -134,7 +134,7 @@ static size_t samples(const char *command, double *a, double *b, size_t max)
     return n;
 }
 
-static const char *libs = "-ldw -lelf -ljson-c -lZydis -lpthread -ldl";
+static const char *libs = BENCH_LIBS;
 
 static void bench_save(const char *opt)
 {
