@@ -72,7 +72,7 @@ static void bench_count(size_t n)
         struct hcr__patch_target **t = malloc(n * sizeof *t);
         struct hcr__message msg;
         for (size_t i = 0; i < n; i++)
-            if (!(t[i] = hcr__patch_target_get(orig[i], "copy", &msg))) {
+            if (hcr__patch_target_get(orig[i], 0, "copy", &t[i], &msg) < 0) {
                 fprintf(stderr, "bench_patch: %s\n", msg.text);
                 exit(1);
             }

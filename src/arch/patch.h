@@ -81,4 +81,23 @@ int hcr__arch_pads_straddle(uintptr_t entry);
    pad, judged as the CPU would see it with `state` under any breakpoint. */
 int hcr__arch_entry_redirected(const struct hcr__arch_entry *state, const unsigned char *live);
 
+/* Entries without pads. Code built without the hot-patch flags is
+   redirected by overwriting HCR__PATCH_JUMP_BYTES bytes at a site in its
+   first instructions with a jump, written while every other thread is
+   paused (src/object/thread_pause.c), none of them inside those bytes. */
+
+/* Why the function at `code` (its live entry or a copy of it), `size`
+   bytes long, cannot have its first instructions replaced by the jump, or
+   NULL when it can; then *site is where the jump goes, as an offset from
+   the entry. `traced`: a debugger is attached. A returned reason may be
+   formatted into why[why_size]; it says where in the function the problem
+   is. */
+const char *hcr__arch_site_problem(const unsigned char *code, size_t size, int traced,
+                                   size_t *site, char *why, size_t why_size);
+
+/* Encodes into out the jump at `site` to `target`. 0, or HCR_ERANGE when
+   out of the jump's reach. */
+int hcr__arch_site_jump(unsigned char out[HCR__PATCH_JUMP_BYTES], uintptr_t site,
+                        uintptr_t target);
+
 #endif

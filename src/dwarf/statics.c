@@ -12,17 +12,27 @@
 
 #define STATICS_MAX_DEPTH 64
 
-/* The address of a variable whose location is one DW_OP_addr. */
+/* The address of a variable whose location is one DW_OP_addr, or one
+   DW_OP_addrx (DWARF 5 as clang writes it: an index into .debug_addr). */
 static int fixed_address(Dwarf_Die *die, uint64_t *address)
 {
-    Dwarf_Attribute attr;
+    Dwarf_Attribute attr, entry;
     Dwarf_Op *ops;
     size_t count;
     if (!dwarf_attr(die, DW_AT_location, &attr) || dwarf_getlocation(&attr, &ops, &count) != 0 ||
-        count != 1 || ops[0].atom != DW_OP_addr)
+        count != 1)
         return 0;
-    *address = ops[0].number;
-    return 1;
+    if (ops[0].atom == DW_OP_addr) {
+        *address = ops[0].number;
+        return 1;
+    }
+    Dwarf_Addr a;
+    if ((ops[0].atom == DW_OP_addrx || ops[0].atom == DW_OP_GNU_addr_index) &&
+        dwarf_getlocation_attr(&attr, &ops[0], &entry) == 0 && dwarf_formaddr(&entry, &a) == 0) {
+        *address = a;
+        return 1;
+    }
+    return 0;
 }
 
 /* A DIE's name, also when it lives on its abstract origin (an out-of-line

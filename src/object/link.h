@@ -28,7 +28,9 @@ struct hcr__link_function {
     uintptr_t entry;    /* the new copy's entry */
     uint64_t size;
     uintptr_t original; /* entry of the program's version; 0 if the function is new */
-    int patchable;      /* has hot-patch padding (listed in __patchable_function_entries) */
+    uint64_t original_size;
+    int patchable;      /* has untouched hot-patch pads; else a jump replaces its first
+                           bytes (src/object/patch.h) */
 };
 
 /* A function or variable the object adds to the program. */

@@ -140,7 +140,7 @@ int hcr__link_bind_by_unit(struct linker *lk)
                            lk->path, names[i].function ? "function" : "variable", names[i].name,
                            lk->file_name);
         } else if (ps && names[i].function) {
-            ls->original = ps->address;
+            ls->original = ps->address, ls->original_size = ps->size;
         } else if (ps) {
             rc = hcr__link_bind_variable(lk, k, ps);
         }

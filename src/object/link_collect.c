@@ -84,8 +84,7 @@ static int mark_patchable(struct linker *lk, unsigned char *patchable)
 }
 
 /* Lists the object's functions with their new entries and originals, and
-   checks that every function to redirect has untouched hot-patch pads
-   (HCR_EFLAGS otherwise). */
+   whether each has hot-patch pads hcr can switch. */
 int hcr__link_collect_functions(struct linker *lk, struct hcr__linked *out)
 {
     const struct hcr__elf *elf = lk->elf;
@@ -99,15 +98,6 @@ int hcr__link_collect_functions(struct linker *lk, struct hcr__linked *out)
         free(patchable);
         return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory", lk->path);
     }
-    if (count && !lk->patchable_sec && lk->proc) {
-        free(patchable);
-        return hcr__fail(lk->msg, HCR_EFLAGS,
-                         "%s: built without " HCR__ARCH_PATCH_FLAG " (no "
-                         "__patchable_function_entries section): its functions cannot be "
-                         "redirected; use hcr's reload flags (pkg-config --variable=reload_cflags "
-                         "hcr)",
-                         lk->path);
-    }
     int rc = mark_patchable(lk, patchable);
     for (size_t k = 1; k < elf->nsyms && rc == 0; k++) {
         const Elf64_Sym *s = &elf->syms[k];
@@ -120,33 +110,23 @@ int hcr__link_collect_functions(struct linker *lk, struct hcr__linked *out)
         f->entry = ls->address;
         f->size = s->st_size;
         f->original = ls->original;
+        f->original_size = ls->original_size;
         f->patchable = patchable[k];
-        if (!f->patchable && f->original) {
+        if (!f->patchable && f->original && strstr(f->name, ".cold")) {
             /* Split-off cold parts are entered only from their own
                function, which is redirected; they need no entry patch. */
-            if (strstr(f->name, ".cold")) {
-                f->original = 0;
-                continue;
-            }
-            rc = hcr__fail(lk->msg, HCR_EFLAGS,
-                           "%s: function %s has no hot-patch padding (built without "
-                           HCR__ARCH_PATCH_FLAG ", or marked "
-                           "no_patchable_function_entry); it cannot be redirected",
-                           lk->path, f->name);
-            break;
+            f->original = 0;
+            continue;
         }
         if (f->patchable) {
+            /* Pads the compiler left but in a shape hcr cannot switch byte
+               by byte (an endbr64 before them, under -fcf-protection): the
+               function is redirected like one without pads. */
             size_t sh = hcr__elf_sym_shndx(elf, k);
-            uint64_t off = s->st_value;
-            const unsigned char *entry = (const unsigned char *)ls->address;
-            uint64_t room = elf->shdrs[sh].sh_size;
-            const char *problem =
-                hcr__arch_pads_problem(entry, (size_t)off, off < room ? (size_t)(room - off) : 0);
-            if (problem) {
-                rc = hcr__fail(lk->msg, HCR_EFLAGS, "%s: function %s %s", lk->path, f->name,
-                               problem);
-                break;
-            }
+            uint64_t off = s->st_value, room = elf->shdrs[sh].sh_size;
+            if (hcr__arch_pads_problem((const unsigned char *)ls->address, (size_t)off,
+                                       off < room ? (size_t)(room - off) : 0))
+                f->patchable = 0;
         }
     }
     free(patchable);
@@ -175,7 +155,7 @@ int hcr__link_collect_new_symbols(struct linker *lk, struct hcr__linked *out)
         if (type == STT_FUNC) {
             if (ls->original)
                 continue;
-            if (!ls->function || !out->functions[ls->function - 1].patchable)
+            if (!ls->function)
                 continue;
         } else if (!ls->common_offset && !hcr__link_is_state(lk, sh)) {
             continue;

@@ -42,6 +42,7 @@ struct lsym {
     int far;             /* external and possibly out of 32-bit reach */
     uint32_t got, got_tpoff, tlsgd, plt; /* offset+1 in GOT / PLT area, 0 = none */
     uintptr_t original;  /* functions: the program's entry */
+    uint64_t original_size;
     size_t common_offset; /* S_NEW commons: offset+1 in the data region */
     size_t function;     /* functions: index+1 in the linked functions */
     const struct hcr__proc_sym *strong; /* a weak definition: the program's strong

@@ -251,7 +251,7 @@ static int resolve_defined(struct linker *lk, size_t k, size_t sh)
     }
     if (type == STT_FUNC) {
         if (ps && ps->type == STT_FUNC)
-            ls->original = ps->address;
+            ls->original = ps->address, ls->original_size = ps->size;
         return 0;
     }
     if (!hcr__link_is_state(lk, sh) || !ps || ps->type == STT_FUNC || ps->type == STT_TLS)

@@ -29,6 +29,7 @@ struct hcr__switched {
     struct hcr__patch_target *target;
     void *previous;
     void *entry;
+    uint64_t size; /* of entry */
 };
 
 struct hcr__object_record {

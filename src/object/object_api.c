@@ -78,22 +78,6 @@ static int read_object(const char *path, unsigned char **data, size_t *size,
     return rc;
 }
 
-/* Makes every switched function's new entry current; on failure makes the
-   previous entries current again, in reverse. 0 or the first error. */
-static int switch_all(struct hcr__switched *s, size_t n, struct hcr__message *msg)
-{
-    for (size_t i = 0; i < n; i++) {
-        int rc = hcr__patch_target_set(s[i].target, s[i].entry, msg);
-        if (rc < 0) {
-            struct hcr__message ignored;
-            for (size_t j = i; j-- > 0;)
-                hcr__patch_target_set(s[j].target, s[j].previous, &ignored);
-            return rc;
-        }
-    }
-    return 0;
-}
-
 /* Unregisters the new entries from their identities before their memory is
    unmapped after a failed commit. */
 static void forget_all(struct hcr__switched *s, size_t n)
@@ -163,18 +147,18 @@ static int prepare(struct prepared *p, struct hcr__process *proc, struct hcr__me
         return hcr__fail(msg, HCR_ENOMEM, "%s: out of memory", p->path);
     for (size_t i = 0; i < l->nfunctions; i++) {
         const struct hcr__link_function *f = &l->functions[i];
-        if (!f->original || !f->patchable)
+        if (!f->original)
             continue;
-        struct hcr__patch_target *t = hcr__patch_target_get((void *)f->original, f->name, msg);
-        if (!t) {
-            rc = hcr__patch_pads_untouched((void *)f->original) ? HCR_ENOMEM : HCR_EFLAGS;
+        struct hcr__patch_target *t;
+        rc = hcr__patch_target_get((void *)f->original, f->original_size, f->name, &t, msg);
+        if (rc < 0) {
             char inner[HCR__MESSAGE_MAX];
             memcpy(inner, msg->text, sizeof inner);
             inner[sizeof inner - 1] = 0;
             return hcr__fail(msg, rc, "%s: cannot redirect %s: %s", p->path, f->name, inner);
         }
         p->sw[p->nsw++] = (struct hcr__switched){t, hcr__patch_target_current(t),
-                                                 (void *)f->entry};
+                                                 (void *)f->entry, f->size};
     }
     for (size_t i = 0; i < l->nnew_symbols; i++) {
         const struct hcr__link_symbol *ns = &l->new_symbols[i];
@@ -239,6 +223,26 @@ static int prepare_all(struct prepared *ps, const struct hcr__reload_item *items
     }
 }
 
+/* Makes the new entry of every switched function of the n objects current,
+   as one change of the patcher: all or none. 0 or the error. */
+static int switch_all(struct prepared *ps, size_t n, struct hcr__message *msg)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += ps[i].nsw;
+    struct hcr__patch_switch *sw = malloc((total ? total : 1) * sizeof *sw);
+    if (!sw)
+        return hcr__fail(msg, HCR_ENOMEM, "%s: out of memory", ps[0].path);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < ps[i].nsw; j++)
+            sw[k++] = (struct hcr__patch_switch){ps[i].sw[j].target, ps[i].sw[j].entry,
+                                                 ps[i].sw[j].size};
+    int rc = hcr__patch_switch_many(sw, total, msg);
+    free(sw);
+    return rc;
+}
+
 /* Publishes the record of a prepared object, so that a crash in its code,
    even on another thread right after the switch, is attributed to it. */
 static void publish(struct prepared *p, unsigned id, const char *source)
@@ -254,15 +258,11 @@ static void publish(struct prepared *p, unsigned id, const char *source)
     hcr__object_record_publish(rec);
 }
 
-/* Takes back the switch of a published object (a later object of its
-   reload failed, or its own switch did): its code stays mapped, since a
-   thread may have entered it, and its record says it was reverted. */
-static void unswitch(struct prepared *p, int was_switched)
+/* Withdraws a published object whose reload failed to switch (nothing of
+   it went live): its record says it was reverted, and its code stays
+   mapped like that of any record. */
+static void unswitch(struct prepared *p)
 {
-    struct hcr__message ignored;
-    if (was_switched)
-        for (size_t j = p->nsw; j-- > 0;)
-            hcr__patch_target_set(p->sw[j].target, p->sw[j].previous, &ignored);
     forget_all(p->sw, p->nsw);
     atomic_store(&p->rec->state, HCR__RELOAD_REVERTED);
     hcr__link_release_tables(&p->linked);
@@ -326,14 +326,10 @@ static int reload_locked(struct hcr__reload_item *items, size_t n, int quiet, ui
     }
     for (size_t i = 0; i < n; i++)
         publish(&ps[i], hcr__object_records_next_id() + (unsigned)i, items[i].source);
-    size_t switched = 0;
-    for (; switched < n; switched++)
-        if ((rc = switch_all(ps[switched].sw, ps[switched].nsw, msg)) < 0)
-            break;
-    if (rc < 0) {
-        /* switch_all put back the failed object's own entries. */
+    if ((rc = switch_all(ps, n, msg)) < 0) {
+        /* switch_all switched nothing. */
         for (size_t i = n; i-- > 0;)
-            unswitch(&ps[i], i < switched);
+            unswitch(&ps[i]);
         hcr__reloaded_truncate(mark);
         free(*ctors);
         *ctors = NULL;

@@ -12,13 +12,19 @@
  *
  * Writes to code go through /proc/self/mem with pwrite: the kernel writes
  * the page the way a debugger does, without making it writable in our
- * mapping. Live entry bytes are written one byte per pwrite. One mutex
- * serialises every change; threads calling the functions take nothing.
+ * mapping. Live entry bytes with pads are written one byte per pwrite.
+ * An entry without pads ("plain": code built without the hot-patch flags)
+ * gets a whole jump over its first instructions instead, written while
+ * every other thread is paused and none of them is inside those bytes
+ * (thread_pause.h); the bytes it replaced are kept, to be put back when
+ * that entry becomes current again. One mutex serialises every change;
+ * threads calling the functions take nothing.
  */
 #include "object/patch.h"
 
 #include "arch/patch.h"
 #include "object/near_memory.h"
+#include "object/thread_pause.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +36,7 @@
 #include <linux/membarrier.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 struct patch_entry {
@@ -37,6 +44,9 @@ struct patch_entry {
     int pre_written;             /* the pre-entry jump is in place */
     int redirected;              /* the entry jumps to the trampoline */
     struct hcr__arch_entry arch; /* what the arch remembers about its bytes */
+    int plain;                   /* no pads: a jump replaces its first bytes */
+    uintptr_t site;              /* plain: where the jump goes */
+    unsigned char saved[HCR__PATCH_JUMP_BYTES]; /* plain: the bytes it replaces */
 };
 
 struct hcr__patch_target {
@@ -147,7 +157,16 @@ static void sync_cores(void)
         syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0);
 }
 
-/* Whether a debugger is attached: TracerPid in /proc/self/status. */
+/* Whether a debugger is attached: TracerPid in /proc/self/status. Read
+   once per change, before any thread is paused (it allocates), and kept
+   here for the planner's callback. */
+static int traced_now;
+
+static int debugger_was_attached(void)
+{
+    return traced_now;
+}
+
 static int debugger_attached(void)
 {
     FILE *f = fopen("/proc/self/status", "re");
@@ -231,30 +250,62 @@ int hcr__patch_pads_untouched(const void *entry)
     return hcr__arch_pads_untouched(entry, NULL);
 }
 
-/* Checks that `address` can become an entry of t. 0, HCR_EFLAGS or
-   HCR_ERANGE with msg. */
-static int entry_check(const struct hcr__patch_target *t, uintptr_t address,
+/* Fills e for the code at `address`, `size` bytes long (0: unknown): an
+   entry with pads, or a plain one with the site of its jump and the bytes
+   the jump will replace. 0, or HCR_EFLAGS or HCR_ENOTSUP with msg when it
+   cannot be redirected. traced_now is current. */
+static int entry_classify(const struct hcr__patch_target *t, uintptr_t address, uint64_t size,
+                          struct patch_entry *e, struct hcr__message *msg)
+{
+    memset(e, 0, sizeof *e);
+    e->address = address;
+    hcr__arch_entry_init(&e->arch);
+    if (hcr__arch_pads_untouched((const unsigned char *)address, debugger_was_attached))
+        return 0;
+    if (size == 0)
+        return hcr__fail(msg, HCR_EFLAGS,
+                         "%s: the code at %#lx has no hot-patch pads (built without "
+                         HCR__ARCH_PATCH_FLAG ") and its size is unknown, so hcr cannot check "
+                         "that a jump may replace its first bytes",
+                         t->name, (unsigned long)address);
+    char why[160];
+    size_t site = 0;
+    const char *problem = hcr__arch_site_problem((const unsigned char *)address, (size_t)size,
+                                                 traced_now, &site, why, sizeof why);
+    if (problem)
+        return hcr__fail(msg, HCR_ENOTSUP,
+                         "%s: cannot be redirected: built without hot-patch pads, it %s "
+                         "(building it with " HCR__ARCH_PATCH_FLAG " avoids this)",
+                         t->name, problem);
+    e->plain = 1;
+    e->site = address + site;
+    memcpy(e->saved, (const void *)e->site, sizeof e->saved);
+    return 0;
+}
+
+/* Checks that entry e reaches t's trampoline. 0 or HCR_ERANGE with msg. */
+static int entry_reach(const struct hcr__patch_target *t, const struct patch_entry *e,
                        struct hcr__message *msg)
 {
-    unsigned char jump[HCR__PATCH_PRE_BYTES];
-    if (!hcr__arch_pads_untouched((const unsigned char *)address, debugger_attached))
-        return hcr__fail(msg, HCR_EFLAGS,
-                         "%s: the code at %#lx has no hot-patch pads (%d nops before the entry, "
-                         "%d at it): build it with " HCR__ARCH_PATCH_FLAG " "
-                         "(pkg-config --variable=reload_cflags hcr)",
-                         t->name, (unsigned long)address, HCR__PATCH_PRE_BYTES,
-                         HCR__PATCH_ENTRY_BYTES);
-    if (hcr__arch_pre_jump(jump, address, t->trampoline) < 0)
+    unsigned char jump[HCR__PATCH_JUMP_BYTES > HCR__PATCH_PRE_BYTES ? HCR__PATCH_JUMP_BYTES
+                                                                     : HCR__PATCH_PRE_BYTES];
+    int rc = e->plain ? hcr__arch_site_jump(jump, e->site, t->trampoline)
+                      : hcr__arch_pre_jump(jump, e->address, t->trampoline);
+    if (rc < 0)
         return hcr__fail(msg, HCR_ERANGE,
                          "%s: the entry at %#lx is out of jump reach of its trampoline at %#lx",
-                         t->name, (unsigned long)address, (unsigned long)t->trampoline);
+                         t->name, (unsigned long)e->address, (unsigned long)t->trampoline);
     return 0;
 }
 
 /* Appends a new entry to t. 0 or a negative code with msg. Lock held. */
-static int entry_add(struct hcr__patch_target *t, uintptr_t address, struct hcr__message *msg)
+static int entry_add(struct hcr__patch_target *t, uintptr_t address, uint64_t size,
+                     struct hcr__message *msg)
 {
-    int rc = entry_check(t, address, msg);
+    struct patch_entry checked;
+    int rc = entry_classify(t, address, size, &checked, msg);
+    if (rc == 0)
+        rc = entry_reach(t, &checked, msg);
     if (rc < 0)
         return rc;
     struct patch_entry *entries =
@@ -262,11 +313,7 @@ static int entry_add(struct hcr__patch_target *t, uintptr_t address, struct hcr_
     if (!entries)
         return hcr__fail(msg, HCR_ENOMEM, "%s: out of memory for its entries", t->name);
     t->entries = entries;
-    struct patch_entry *e = &t->entries[t->count++];
-    e->address = address;
-    e->pre_written = 0;
-    e->redirected = 0;
-    hcr__arch_entry_init(&e->arch);
+    t->entries[t->count++] = checked;
     return 0;
 }
 
@@ -280,11 +327,30 @@ static struct patch_entry *entry_find(const struct hcr__patch_target *t, uintptr
     return NULL;
 }
 
+/* Makes plain entry e jump to the trampoline (`redirect`) or run its own
+   first bytes again. Every other thread is paused. Lock held. */
+static int plain_switch(const struct hcr__patch_target *t, struct patch_entry *e, int redirect,
+                        struct hcr__message *msg)
+{
+    unsigned char bytes[HCR__PATCH_JUMP_BYTES];
+    if (redirect && hcr__arch_site_jump(bytes, e->site, t->trampoline) < 0)
+        return hcr__fail(msg, HCR_ERANGE, "%s: entry at %#lx out of reach of %#lx", t->name,
+                         (unsigned long)e->address, (unsigned long)t->trampoline);
+    if (!redirect)
+        memcpy(bytes, e->saved, sizeof bytes);
+    int rc = write_code(t, e->site, bytes, sizeof bytes, msg);
+    if (rc == 0)
+        e->redirected = redirect;
+    return rc;
+}
+
 /* Makes entry e jump to the trampoline (`redirect`) or run its own body.
    0 or a negative code with msg. Lock held. */
 static int entry_switch(const struct hcr__patch_target *t, struct patch_entry *e, int redirect,
                         struct hcr__message *msg)
 {
+    if (e->plain)
+        return e->redirected == redirect ? 0 : plain_switch(t, e, redirect, msg);
     if (redirect && !e->pre_written) {
         unsigned char jump[HCR__PATCH_PRE_BYTES];
         if (hcr__arch_pre_jump(jump, e->address, t->trampoline) < 0)
@@ -301,8 +367,8 @@ static int entry_switch(const struct hcr__patch_target *t, struct patch_entry *e
     struct hcr__arch_write writes[HCR__PATCH_MAX_WRITES];
     struct hcr__arch_entry next;
     size_t count;
-    int rc = hcr__arch_plan_entry(&e->arch, live, redirect, debugger_attached, writes, &count,
-                                  &next);
+    int rc = hcr__arch_plan_entry(&e->arch, live, redirect, debugger_was_attached, writes,
+                                  &count, &next);
     if (rc < 0)
         return hcr__fail(msg, rc,
                          "%s: the entry at %#lx holds %02x %02x %02x %02x, which hcr did not "
@@ -326,7 +392,8 @@ static int entry_switch(const struct hcr__patch_target *t, struct patch_entry *e
    with msg; on failure some entries may be switched already. Entries known
    to be redirected are left alone (a debugger's breakpoint on one changes
    nothing: its bytes underneath stay ours), so a set costs the entries that
-   change, not every version the function ever had. Lock held. */
+   change, not every version the function ever had. Lock held; if any plain
+   entry changes, every other thread is paused. */
 static int make_current(struct hcr__patch_target *t, uintptr_t address, struct hcr__message *msg)
 {
     struct patch_entry *self = entry_find(t, address);
@@ -346,6 +413,122 @@ static int make_current(struct hcr__patch_target *t, uintptr_t address, struct h
     return 0;
 }
 
+/* Whether making `address` current in t writes a plain entry. */
+static int changes_plain(const struct hcr__patch_target *t, uintptr_t address)
+{
+    for (size_t i = 0; i < t->count; i++) {
+        const struct patch_entry *e = &t->entries[i];
+        if (e->plain && e->redirected != (e->address != address))
+            return 1;
+    }
+    return 0;
+}
+
+/* The plain entry of any of the n switches whose replaced bytes hold the
+   interrupted instruction of a paused thread (the thread would resume in
+   the middle of the jump), or NULL. *tid names the thread. Lock held. */
+static const struct patch_entry *thread_inside(const struct hcr__patch_switch *sw, size_t n,
+                                               const struct hcr__patch_target **owner, int *tid)
+{
+    for (size_t k = 0; k < hcr__threads_paused_count(); k++) {
+        uintptr_t pc = hcr__threads_paused_pc(k);
+        for (size_t i = 0; i < n; i++) {
+            const struct hcr__patch_target *t = sw[i].target;
+            for (size_t j = 0; j < t->count; j++) {
+                const struct patch_entry *e = &t->entries[j];
+                if (e->plain && pc > e->site && pc < e->site + HCR__PATCH_JUMP_BYTES) {
+                    *owner = t;
+                    *tid = hcr__threads_paused_tid(k);
+                    return e;
+                }
+            }
+        }
+    }
+    return NULL;
+}
+
+/* How often a change waits for threads to leave the first bytes of the
+   functions it rewrites, and how long each time. A thread is inside them
+   only between a call and its first few instructions. */
+#define PAUSE_ATTEMPTS 100
+#define PAUSE_RETRY_NS (200 * 1000L)
+
+/* Pauses every other thread, none of them inside the replaced bytes of a
+   plain entry of the n switches. 0 or a negative code with msg. Lock
+   held. */
+static int pause_outside(const struct hcr__patch_switch *sw, size_t n, struct hcr__message *msg)
+{
+    for (int attempt = 0;; attempt++) {
+        int rc = hcr__threads_pause(msg);
+        if (rc < 0)
+            return rc;
+        const struct hcr__patch_target *owner;
+        int tid;
+        const struct patch_entry *e = thread_inside(sw, n, &owner, &tid);
+        if (!e)
+            return 0;
+        hcr__threads_resume();
+        if (attempt + 1 == PAUSE_ATTEMPTS)
+            return hcr__fail(msg, HCR_EBUSY,
+                             "%s: thread %d stayed inside the first bytes of the function at "
+                             "%#lx, which a jump must replace",
+                             owner->name, tid, (unsigned long)e->address);
+        struct timespec wait = {0, PAUSE_RETRY_NS};
+        nanosleep(&wait, NULL);
+    }
+}
+
+/* Makes the n switches' entries current, all or none. Lock held. */
+static int switch_locked(const struct hcr__patch_switch *sw, size_t n, struct hcr__message *msg)
+{
+    traced_now = debugger_attached();
+    uintptr_t *previous = malloc((n ? n : 1) * sizeof *previous);
+    if (!previous)
+        return hcr__fail(msg, HCR_ENOMEM, "out of memory switching %zu functions", n);
+    int rc = 0, paused = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        previous[i] = sw[i].target->current;
+        uintptr_t address = (uintptr_t)sw[i].entry;
+        if (!entry_find(sw[i].target, address))
+            rc = entry_add(sw[i].target, address, sw[i].size, msg);
+    }
+    for (size_t i = 0; i < n && rc == 0 && !paused; i++)
+        if (changes_plain(sw[i].target, (uintptr_t)sw[i].entry)) {
+            if ((rc = pause_outside(sw, n, msg)) == 0)
+                paused = 1;
+        }
+    /* From here until the threads are let go: no allocation, no log. */
+    size_t done = 0;
+    for (; done < n && rc == 0; done++)
+        if ((rc = make_current(sw[done].target, (uintptr_t)sw[done].entry, msg)) < 0)
+            break;
+    if (rc < 0) {
+        /* Put the previous versions back, the failed one included; the
+           first error is the one told. */
+        struct hcr__message ignored;
+        for (size_t i = done < n ? done + 1 : n; i-- > 0;)
+            make_current(sw[i].target, previous[i], &ignored);
+    }
+    if (paused)
+        hcr__threads_resume();
+    free(previous);
+    return rc;
+}
+
+int hcr__patch_switch_many(const struct hcr__patch_switch *sw, size_t n, struct hcr__message *msg)
+{
+    pthread_mutex_lock(&patch_lock);
+    int rc = switch_locked(sw, n, msg);
+    pthread_mutex_unlock(&patch_lock);
+    return rc;
+}
+
+int hcr__patch_target_set(struct hcr__patch_target *t, void *entry, struct hcr__message *msg)
+{
+    struct hcr__patch_switch one = {t, entry, 0};
+    return hcr__patch_switch_many(&one, 1, msg);
+}
+
 struct hcr__patch_target *hcr__patch_target_find(const void *original)
 {
     pthread_mutex_lock(&patch_lock);
@@ -356,66 +539,47 @@ struct hcr__patch_target *hcr__patch_target_find(const void *original)
     return t;
 }
 
-struct hcr__patch_target *hcr__patch_target_get(void *original, const char *name,
-                                                struct hcr__message *msg)
+int hcr__patch_target_get(void *original, uint64_t size, const char *name,
+                          struct hcr__patch_target **out, struct hcr__message *msg)
 {
     uintptr_t address = (uintptr_t)original;
     if (!name)
         name = "(unnamed function)";
+    *out = NULL;
     pthread_mutex_lock(&patch_lock);
+    traced_now = debugger_attached();
     struct hcr__patch_target *t = NULL;
-    if (table_reserve() < 0) {
-        hcr__fail(msg, HCR_ENOMEM, "%s: out of memory for its patch identity", name);
+    int rc = table_reserve();
+    if (rc < 0) {
+        hcr__fail(msg, rc, "%s: out of memory for its patch identity", name);
         goto out;
     }
     size_t pos = table_position(address);
     if (table[pos]) {
-        t = table[pos];
+        *out = table[pos];
         goto out;
     }
     t = calloc(1, sizeof *t);
     if (!t || !(t->name = strdup(name))) {
-        hcr__fail(msg, HCR_ENOMEM, "%s: out of memory for its patch identity", name);
+        rc = hcr__fail(msg, HCR_ENOMEM, "%s: out of memory for its patch identity", name);
         goto fail;
     }
     t->original = t->current = address;
-    if (!hcr__arch_pads_untouched((const unsigned char *)address, debugger_attached)) {
-        /* entry_add would say the same; fail before taking a slot. */
-        entry_check(t, address, msg);
-        goto fail;
-    }
-    if (slot_take(address, name, &t->slot, &t->trampoline, msg) < 0)
-        goto fail;
-    if (entry_add(t, address, msg) < 0)
-        goto fail; /* the slot stays unused; slots are cheap */
+    /* entry_add would refuse the same; refuse before taking a slot. */
+    struct patch_entry probe;
+    if ((rc = entry_classify(t, address, size, &probe, msg)) < 0 ||
+        (rc = slot_take(address, name, &t->slot, &t->trampoline, msg)) < 0 ||
+        (rc = entry_add(t, address, size, msg)) < 0)
+        goto fail; /* a slot taken stays unused; slots are cheap */
     __atomic_store_n(t->slot, address, __ATOMIC_RELEASE);
     table[pos] = t;
     table_used++;
+    *out = t;
     goto out;
 fail:
     if (t)
         free(t->name);
     free(t);
-    t = NULL;
-out:
-    pthread_mutex_unlock(&patch_lock);
-    return t;
-}
-
-int hcr__patch_target_set(struct hcr__patch_target *t, void *entry, struct hcr__message *msg)
-{
-    uintptr_t address = (uintptr_t)entry;
-    pthread_mutex_lock(&patch_lock);
-    uintptr_t previous = t->current;
-    int rc = 0;
-    if (!entry_find(t, address) && (rc = entry_add(t, address, msg)) < 0)
-        goto out;
-    rc = make_current(t, address, msg);
-    if (rc < 0 && previous != address) {
-        /* Put the previous version back; the first error is the one told. */
-        struct hcr__message ignored;
-        make_current(t, previous, &ignored);
-    }
 out:
     pthread_mutex_unlock(&patch_lock);
     return rc;
@@ -456,7 +620,10 @@ int hcr__patch_entry_redirected(const struct hcr__patch_target *t, const void *e
 {
     pthread_mutex_lock(&patch_lock);
     const struct patch_entry *e = entry_find(t, (uintptr_t)entry);
-    int r = e && e->pre_written && hcr__arch_entry_redirected(&e->arch, entry);
+    unsigned char jump[HCR__PATCH_JUMP_BYTES];
+    int r = e && (e->plain ? e->redirected && hcr__arch_site_jump(jump, e->site, t->trampoline) == 0 &&
+                                 memcmp((const void *)e->site, jump, sizeof jump) == 0
+                           : e->pre_written && hcr__arch_entry_redirected(&e->arch, entry));
     pthread_mutex_unlock(&patch_lock);
     return r;
 }

@@ -21,16 +21,20 @@
 #include "internal.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct hcr__patch_target; /* one function identity; lives until exit */
 
 /* Finds or creates the identity of the function whose ORIGINAL entry is
-   `original`; `name` (copied) is used in messages. Creating it checks the
-   original's hot-patch pads: HCR_EFLAGS (message names the function and the
-   flag) when they are missing, HCR_ENOMEM when no slot can be placed near
-   it. NULL + msg on failure. */
-struct hcr__patch_target *hcr__patch_target_get(void *original, const char *name,
-                                                struct hcr__message *msg);
+   `original`, `size` bytes long (0: unknown); `name` (copied) is used in
+   messages. Creating it checks that the original can be redirected: with
+   its hot-patch pads, or without them by a jump over its first bytes
+   (HCR_ENOTSUP with the reason, such as a loop starting at the entry, when
+   it cannot; HCR_EFLAGS when it has no pads and its size is unknown);
+   HCR_ENOMEM when no slot can be placed near it. 0 with *out set, or the
+   code with msg. */
+int hcr__patch_target_get(void *original, uint64_t size, const char *name,
+                          struct hcr__patch_target **out, struct hcr__message *msg);
 
 /* The identity of `original` if one was created, else NULL. */
 struct hcr__patch_target *hcr__patch_target_find(const void *original);
@@ -46,6 +50,21 @@ struct hcr__patch_target *hcr__patch_target_find(const void *original);
    /proc/self/mem failed) the previous current entry is made current again
    and the code is returned with msg naming the function. */
 int hcr__patch_target_set(struct hcr__patch_target *t, void *entry, struct hcr__message *msg);
+
+/* One function's switch of a change: `entry`, `size` bytes long (needed
+   for a new entry without pads), becomes the target's current code. */
+struct hcr__patch_switch {
+    struct hcr__patch_target *target;
+    void *entry;
+    uint64_t size;
+};
+
+/* hcr__patch_target_set for n functions as one change: all become current
+   or, on failure, each is left with the entry it had. When any entry
+   without pads is written, every other thread is paused once for the whole
+   change (HCR_EBUSY, naming it, when a thread cannot be paused or stays in
+   the bytes a jump must replace). */
+int hcr__patch_switch_many(const struct hcr__patch_switch *sw, size_t n, struct hcr__message *msg);
 
 /* Removes `entry` from the identity's entries, without writing to it,
    because its memory is about to be unmapped. HCR_EBUSY when `entry` is the

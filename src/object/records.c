@@ -24,6 +24,7 @@
 #include "object/patch.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 
 static pthread_mutex_t object_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct hcr__object_record *_Atomic newest; /* list, newest first */
@@ -85,17 +86,30 @@ const struct hcr__object_record *hcr__object_live_since(unsigned id)
     return oldest;
 }
 
+/* Makes the previous entry of every function r switched current again,
+   as one change. 0 or the error (then each function keeps the entry it
+   had). */
+static int revert_record(const struct hcr__object_record *r, struct hcr__message *msg)
+{
+    struct hcr__patch_switch *sw = malloc((r->nswitched ? r->nswitched : 1) * sizeof *sw);
+    if (!sw)
+        return hcr__fail(msg, HCR_ENOMEM, "%s: out of memory reverting", r->path);
+    for (size_t i = 0; i < r->nswitched; i++)
+        sw[i] = (struct hcr__patch_switch){r->switched[i].target, r->switched[i].previous, 0};
+    int rc = hcr__patch_switch_many(sw, r->nswitched, msg);
+    free(sw);
+    return rc;
+}
+
 int hcr__object_revert_to_before(const struct hcr__object_record *target, struct hcr__message *msg)
 {
     hcr__object_lock();
     int rc = 0;
     for (struct hcr__object_record *r = atomic_load(&newest); r; r = r->older) {
         if (atomic_load(&r->state) == HCR__RELOAD_LIVE) {
-            for (size_t i = r->nswitched; i-- > 0;) {
-                int e = hcr__patch_target_set(r->switched[i].target, r->switched[i].previous, msg);
-                if (e < 0 && rc == 0)
-                    rc = e;
-            }
+            int e = revert_record(r, msg);
+            if (e < 0 && rc == 0)
+                rc = e;
             atomic_store(&r->state, HCR__RELOAD_REVERTED);
             hcr__log(NULL, HCR_LOG_WARN, "object: reverted reload %u of %s", r->id,
                      r->source[0] ? r->source : r->path);

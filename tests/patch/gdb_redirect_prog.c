@@ -40,8 +40,8 @@ int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "redirect";
     struct hcr__message msg = {{0}};
-    struct hcr__patch_target *t = hcr__patch_target_get((void *)subject_f, "subject_f", &msg);
-    if (!t) {
+    struct hcr__patch_target *t;
+    if (hcr__patch_target_get((void *)subject_f, 0, "subject_f", &t, &msg) < 0) {
         printf("target failed: %s\n", msg.text);
         return 1;
     }

@@ -31,8 +31,8 @@ static const unsigned char *code(int (*fn)(int))
 static struct hcr__patch_target *target(int (*fn)(int), const char *name)
 {
     struct hcr__message msg = {{0}};
-    struct hcr__patch_target *t = hcr__patch_target_get((void *)fn, name, &msg);
-    if (!t)
+    struct hcr__patch_target *t;
+    if (hcr__patch_target_get((void *)fn, 0, name, &t, &msg) < 0)
         harness_fail(__FILE__, __LINE__, "target %s: %s", name, msg.text);
     return t;
 }
@@ -84,7 +84,9 @@ TEST(redirect_to_another_function_and_back)
     CHECK(!hcr__patch_entry_redirected(t, (void *)subject_f));
     CHECK(hcr__patch_entry_redirected(t, (void *)subject_g));
     CHECK_EQ(e[0], 0x90);
-    CHECK(hcr__patch_target_get((void *)subject_f, "again", &(struct hcr__message){{0}}) == t);
+    struct hcr__patch_target *again;
+    CHECK_EQ(hcr__patch_target_get((void *)subject_f, 0, "again", &again, &(struct hcr__message){{0}}), 0);
+    CHECK(again == t);
 }
 
 TEST(entry_patched_twice_has_no_chain)
@@ -141,10 +143,13 @@ TEST(function_pointer_taken_before_the_redirect)
     CHECK_EQ(call(old_copy, 100), 103);
 }
 
-TEST(code_without_pads_is_refused)
+TEST(code_without_pads_and_size_is_refused)
 {
     struct hcr__message msg = {{0}};
-    CHECK(hcr__patch_target_get((void *)subject_no_pads, "subject_no_pads", &msg) == NULL);
+    struct hcr__patch_target *none;
+    CHECK_EQ(hcr__patch_target_get((void *)subject_no_pads, 0, "subject_no_pads", &none, &msg),
+             HCR_EFLAGS);
+    CHECK(none == NULL);
     CHECK_STR_HAS(msg.text, "subject_no_pads");
     CHECK_STR_HAS(msg.text, "-fpatchable-function-entry=9,5");
     CHECK(!hcr__patch_pads_untouched((const void *)subject_no_pads));

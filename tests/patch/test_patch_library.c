@@ -17,8 +17,8 @@ int lib_subject_g(int x);
 TEST(redirect_within_a_shared_library)
 {
     struct hcr__message msg = {{0}};
-    struct hcr__patch_target *t = hcr__patch_target_get((void *)lib_subject_f, "lib_subject_f", &msg);
-    if (!t)
+    struct hcr__patch_target *t;
+    if (hcr__patch_target_get((void *)lib_subject_f, 0, "lib_subject_f", &t, &msg) < 0)
         harness_fail(__FILE__, __LINE__, "%s", msg.text);
     int (*volatile before)(int) = lib_subject_f;
     CHECK_EQ(hcr__patch_target_set(t, (void *)lib_subject_g, &msg), 0);

@@ -143,8 +143,8 @@ static void move_forward(size_t shift)
     size_t size;
     S.copies = make_copies(&mapping, &size, shift);
     struct hcr__message msg = {{0}};
-    struct hcr__patch_target *t = hcr__patch_target_get((void *)stress_template, "stress", &msg);
-    CHECK(t != NULL);
+    struct hcr__patch_target *t;
+    CHECK_EQ(hcr__patch_target_get((void *)stress_template, 0, "stress", &t, &msg), 0);
     CHECK_EQ(hcr__patch_target_set(t, (void *)S.copies[1], &msg), 0);
     __atomic_store_n(&S.published, 1, __ATOMIC_RELEASE);
     pthread_t th[THREADS];
@@ -209,8 +209,8 @@ static void *cycle_caller(void *arg)
 TEST_TIMEOUT(four_threads_while_versions_cycle_and_revert, 60)
 {
     struct hcr__message msg = {{0}};
-    struct hcr__patch_target *t = hcr__patch_target_get((void *)cycle_0, "cycle", &msg);
-    CHECK(t != NULL);
+    struct hcr__patch_target *t;
+    CHECK_EQ(hcr__patch_target_get((void *)cycle_0, 0, "cycle", &t, &msg), 0);
     pthread_t th[THREADS];
     for (int i = 0; i < THREADS; i++)
         CHECK_EQ(pthread_create(&th[i], NULL, cycle_caller, (void *)(intptr_t)i), 0);

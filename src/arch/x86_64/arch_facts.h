@@ -19,6 +19,9 @@
 #define HCR__PATCH_PRE_BYTES 5
 #define HCR__PATCH_ENTRY_BYTES 4
 #define HCR__ARCH_PATCH_FLAG "-fpatchable-function-entry=9,5"
+/* A function without pads is redirected by a jmp rel32 over its first
+   bytes (after an endbr64, if it starts with one). */
+#define HCR__PATCH_JUMP_BYTES 5
 /* A trampoline: jmp *slot(%rip), padded to 8. */
 #define HCR__PATCH_TRAMPOLINE_SIZE 8
 /* A PLT stub: jmp *got(%rip), padded to 8. */

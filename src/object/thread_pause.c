@@ -1,0 +1,331 @@
+/*
+ * thread_pause.c: the pause described in thread_pause.h.
+ *
+ * Everything the handler touches is a plain array of slots filled before
+ * any signal is sent, and words changed with atomics; it makes only system
+ * calls that are async-signal-safe (gettid, clock_gettime, futex). The
+ * pausing thread lists /proc/self/task with getdents64 on a descriptor
+ * opened once, not with opendir: once one thread is paused, it may hold
+ * the allocator's lock.
+ */
+#include "object/thread_pause.h"
+
+#include "arch_context.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <linux/membarrier.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+/* How long a thread may take to reach its handler before the pause gives
+   up: a thread runs its handler as soon as it is scheduled, unless it
+   blocks the signal or a debugger holds it. */
+#define ARRIVAL_TIMEOUT_NS (500 * 1000 * 1000L)
+
+struct slot {
+    int tid;
+    int arrived;         /* written by the handler */
+    int gone;            /* the thread exited before it could arrive */
+    uintptr_t pc;
+    uint64_t arrived_ns;
+};
+
+static struct slot *slots;
+static size_t nslots, slot_capacity;
+static int arrived_count;   /* futex: handlers that arrived */
+static int departed_count;  /* futex: handlers that left */
+static int release_word;    /* futex: changes when the pause ends */
+static uint64_t last_hold_ns;
+static int handler_state;   /* 0 not installed, 1 ours, -1 the program's */
+static int task_fd = -1;
+static pid_t task_pid;
+
+static long futex(int *word, int op, int value, const struct timespec *timeout)
+{
+    return syscall(SYS_futex, word, op, value, timeout, NULL, 0);
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void pause_handler(int sig, siginfo_t *info, void *context)
+{
+    (void)sig;
+    (void)info;
+    int saved_errno = errno;
+    int self = (int)syscall(SYS_gettid);
+    int release = __atomic_load_n(&release_word, __ATOMIC_ACQUIRE);
+    struct slot *mine = NULL;
+    size_t n = __atomic_load_n(&nslots, __ATOMIC_ACQUIRE);
+    for (size_t i = 0; i < n && !mine; i++)
+        if (slots[i].tid == self)
+            mine = &slots[i];
+    if (mine && !mine->arrived) {
+        mine->pc = hcr__arch_context_pc((const ucontext_t *)context);
+        mine->arrived_ns = now_ns();
+        __atomic_store_n(&mine->arrived, 1, __ATOMIC_RELEASE);
+        __atomic_add_fetch(&arrived_count, 1, __ATOMIC_ACQ_REL);
+        futex(&arrived_count, FUTEX_WAKE_PRIVATE, 1, NULL);
+        while (__atomic_load_n(&release_word, __ATOMIC_ACQUIRE) == release)
+            futex(&release_word, FUTEX_WAIT_PRIVATE, release, NULL);
+        __atomic_add_fetch(&departed_count, 1, __ATOMIC_ACQ_REL);
+        futex(&departed_count, FUTEX_WAKE_PRIVATE, 1, NULL);
+    }
+    errno = saved_errno;
+}
+
+/* Installs the handler once. 0, or HCR_EBUSY when the program handles the
+   signal itself. */
+static int install_handler(struct hcr__message *msg)
+{
+    if (handler_state == 0) {
+        struct sigaction sa, old;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_sigaction = pause_handler;
+        sa.sa_flags = SA_SIGINFO | SA_RESTART;
+        sigfillset(&sa.sa_mask);
+        if (sigaction(HCR__PAUSE_SIGNAL, NULL, &old) == 0 && old.sa_handler == SIG_DFL &&
+            sigaction(HCR__PAUSE_SIGNAL, &sa, NULL) == 0)
+            handler_state = 1;
+        else
+            handler_state = -1;
+    }
+    if (handler_state < 0)
+        return hcr__fail(msg, HCR_EBUSY,
+                         "signal %d (SIGRTMAX-3), which hcr uses to pause threads while it "
+                         "rewrites functions built without patchable entries, has a handler of "
+                         "the program's",
+                         HCR__PAUSE_SIGNAL);
+    return 0;
+}
+
+/* The open /proc/self/task of this process (reopened after a fork). */
+static int task_dir(void)
+{
+    pid_t pid = getpid();
+    if (task_fd >= 0 && task_pid == pid)
+        return task_fd;
+    if (task_fd >= 0)
+        close(task_fd);
+    task_fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    task_pid = pid;
+    return task_fd;
+}
+
+struct linux_dirent64 {
+    uint64_t d_ino;
+    int64_t d_off;
+    unsigned short d_reclen;
+    unsigned char d_type;
+    char d_name[];
+};
+
+static int known(int tid)
+{
+    for (size_t i = 0; i < nslots; i++)
+        if (slots[i].tid == tid)
+            return 1;
+    return 0;
+}
+
+/* Sends the signal to every thread not yet sent it. The number of threads
+   newly signalled, or -1 when /proc/self/task cannot be read, or -2 when
+   the slots are full. */
+static long signal_new_threads(int self)
+{
+    int fd = task_dir();
+    if (fd < 0 || lseek(fd, 0, SEEK_SET) < 0)
+        return -1;
+    char buf[4096] __attribute__((aligned(8)));
+    long sent = 0;
+    for (;;) {
+        long n = syscall(SYS_getdents64, fd, buf, sizeof buf);
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            return sent;
+        for (long off = 0; off < n;) {
+            struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
+            off += d->d_reclen;
+            int tid = atoi(d->d_name);
+            if (tid <= 0 || tid == self || known(tid))
+                continue;
+            if (nslots == slot_capacity)
+                return -2;
+            slots[nslots] = (struct slot){.tid = tid};
+            __atomic_store_n(&nslots, nslots + 1, __ATOMIC_RELEASE);
+            if (syscall(SYS_tgkill, getpid(), tid, HCR__PAUSE_SIGNAL) != 0)
+                slots[nslots - 1].gone = 1; /* exited since the listing */
+            else
+                sent++;
+        }
+    }
+}
+
+/* Whether thread `tid` still exists. */
+static int thread_alive(int tid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d", tid);
+    return access(path, F_OK) == 0;
+}
+
+/* Names a thread that did not arrive, in msg. */
+static int fail_straggler(int tid, struct hcr__message *msg)
+{
+    char path[64], comm[32] = "?", status[4096];
+    snprintf(path, sizeof path, "/proc/self/task/%d/comm", tid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, comm, sizeof comm - 1);
+        comm[n > 0 ? n : 0] = 0;
+        comm[strcspn(comm, "\n")] = 0;
+        close(fd);
+    }
+    int blocks = 0;
+    snprintf(path, sizeof path, "/proc/self/task/%d/status", tid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, status, sizeof status - 1);
+        status[n > 0 ? n : 0] = 0;
+        close(fd);
+        const char *b = strstr(status, "SigBlk:");
+        unsigned long long mask;
+        if (b && sscanf(b + 7, "%llx", &mask) == 1)
+            blocks = (mask >> (HCR__PAUSE_SIGNAL - 1)) & 1;
+    }
+    return hcr__fail(msg, HCR_EBUSY,
+                     "thread %d (%s) did not pause within %ld ms%s; hcr pauses threads to "
+                     "rewrite functions built without patchable entries",
+                     tid, comm, ARRIVAL_TIMEOUT_NS / 1000000,
+                     blocks ? ": it blocks signal SIGRTMAX-3" : " (held by a debugger?)");
+}
+
+/* The slots are allocated once and never moved: a handler whose signal
+   was still pending when a pause ended may read them at any time. */
+#define MAX_THREADS 4096
+
+/* Ends a pause that is partly set up or complete. */
+static void release_all(void)
+{
+    uint64_t end = now_ns(), longest = 0;
+    __atomic_add_fetch(&release_word, 1, __ATOMIC_ACQ_REL);
+    futex(&release_word, FUTEX_WAKE_PRIVATE, 0x7fffffff, NULL);
+    int arrived = __atomic_load_n(&arrived_count, __ATOMIC_ACQUIRE);
+    for (size_t i = 0; i < nslots; i++)
+        if (__atomic_load_n(&slots[i].arrived, __ATOMIC_ACQUIRE) &&
+            end - slots[i].arrived_ns > longest)
+            longest = end - slots[i].arrived_ns;
+    last_hold_ns = longest;
+    for (;;) {
+        int departed = __atomic_load_n(&departed_count, __ATOMIC_ACQUIRE);
+        if (departed >= arrived)
+            break;
+        futex(&departed_count, FUTEX_WAIT_PRIVATE, departed, NULL);
+    }
+    /* A thread whose signal is still pending arrives after the release:
+       its handler finds its slot gone (nslots is 0) and returns at once. */
+    __atomic_store_n(&nslots, 0, __ATOMIC_RELEASE);
+}
+
+int hcr__threads_pause(struct hcr__message *msg)
+{
+    int rc = install_handler(msg);
+    if (rc < 0)
+        return rc;
+    if (!slots) {
+        slots = calloc(MAX_THREADS, sizeof *slots);
+        if (!slots)
+            return hcr__fail(msg, HCR_ENOMEM, "out of memory pausing threads");
+        slot_capacity = MAX_THREADS;
+    }
+    int self = (int)syscall(SYS_gettid);
+    __atomic_store_n(&nslots, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&arrived_count, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&departed_count, 0, __ATOMIC_RELEASE);
+    uint64_t deadline = now_ns() + ARRIVAL_TIMEOUT_NS;
+    long sent = 0, round;
+    /* List again until no thread is new: a thread not yet paused may have
+       started another. */
+    while ((round = signal_new_threads(self)) != 0) {
+        if (round < 0) {
+            int e = errno;
+            release_all();
+            if (round == -2)
+                return hcr__fail(msg, HCR_EBUSY, "more than %d threads to pause", MAX_THREADS);
+            return hcr__fail(msg, HCR_EIO, "cannot list the threads in /proc/self/task: %s",
+                             strerror(e));
+        }
+        sent += round;
+        for (;;) {
+            int have = __atomic_load_n(&arrived_count, __ATOMIC_ACQUIRE);
+            uint64_t t = now_ns();
+            if (have >= sent || t >= deadline)
+                break;
+            uint64_t left = deadline - t < 1000000 ? deadline - t : 1000000;
+            struct timespec wait = {0, (long)left};
+            futex(&arrived_count, FUTEX_WAIT_PRIVATE, have, &wait);
+        }
+        if (now_ns() >= deadline)
+            break;
+    }
+    for (size_t i = 0; i < nslots; i++) {
+        struct slot *s = &slots[i];
+        if (s->gone || __atomic_load_n(&s->arrived, __ATOMIC_ACQUIRE))
+            continue;
+        if (!thread_alive(s->tid)) {
+            s->gone = 1;
+            continue;
+        }
+        int tid = s->tid;
+        release_all();
+        return fail_straggler(tid, msg);
+    }
+    return 0;
+}
+
+size_t hcr__threads_paused_count(void)
+{
+    return nslots;
+}
+
+uintptr_t hcr__threads_paused_pc(size_t i)
+{
+    return slots[i].arrived ? slots[i].pc : 0;
+}
+
+int hcr__threads_paused_tid(size_t i)
+{
+    return slots[i].tid;
+}
+
+void hcr__threads_resume(void)
+{
+    static int sync_state; /* 0 not tried, 1 registered, -1 unavailable */
+    if (sync_state == 0)
+        sync_state = syscall(SYS_membarrier,
+                             MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0) == 0
+                         ? 1
+                         : -1;
+    /* Returning from a signal handler goes through the kernel, which
+       serialises the returning CPU; the barrier covers a thread that was
+       running, not paused, on another CPU (one that exited meanwhile). */
+    if (sync_state == 1)
+        syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0);
+    release_all();
+}
+
+uint64_t hcr__threads_last_hold_ns(void)
+{
+    return last_hold_ns;
+}

@@ -1,0 +1,49 @@
+/*
+ * thread_pause.h: holding every other thread of the process still, with
+ * its interrupted program counter known, while the patcher rewrites the
+ * first bytes of functions built without hot-patch pads.
+ *
+ * Each thread is sent HCR__PAUSE_SIGNAL; its handler records where the
+ * thread was and waits on a futex until the pause ends. Threads started
+ * while the pause is being set up are found by listing /proc/self/task
+ * again until no new one appears. Between hcr__threads_pause and
+ * hcr__threads_resume the caller must not allocate, log or take any lock a
+ * paused thread might hold: it writes code and nothing else.
+ *
+ * One pause at a time; the caller serialises (the patcher's lock).
+ */
+#ifndef HCR_OBJECT_THREAD_PAUSE_H
+#define HCR_OBJECT_THREAD_PAUSE_H
+
+#include "internal.h"
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The signal that pauses a thread. Real-time, so it is queued and never
+   merged with one the program sends; near the top of the range, where
+   programs rarely look. */
+#define HCR__PAUSE_SIGNAL (SIGRTMAX - 3)
+
+/* Pauses every thread but the caller. 0, or a negative code with msg, all
+   threads running again: HCR_EBUSY when a thread did not stop in time
+   (the message names it, and says when it blocks the signal), or when the
+   program has its own handler for HCR__PAUSE_SIGNAL. */
+int hcr__threads_pause(struct hcr__message *msg);
+
+/* While paused: how many threads are held, and the program counter each
+   was interrupted at. */
+size_t hcr__threads_paused_count(void);
+uintptr_t hcr__threads_paused_pc(size_t i);
+int hcr__threads_paused_tid(size_t i);
+
+/* Makes every CPU discard instructions it fetched before now, then lets
+   the threads go, and returns once each has left its handler. */
+void hcr__threads_resume(void);
+
+/* The longest time, in nanoseconds, a thread was held by the last pause
+   (from its arrival in the handler to its release). */
+uint64_t hcr__threads_last_hold_ns(void);
+
+#endif
