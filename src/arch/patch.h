@@ -86,14 +86,21 @@ int hcr__arch_entry_redirected(const struct hcr__arch_entry *state, const unsign
    first instructions with a jump, written while every other thread is
    paused (src/object/thread_pause.c), none of them inside those bytes. */
 
+/* Where the jump of an entry without pads goes. */
+struct hcr__arch_site {
+    size_t offset;    /* from the entry */
+    unsigned returns; /* bit k set: a call in the replaced bytes returns to
+                         offset + k, so a stack holding that address is a
+                         thread inside the call */
+};
+
 /* Why the function at `code` (its live entry or a copy of it), `size`
    bytes long, cannot have its first instructions replaced by the jump, or
-   NULL when it can; then *site is where the jump goes, as an offset from
-   the entry. `traced`: a debugger is attached. A returned reason may be
-   formatted into why[why_size]; it says where in the function the problem
-   is. */
+   NULL when it can; then *site says where the jump goes. `traced`: a
+   debugger is attached. A returned reason may be formatted into
+   why[why_size]; it says where in the function the problem is. */
 const char *hcr__arch_site_problem(const unsigned char *code, size_t size, int traced,
-                                   size_t *site, char *why, size_t why_size);
+                                   struct hcr__arch_site *site, char *why, size_t why_size);
 
 /* Encodes into out the jump at `site` to `target`. 0, or HCR_ERANGE when
    out of the jump's reach. */

@@ -30,6 +30,7 @@ struct hcr__switched {
     void *previous;
     void *entry;
     uint64_t size; /* of entry */
+    int no_pads;   /* entry has no hot-patch pads */
 };
 
 struct hcr__object_record {

@@ -134,6 +134,10 @@ static int prepare(struct prepared *p, struct hcr__process *proc, struct hcr__me
     int rc;
     if ((rc = read_object(p->path, &p->data, &size, msg)) < 0)
         return rc;
+    if (size >= 4 && !memcmp(p->data, "BC\xc0\xde", 4))
+        return hcr__fail(msg, HCR_EFLAGS,
+                         "%s: is LLVM bitcode (built with -flto), not machine code; build the "
+                         "unit without -flto", p->path);
     if ((rc = hcr__elf_open(&p->elf, p->path, p->data, size, hcr__arch_machine(), ET_REL,
                             msg)) < 0)
         return rc;
@@ -158,7 +162,7 @@ static int prepare(struct prepared *p, struct hcr__process *proc, struct hcr__me
             return hcr__fail(msg, rc, "%s: cannot redirect %s: %s", p->path, f->name, inner);
         }
         p->sw[p->nsw++] = (struct hcr__switched){t, hcr__patch_target_current(t),
-                                                 (void *)f->entry, f->size};
+                                                 (void *)f->entry, f->size, !f->patchable};
     }
     for (size_t i = 0; i < l->nnew_symbols; i++) {
         const struct hcr__link_symbol *ns = &l->new_symbols[i];
@@ -237,7 +241,7 @@ static int switch_all(struct prepared *ps, size_t n, struct hcr__message *msg)
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < ps[i].nsw; j++)
             sw[k++] = (struct hcr__patch_switch){ps[i].sw[j].target, ps[i].sw[j].entry,
-                                                 ps[i].sw[j].size};
+                                                 ps[i].sw[j].size, ps[i].sw[j].no_pads};
     int rc = hcr__patch_switch_many(sw, total, msg);
     free(sw);
     return rc;

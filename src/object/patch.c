@@ -46,6 +46,8 @@ struct patch_entry {
     struct hcr__arch_entry arch; /* what the arch remembers about its bytes */
     int plain;                   /* no pads: a jump replaces its first bytes */
     uintptr_t site;              /* plain: where the jump goes */
+    unsigned returns;            /* plain: calls in the replaced bytes return
+                                    to site + k for each bit k */
     unsigned char saved[HCR__PATCH_JUMP_BYTES]; /* plain: the bytes it replaces */
 };
 
@@ -255,12 +257,14 @@ int hcr__patch_pads_untouched(const void *entry)
    the jump will replace. 0, or HCR_EFLAGS or HCR_ENOTSUP with msg when it
    cannot be redirected. traced_now is current. */
 static int entry_classify(const struct hcr__patch_target *t, uintptr_t address, uint64_t size,
-                          struct patch_entry *e, struct hcr__message *msg)
+                          int no_pads, struct patch_entry *e, struct hcr__message *msg)
 {
     memset(e, 0, sizeof *e);
     e->address = address;
     hcr__arch_entry_init(&e->arch);
-    if (hcr__arch_pads_untouched((const unsigned char *)address, debugger_was_attached))
+    /* Code known to have no pads may begin its mapping: the bytes before
+       it are not read. */
+    if (!no_pads && hcr__arch_pads_untouched((const unsigned char *)address, debugger_was_attached))
         return 0;
     if (size == 0)
         return hcr__fail(msg, HCR_EFLAGS,
@@ -269,7 +273,7 @@ static int entry_classify(const struct hcr__patch_target *t, uintptr_t address, 
                          "that a jump may replace its first bytes",
                          t->name, (unsigned long)address);
     char why[160];
-    size_t site = 0;
+    struct hcr__arch_site site;
     const char *problem = hcr__arch_site_problem((const unsigned char *)address, (size_t)size,
                                                  traced_now, &site, why, sizeof why);
     if (problem)
@@ -278,7 +282,8 @@ static int entry_classify(const struct hcr__patch_target *t, uintptr_t address, 
                          "(building it with " HCR__ARCH_PATCH_FLAG " avoids this)",
                          t->name, problem);
     e->plain = 1;
-    e->site = address + site;
+    e->site = address + site.offset;
+    e->returns = site.returns;
     memcpy(e->saved, (const void *)e->site, sizeof e->saved);
     return 0;
 }
@@ -299,11 +304,11 @@ static int entry_reach(const struct hcr__patch_target *t, const struct patch_ent
 }
 
 /* Appends a new entry to t. 0 or a negative code with msg. Lock held. */
-static int entry_add(struct hcr__patch_target *t, uintptr_t address, uint64_t size,
+static int entry_add(struct hcr__patch_target *t, uintptr_t address, uint64_t size, int no_pads,
                      struct hcr__message *msg)
 {
     struct patch_entry checked;
-    int rc = entry_classify(t, address, size, &checked, msg);
+    int rc = entry_classify(t, address, size, no_pads, &checked, msg);
     if (rc == 0)
         rc = entry_reach(t, &checked, msg);
     if (rc < 0)
@@ -424,27 +429,77 @@ static int changes_plain(const struct hcr__patch_target *t, uintptr_t address)
     return 0;
 }
 
-/* The plain entry of any of the n switches whose replaced bytes hold the
-   interrupted instruction of a paused thread (the thread would resume in
-   the middle of the jump), or NULL. *tid names the thread. Lock held. */
-static const struct patch_entry *thread_inside(const struct hcr__patch_switch *sw, size_t n,
-                                               const struct hcr__patch_target **owner, int *tid)
+/* The bytes after the first of every plain entry of a change: a thread
+   stopped there, or a return address or saved program counter there, would
+   resume in the middle of a jump. Sorted by start, for the stack scan. */
+struct interiors {
+    struct interior {
+        uintptr_t lo, hi; /* [lo, hi) */
+        unsigned returns; /* as patch_entry's, relative to lo - 1 */
+        const struct hcr__patch_target *owner;
+    } *v;
+    size_t n;
+    const struct interior *hit;
+};
+
+static int interior_order(const void *a, const void *b)
 {
-    for (size_t k = 0; k < hcr__threads_paused_count(); k++) {
-        uintptr_t pc = hcr__threads_paused_pc(k);
-        for (size_t i = 0; i < n; i++) {
-            const struct hcr__patch_target *t = sw[i].target;
-            for (size_t j = 0; j < t->count; j++) {
-                const struct patch_entry *e = &t->entries[j];
-                if (e->plain && pc > e->site && pc < e->site + HCR__PATCH_JUMP_BYTES) {
-                    *owner = t;
-                    *tid = hcr__threads_paused_tid(k);
-                    return e;
-                }
-            }
+    const struct interior *x = a, *y = b;
+    return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/* Collects the interiors of the n switches' plain entries. 0 or
+   HCR_ENOMEM. Lock held. */
+static int interiors_collect(const struct hcr__patch_switch *sw, size_t n, struct interiors *in)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += sw[i].target->count;
+    in->v = malloc((total ? total : 1) * sizeof *in->v);
+    in->n = 0;
+    if (!in->v)
+        return HCR_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < sw[i].target->count; j++) {
+            const struct patch_entry *e = &sw[i].target->entries[j];
+            if (e->plain)
+                in->v[in->n++] = (struct interior){e->site + 1, e->site + HCR__PATCH_JUMP_BYTES,
+                                                   e->returns, sw[i].target};
         }
+    qsort(in->v, in->n, sizeof *in->v, interior_order);
+    return 0;
+}
+
+/* hcr__threads_scan's tests: whether a program counter lies in an
+   interior, and whether a stack word is a return address into one. */
+static int in_interior(uintptr_t value, void *user, int on_stack)
+{
+    struct interiors *in = user;
+    size_t lo = 0, hi = in->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (in->v[mid].hi <= value)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    return NULL;
+    /* Interiors do not overlap: the first ending after value is the one. */
+    if (lo < in->n && in->v[lo].lo <= value &&
+        (!on_stack || (in->v[lo].returns >> (value - (in->v[lo].lo - 1)) & 1))) {
+        in->hit = &in->v[lo];
+        return 1;
+    }
+    return 0;
+}
+
+static int pc_in_interior(uintptr_t value, void *user)
+{
+    return in_interior(value, user, 0);
+}
+
+static int returns_into_interior(uintptr_t value, void *user)
+{
+    return in_interior(value, user, 1);
 }
 
 /* How often a change waits for threads to leave the first bytes of the
@@ -454,25 +509,30 @@ static const struct patch_entry *thread_inside(const struct hcr__patch_switch *s
 #define PAUSE_RETRY_NS (200 * 1000L)
 
 /* Pauses every other thread, none of them inside the replaced bytes of a
-   plain entry of the n switches. 0 or a negative code with msg. Lock
-   held. */
-static int pause_outside(const struct hcr__patch_switch *sw, size_t n, struct hcr__message *msg)
+   plain entry of the n switches, nor returning into them. 0 or a negative
+   code with msg. Lock held. */
+static int pause_outside(struct interiors *in, struct hcr__message *msg)
 {
     for (int attempt = 0;; attempt++) {
         int rc = hcr__threads_pause(msg);
         if (rc < 0)
             return rc;
-        const struct hcr__patch_target *owner;
-        int tid;
-        const struct patch_entry *e = thread_inside(sw, n, &owner, &tid);
-        if (!e)
+        int tid, self;
+        int where = hcr__threads_scan(pc_in_interior, returns_into_interior, in, &tid, &self);
+        if (!where)
             return 0;
         hcr__threads_resume();
-        if (attempt + 1 == PAUSE_ATTEMPTS)
+        /* A thread in a call from the first bytes stays there until the
+           call returns, which the reloading thread itself never sees. */
+        if (attempt + 1 == PAUSE_ATTEMPTS || self)
             return hcr__fail(msg, HCR_EBUSY,
-                             "%s: thread %d stayed inside the first bytes of the function at "
-                             "%#lx, which a jump must replace",
-                             owner->name, tid, (unsigned long)e->address);
+                             where == 1 ? "%s: thread %d%s stayed inside the first %d bytes of "
+                                          "the function, which a jump must replace"
+                                        : "%s: thread %d%s is in a call made from the first %d "
+                                          "bytes of the function, which a jump must replace; "
+                                          "reload again once that call has returned",
+                             in->hit->owner->name, tid, self ? " (the reloading thread)" : "",
+                             HCR__PATCH_JUMP_BYTES);
         struct timespec wait = {0, PAUSE_RETRY_NS};
         nanosleep(&wait, NULL);
     }
@@ -490,11 +550,14 @@ static int switch_locked(const struct hcr__patch_switch *sw, size_t n, struct hc
         previous[i] = sw[i].target->current;
         uintptr_t address = (uintptr_t)sw[i].entry;
         if (!entry_find(sw[i].target, address))
-            rc = entry_add(sw[i].target, address, sw[i].size, msg);
+            rc = entry_add(sw[i].target, address, sw[i].size, sw[i].no_pads, msg);
     }
+    struct interiors in = {0};
     for (size_t i = 0; i < n && rc == 0 && !paused; i++)
         if (changes_plain(sw[i].target, (uintptr_t)sw[i].entry)) {
-            if ((rc = pause_outside(sw, n, msg)) == 0)
+            if (interiors_collect(sw, n, &in) < 0)
+                rc = hcr__fail(msg, HCR_ENOMEM, "out of memory switching %zu functions", n);
+            else if ((rc = pause_outside(&in, msg)) == 0)
                 paused = 1;
         }
     /* From here until the threads are let go: no allocation, no log. */
@@ -511,6 +574,7 @@ static int switch_locked(const struct hcr__patch_switch *sw, size_t n, struct hc
     }
     if (paused)
         hcr__threads_resume();
+    free(in.v);
     free(previous);
     return rc;
 }
@@ -525,7 +589,7 @@ int hcr__patch_switch_many(const struct hcr__patch_switch *sw, size_t n, struct 
 
 int hcr__patch_target_set(struct hcr__patch_target *t, void *entry, struct hcr__message *msg)
 {
-    struct hcr__patch_switch one = {t, entry, 0};
+    struct hcr__patch_switch one = {t, entry, 0, 0};
     return hcr__patch_switch_many(&one, 1, msg);
 }
 
@@ -567,9 +631,9 @@ int hcr__patch_target_get(void *original, uint64_t size, const char *name,
     t->original = t->current = address;
     /* entry_add would refuse the same; refuse before taking a slot. */
     struct patch_entry probe;
-    if ((rc = entry_classify(t, address, size, &probe, msg)) < 0 ||
+    if ((rc = entry_classify(t, address, size, 0, &probe, msg)) < 0 ||
         (rc = slot_take(address, name, &t->slot, &t->trampoline, msg)) < 0 ||
-        (rc = entry_add(t, address, size, msg)) < 0)
+        (rc = entry_add(t, address, size, 0, msg)) < 0)
         goto fail; /* a slot taken stays unused; slots are cheap */
     __atomic_store_n(t->slot, address, __ATOMIC_RELEASE);
     table[pos] = t;

@@ -52,11 +52,14 @@ struct hcr__patch_target *hcr__patch_target_find(const void *original);
 int hcr__patch_target_set(struct hcr__patch_target *t, void *entry, struct hcr__message *msg);
 
 /* One function's switch of a change: `entry`, `size` bytes long (needed
-   for a new entry without pads), becomes the target's current code. */
+   for a new entry without pads), becomes the target's current code.
+   `no_pads`: the entry is known to have no hot-patch pads (the linker
+   checked), so the bytes before it, which may be unmapped, are not read. */
 struct hcr__patch_switch {
     struct hcr__patch_target *target;
     void *entry;
     uint64_t size;
+    int no_pads;
 };
 
 /* hcr__patch_target_set for n functions as one change: all become current

@@ -38,6 +38,15 @@ size_t hcr__threads_paused_count(void);
 uintptr_t hcr__threads_paused_pc(size_t i);
 int hcr__threads_paused_tid(size_t i);
 
+/* While paused: 1 when pc_inside(pc) holds for the program counter of a
+   paused thread; 2 when returns_inside(word) holds for a word of a paused
+   thread's stack or of the caller's (from the stack pointer up, where the
+   return addresses of its calls are); else 0. *tid names the thread, and
+   *self says it is the caller. A thread running on an alternate signal
+   stack is scanned on that stack only. */
+int hcr__threads_scan(int (*pc_inside)(uintptr_t, void *),
+                      int (*returns_inside)(uintptr_t, void *), void *user, int *tid, int *self);
+
 /* Makes every CPU discard instructions it fetched before now, then lets
    the threads go, and returns once each has left its handler. */
 void hcr__threads_resume(void);

@@ -254,7 +254,20 @@ TEST(the_same_file_reloaded_100_times)
 
 static int reload_meanwhile(void)
 {
-    reload("v2_prog_b.o");
+    int rc = hcr_object_reload(obj("v2_prog_b.o"));
+    if (rc == HCR_EBUSY && !SUITE_HAS_PADS) {
+        /* Built without pads, b_call may start with a call whose return
+           address lies in the bytes its redirecting jump replaces (clang:
+           push; call *%rdi): while that call runs, the reload must fail
+           cleanly, naming it, and work once it has returned. */
+        CHECK_STR_HAS(hcr_object_error(), "b_call");
+        CHECK_STR_HAS(hcr_object_error(), "is in a call made from the first");
+        CHECK_EQ(b_version(), 1);
+        return 200;
+    }
+    if (rc != 0)
+        harness_fail(__FILE__, __LINE__, "reload: %s: %s", hcr_error_name(rc),
+                     hcr_object_error());
     return 100;
 }
 
@@ -267,7 +280,11 @@ TEST(a_function_on_the_stack_finishes_in_its_old_code)
 {
     /* b_call is running (version 1) when it is replaced: it returns
        through its old code; the next call runs version 2. */
-    CHECK_EQ(b_call(reload_meanwhile), 101);
+    int first = b_call(reload_meanwhile);
+    if (first == 201) /* refused while on the stack: reload now */
+        reload("v2_prog_b.o");
+    else
+        CHECK_EQ(first, 101);
     CHECK_EQ(b_call(plain), 102);
 }
 
@@ -343,7 +360,8 @@ TEST(an_unknown_relocation_type_is_a_clean_error)
     for (size_t i = 1; i < elf.shnum && !changed; i++) {
         size_t n;
         if (elf.shdrs[i].sh_type == SHT_RELA &&
-            !strcmp(hcr__elf_section_name(&elf, i), ".rela.text.b_calls_a") &&
+            /* .rela.text without -ffunction-sections */
+            !strncmp(hcr__elf_section_name(&elf, i), ".rela.text", 10) &&
             hcr__elf_rela(&elf, i, &n) && n) {
             Elf64_Rela *r = (Elf64_Rela *)(data + elf.shdrs[i].sh_offset);
             r->r_info = ELF64_R_INFO(ELF64_R_SYM(r->r_info), 200);

@@ -100,7 +100,7 @@ TEST(functions_know_their_originals)
     CHECK_EQ(link_obj(&o, "v2_prog_a.o"), 0);
     CHECK_EQ(fninfo(&o, "a_bump")->original, (uintptr_t)a_bump);
     CHECK_EQ(fninfo(&o, "a_version")->original, (uintptr_t)a_version);
-    CHECK(fninfo(&o, "a_bump")->patchable);
+    CHECK_EQ(fninfo(&o, "a_bump")->patchable, SUITE_HAS_PADS);
     CHECK(fninfo(&o, "a_removed") == NULL);
     const struct hcr__link_function *half = fninfo(&o, "a_fresh_half");
     if (half) /* inlined away at -O2 */
@@ -226,6 +226,16 @@ TEST(sandbox_links_without_a_process)
     CHECK_EQ(hcr__elf_open(&elf, path, data, size, EM_X86_64, ET_REL, &msg), 0);
     struct hcr__linked l;
     int rc = hcr__link(&l, &elf, path, NULL, &msg);
+    if (SUITE_NO_PIE) {
+        /* Code built -fno-pie addresses its data with 32-bit absolute
+           fields: without a program to place it beside (in the low 2 GB),
+           it is out of their reach, and says so. */
+        CHECK_EQ(rc, HCR_ERELOC);
+        CHECK_STR_HAS(msg.text, "R_X86_64_32");
+        CHECK_STR_HAS(msg.text, "out of the field's reach");
+        free(data);
+        return;
+    }
     if (rc < 0)
         harness_fail(__FILE__, __LINE__, "%s", msg.text);
     CHECK(l.nfunctions > 5);

@@ -6,13 +6,13 @@
  *
  * The patcher writes the jump while every other thread is paused and
  * checks that none of them is stopped inside the replaced bytes (see
- * src/object/thread_pause.c). What it cannot see from the paused threads,
- * this scan sees in the code, decoded with Zydis:
+ * src/object/thread_pause.c), and that no stack holds an address inside
+ * them (the return address of a call made from the first bytes, a program
+ * counter a signal frame saved). What it cannot see from the paused
+ * threads, this scan sees in the code, decoded with Zydis:
  *   - a jump of the function back into the replaced bytes (a loop whose
  *     head is the entry, as gcc -O2 makes them): the thread would leave
  *     the old version in the middle of a call;
- *   - a call that ends inside them: its return address would point into
- *     the jump;
  *   - a function shorter than the jump: the jump would overwrite the next
  *     function;
  *   - an int3 there (a debugger's breakpoint): the debugger would later
@@ -37,13 +37,14 @@ static const char *say(char *why, size_t size, const char *fmt, long a, long b)
 }
 
 const char *hcr__arch_site_problem(const unsigned char *code, size_t size, int traced,
-                                   size_t *site, char *why, size_t why_size)
+                                   struct hcr__arch_site *site, char *why, size_t why_size)
 {
     ZydisDecoder decoder;
     if (!ZYAN_SUCCESS(ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64,
                                        ZYDIS_STACK_WIDTH_64)))
         return "the instruction decoder cannot start";
-    *site = 0;
+    site->offset = 0;
+    site->returns = 0;
     size_t at = 0, end_of_jump = HCR__PATCH_JUMP_BYTES;
     int first = 1;
     while (at < size) {
@@ -53,8 +54,8 @@ const char *hcr__arch_site_problem(const unsigned char *code, size_t size, int t
             return say(why, why_size, "has bytes at +%#lx that do not decode as an instruction",
                        (long)at, 0);
         if (first && insn.mnemonic == ZYDIS_MNEMONIC_ENDBR64) {
-            *site = insn.length;
-            end_of_jump = *site + HCR__PATCH_JUMP_BYTES;
+            site->offset = insn.length;
+            end_of_jump = site->offset + HCR__PATCH_JUMP_BYTES;
         }
         first = 0;
         size_t next = at + insn.length;
@@ -65,11 +66,9 @@ const char *hcr__arch_site_problem(const unsigned char *code, size_t size, int t
                               : "has an int3 at +%#lx, in the bytes the redirecting jump "
                                 "replaces",
                        (long)at, 0);
-        if (insn.meta.category == ZYDIS_CATEGORY_CALL && next > *site && next < end_of_jump)
-            return say(why, why_size,
-                       "has a call at +%#lx whose return address +%#lx lies in the bytes the "
-                       "redirecting jump replaces",
-                       (long)at, (long)next);
+        if (insn.meta.category == ZYDIS_CATEGORY_CALL && next > site->offset &&
+            next < end_of_jump)
+            site->returns |= 1u << (next - site->offset);
         if ((insn.attributes & ZYDIS_ATTRIB_IS_RELATIVE) && insn.raw.imm[0].is_relative &&
             (insn.meta.category == ZYDIS_CATEGORY_COND_BR ||
              insn.meta.category == ZYDIS_CATEGORY_UNCOND_BR ||
@@ -79,7 +78,7 @@ const char *hcr__arch_site_problem(const unsigned char *code, size_t size, int t
             /* A call to the entry is a recursive call: it may run the new
                version. Any other way into the first bytes may not. */
             if (target >= 0 && (size_t)target < end_of_jump &&
-                !(is_call && ((size_t)target == 0 || (size_t)target == *site)))
+                !(is_call && ((size_t)target == 0 || (size_t)target == site->offset)))
                 return say(why, why_size,
                            "has a jump at +%#lx back to +%#lx, in the bytes the redirecting "
                            "jump replaces (a loop starts at its entry)",

@@ -12,7 +12,9 @@ static __thread int a_tls_twice;
 int *a_table;
 static int a_ready;
 int a_fresh = 42;
-static int a_late_runs;
+/* volatile: clang -O2 would otherwise run the constructor at compile time
+   and drop it, leaving nothing new to list. */
+static volatile int a_late_runs;
 
 __attribute__((constructor)) static void a_init(void)
 {
