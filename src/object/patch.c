@@ -332,6 +332,78 @@ static struct patch_entry *entry_find(const struct hcr__patch_target *t, uintptr
     return NULL;
 }
 
+/* While every other thread is paused, plain entries' writes are queued
+   and written together, a window of code per system call instead of one
+   call each: the threads are held for less time. Bytes between the writes
+   of a window are written back unchanged; nobody else writes code while
+   the lock is held and the threads are paused. */
+struct pending_write {
+    uintptr_t site;
+    size_t seq; /* order of queueing: a later write to a site wins */
+    unsigned char bytes[HCR__PATCH_JUMP_BYTES];
+};
+#define WINDOW_BYTES 16384
+
+static struct pending_write *pending;
+static size_t npending, pending_capacity;
+static int queueing;
+
+/* Makes room for n queued writes before the pause. 0 or HCR_ENOMEM. */
+static int pending_reserve(size_t n)
+{
+    npending = 0;
+    if (n <= pending_capacity)
+        return 0;
+    struct pending_write *p = realloc(pending, n * sizeof *p);
+    if (!p)
+        return HCR_ENOMEM;
+    pending = p;
+    pending_capacity = n;
+    return 0;
+}
+
+static int pending_before(const struct pending_write *a, const struct pending_write *b)
+{
+    return a->site < b->site || (a->site == b->site && a->seq < b->seq);
+}
+
+/* Sorts the queue by site (stable by seq) without allocating. */
+static void pending_sort(void)
+{
+    for (size_t gap = npending / 2; gap > 0; gap /= 2)
+        for (size_t i = gap; i < npending; i++) {
+            struct pending_write w = pending[i];
+            size_t j = i;
+            for (; j >= gap && pending_before(&w, &pending[j - gap]); j -= gap)
+                pending[j] = pending[j - gap];
+            pending[j] = w;
+        }
+}
+
+/* Writes the queue, a window at a time. 0 or HCR_EIO with msg. */
+static int pending_flush(struct hcr__message *msg)
+{
+    static unsigned char window[WINDOW_BYTES];
+    static const struct hcr__patch_target writer = {.name = "(functions without pads)"};
+    pending_sort();
+    for (size_t i = 0; i < npending;) {
+        uintptr_t start = pending[i].site;
+        size_t j = i;
+        while (j < npending && pending[j].site + HCR__PATCH_JUMP_BYTES - start <= WINDOW_BYTES)
+            j++;
+        size_t len = pending[j - 1].site + HCR__PATCH_JUMP_BYTES - start;
+        memcpy(window, (const void *)start, len);
+        for (size_t k = i; k < j; k++)
+            memcpy(window + (pending[k].site - start), pending[k].bytes, HCR__PATCH_JUMP_BYTES);
+        int rc = write_code(&writer, start, window, len, msg);
+        if (rc < 0)
+            return rc;
+        i = j;
+    }
+    npending = 0;
+    return 0;
+}
+
 /* Makes plain entry e jump to the trampoline (`redirect`) or run its own
    first bytes again. Every other thread is paused. Lock held. */
 static int plain_switch(const struct hcr__patch_target *t, struct patch_entry *e, int redirect,
@@ -343,6 +415,14 @@ static int plain_switch(const struct hcr__patch_target *t, struct patch_entry *e
                          (unsigned long)e->address, (unsigned long)t->trampoline);
     if (!redirect)
         memcpy(bytes, e->saved, sizeof bytes);
+    if (queueing && npending < pending_capacity) {
+        struct pending_write *w = &pending[npending];
+        w->site = e->site;
+        w->seq = npending++;
+        memcpy(w->bytes, bytes, sizeof bytes);
+        e->redirected = redirect;
+        return 0;
+    }
     int rc = write_code(t, e->site, bytes, sizeof bytes, msg);
     if (rc == 0)
         e->redirected = redirect;
@@ -506,6 +586,7 @@ static int returns_into_interior(uintptr_t value, void *user)
    functions it rewrites, and how long each time. A thread is inside them
    only between a call and its first few instructions. */
 #define PAUSE_ATTEMPTS 100
+#define PAUSE_NUDGES 20
 #define PAUSE_RETRY_NS (200 * 1000L)
 
 /* Pauses every other thread, none of them inside the replaced bytes of a
@@ -517,8 +598,15 @@ static int pause_outside(struct interiors *in, struct hcr__message *msg)
         int rc = hcr__threads_pause(msg);
         if (rc < 0)
             return rc;
-        int tid, self;
-        int where = hcr__threads_scan(pc_in_interior, returns_into_interior, in, &tid, &self);
+        int tid, self, where;
+        /* A thread stopped inside the first bytes is in straight-line code
+           on its way in: let it alone run past them, the others staying
+           paused. */
+        for (int nudge = 0; nudge < PAUSE_NUDGES; nudge++) {
+            where = hcr__threads_scan(pc_in_interior, returns_into_interior, in, &tid, &self);
+            if (where != 1 || self || hcr__threads_nudge(tid) != 0)
+                break;
+        }
         if (!where)
             return 0;
         hcr__threads_resume();
@@ -555,10 +643,14 @@ static int switch_locked(const struct hcr__patch_switch *sw, size_t n, struct hc
     struct interiors in = {0};
     for (size_t i = 0; i < n && rc == 0 && !paused; i++)
         if (changes_plain(sw[i].target, (uintptr_t)sw[i].entry)) {
-            if (interiors_collect(sw, n, &in) < 0)
+            /* Room for every plain entry written, and written back. */
+            size_t entries = 0;
+            for (size_t j = 0; j < n; j++)
+                entries += sw[j].target->count;
+            if (interiors_collect(sw, n, &in) < 0 || pending_reserve(2 * entries) < 0)
                 rc = hcr__fail(msg, HCR_ENOMEM, "out of memory switching %zu functions", n);
             else if ((rc = pause_outside(&in, msg)) == 0)
-                paused = 1;
+                paused = queueing = 1;
         }
     /* From here until the threads are let go: no allocation, no log. */
     size_t done = 0;
@@ -572,8 +664,13 @@ static int switch_locked(const struct hcr__patch_switch *sw, size_t n, struct hc
         for (size_t i = done < n ? done + 1 : n; i-- > 0;)
             make_current(sw[i].target, previous[i], &ignored);
     }
-    if (paused)
+    if (paused) {
+        queueing = 0;
+        int flushed = pending_flush(msg);
+        if (flushed < 0 && rc == 0)
+            rc = flushed; /* rare: /proc/self/mem refused a write it took before */
         hcr__threads_resume();
+    }
     free(in.v);
     free(previous);
     return rc;

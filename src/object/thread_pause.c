@@ -13,6 +13,7 @@
 #include "arch_context.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <linux/membarrier.h>
@@ -32,6 +33,8 @@ struct slot {
     int tid;
     int arrived;         /* written by the handler */
     int gone;            /* the thread exited before it could arrive */
+    int go;              /* let this thread alone run on (a nudge) */
+    int inside;          /* its handler is between arrival and departure */
     uintptr_t pc, sp;
     uintptr_t stack_end;  /* end of the mapping holding sp, 0 if unknown */
     uint64_t arrived_ns;
@@ -42,6 +45,7 @@ static size_t nslots, slot_capacity;
 static int arrived_count;   /* futex: handlers that arrived */
 static int departed_count;  /* futex: handlers that left */
 static int release_word;    /* futex: changes when the pause ends */
+static int active;          /* a pause is being set up or held */
 static uint64_t last_hold_ns;
 static int handler_state;   /* 0 not installed, 1 ours, -1 the program's */
 static int task_fd = -1;
@@ -63,25 +67,36 @@ static void pause_handler(int sig, siginfo_t *info, void *context)
 {
     (void)sig;
     (void)info;
+    if (!__atomic_load_n(&active, __ATOMIC_SEQ_CST))
+        return; /* sent for a pause that has ended */
     int saved_errno = errno;
     int self = (int)syscall(SYS_gettid);
-    int release = __atomic_load_n(&release_word, __ATOMIC_ACQUIRE);
+    int release = __atomic_load_n(&release_word, __ATOMIC_SEQ_CST);
     struct slot *mine = NULL;
     size_t n = __atomic_load_n(&nslots, __ATOMIC_ACQUIRE);
     for (size_t i = 0; i < n && !mine; i++)
         if (slots[i].tid == self)
             mine = &slots[i];
-    if (mine && !mine->arrived) {
-        mine->pc = hcr__arch_context_pc((const ucontext_t *)context);
-        mine->sp = hcr__arch_context_sp((const ucontext_t *)context);
-        mine->arrived_ns = now_ns();
-        __atomic_store_n(&mine->arrived, 1, __ATOMIC_RELEASE);
-        __atomic_add_fetch(&arrived_count, 1, __ATOMIC_ACQ_REL);
-        futex(&arrived_count, FUTEX_WAKE_PRIVATE, 1, NULL);
-        while (__atomic_load_n(&release_word, __ATOMIC_ACQUIRE) == release)
-            futex(&release_word, FUTEX_WAIT_PRIVATE, release, NULL);
+    if (mine && !__atomic_load_n(&mine->arrived, __ATOMIC_ACQUIRE)) {
+        /* inside, then active: the pauser writes them the other way round,
+           so either it waits for this handler or this handler sees the
+           pause is over. */
+        __atomic_store_n(&mine->inside, 1, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&active, __ATOMIC_SEQ_CST)) {
+            mine->pc = hcr__arch_context_pc((const ucontext_t *)context);
+            mine->sp = hcr__arch_context_sp((const ucontext_t *)context);
+            mine->arrived_ns = now_ns();
+            __atomic_store_n(&mine->arrived, 1, __ATOMIC_RELEASE);
+            __atomic_add_fetch(&arrived_count, 1, __ATOMIC_ACQ_REL);
+            futex(&arrived_count, FUTEX_WAKE_PRIVATE, 1, NULL);
+            while (__atomic_load_n(&release_word, __ATOMIC_SEQ_CST) == release &&
+                   !__atomic_load_n(&mine->go, __ATOMIC_ACQUIRE))
+                futex(&release_word, FUTEX_WAIT_PRIVATE, release, NULL);
+            __atomic_store_n(&mine->go, 0, __ATOMIC_RELEASE);
+        }
+        __atomic_store_n(&mine->inside, 0, __ATOMIC_SEQ_CST);
         __atomic_add_fetch(&departed_count, 1, __ATOMIC_ACQ_REL);
-        futex(&departed_count, FUTEX_WAKE_PRIVATE, 1, NULL);
+        futex(&departed_count, FUTEX_WAKE_PRIVATE, 0x7fffffff, NULL);
     }
     errno = saved_errno;
 }
@@ -174,6 +189,15 @@ static long signal_new_threads(int self)
     }
 }
 
+/* Whether every thread signalled (and not gone) has arrived. */
+static int all_arrived(void)
+{
+    for (size_t i = 0; i < nslots; i++)
+        if (!slots[i].gone && !__atomic_load_n(&slots[i].arrived, __ATOMIC_ACQUIRE))
+            return 0;
+    return 1;
+}
+
 /* Whether thread `tid` still exists. */
 static int thread_alive(int tid)
 {
@@ -217,26 +241,33 @@ static int fail_straggler(int tid, struct hcr__message *msg)
    was still pending when a pause ended may read them at any time. */
 #define MAX_THREADS 4096
 
+/* Waits until the handler of slot s has left. */
+static void wait_departed(const struct slot *s)
+{
+    for (;;) {
+        int departed = __atomic_load_n(&departed_count, __ATOMIC_ACQUIRE);
+        if (!__atomic_load_n(&s->inside, __ATOMIC_SEQ_CST))
+            return;
+        struct timespec wait = {0, 1000000};
+        futex(&departed_count, FUTEX_WAIT_PRIVATE, departed, &wait);
+    }
+}
+
 /* Ends a pause that is partly set up or complete. */
 static void release_all(void)
 {
     uint64_t end = now_ns(), longest = 0;
-    __atomic_add_fetch(&release_word, 1, __ATOMIC_ACQ_REL);
+    __atomic_store_n(&active, 0, __ATOMIC_SEQ_CST);
+    __atomic_add_fetch(&release_word, 1, __ATOMIC_SEQ_CST);
     futex(&release_word, FUTEX_WAKE_PRIVATE, 0x7fffffff, NULL);
-    int arrived = __atomic_load_n(&arrived_count, __ATOMIC_ACQUIRE);
-    for (size_t i = 0; i < nslots; i++)
+    for (size_t i = 0; i < nslots; i++) {
         if (__atomic_load_n(&slots[i].arrived, __ATOMIC_ACQUIRE) &&
             end - slots[i].arrived_ns > longest)
             longest = end - slots[i].arrived_ns;
-    last_hold_ns = longest;
-    for (;;) {
-        int departed = __atomic_load_n(&departed_count, __ATOMIC_ACQUIRE);
-        if (departed >= arrived)
-            break;
-        futex(&departed_count, FUTEX_WAIT_PRIVATE, departed, NULL);
+        wait_departed(&slots[i]);
     }
-    /* A thread whose signal is still pending arrives after the release:
-       its handler finds its slot gone (nslots is 0) and returns at once. */
+    last_hold_ns = longest;
+    /* A handler whose signal comes after this sees no pause and returns. */
     __atomic_store_n(&nslots, 0, __ATOMIC_RELEASE);
 }
 
@@ -253,10 +284,9 @@ int hcr__threads_pause(struct hcr__message *msg)
     }
     int self = (int)syscall(SYS_gettid);
     __atomic_store_n(&nslots, 0, __ATOMIC_RELEASE);
-    __atomic_store_n(&arrived_count, 0, __ATOMIC_RELEASE);
-    __atomic_store_n(&departed_count, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&active, 1, __ATOMIC_SEQ_CST);
     uint64_t deadline = now_ns() + ARRIVAL_TIMEOUT_NS;
-    long sent = 0, round;
+    long round;
     /* List again until no thread is new: a thread not yet paused may have
        started another. */
     while ((round = signal_new_threads(self)) != 0) {
@@ -268,11 +298,10 @@ int hcr__threads_pause(struct hcr__message *msg)
             return hcr__fail(msg, HCR_EIO, "cannot list the threads in /proc/self/task: %s",
                              strerror(e));
         }
-        sent += round;
         for (;;) {
             int have = __atomic_load_n(&arrived_count, __ATOMIC_ACQUIRE);
             uint64_t t = now_ns();
-            if (have >= sent || t >= deadline)
+            if (all_arrived() || t >= deadline)
                 break;
             uint64_t left = deadline - t < 1000000 ? deadline - t : 1000000;
             struct timespec wait = {0, (long)left};
@@ -363,6 +392,39 @@ int hcr__threads_scan(int (*pc_inside)(uintptr_t, void *),
             return 1;
         if (s->stack_end && stack_holds(s->sp, s->stack_end, returns_inside, user))
             return 2;
+    }
+    return 0;
+}
+
+int hcr__threads_nudge(int tid)
+{
+    struct slot *s = NULL;
+    for (size_t i = 0; i < nslots && !s; i++)
+        if (slots[i].tid == tid && slots[i].arrived)
+            s = &slots[i];
+    if (!s)
+        return HCR_EINVAL;
+    __atomic_store_n(&s->arrived, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&s->go, 1, __ATOMIC_RELEASE);
+    futex(&release_word, FUTEX_WAKE_PRIVATE, 0x7fffffff, NULL);
+    /* Once it has left its handler, it runs on: a signal sent while it was
+       still inside would be taken before its next instruction. */
+    wait_departed(s);
+    sched_yield();
+    int have = __atomic_load_n(&arrived_count, __ATOMIC_ACQUIRE);
+    if (syscall(SYS_tgkill, getpid(), tid, HCR__PAUSE_SIGNAL) != 0) {
+        s->gone = 1; /* it exited */
+        return 0;
+    }
+    uint64_t deadline = now_ns() + ARRIVAL_TIMEOUT_NS;
+    while (!__atomic_load_n(&s->arrived, __ATOMIC_ACQUIRE)) {
+        uint64_t t = now_ns();
+        if (t >= deadline)
+            return HCR_EBUSY;
+        uint64_t left = deadline - t < 1000000 ? deadline - t : 1000000;
+        struct timespec wait = {0, (long)left};
+        futex(&arrived_count, FUTEX_WAIT_PRIVATE, have, &wait);
+        have = __atomic_load_n(&arrived_count, __ATOMIC_ACQUIRE);
     }
     return 0;
 }

@@ -47,6 +47,13 @@ int hcr__threads_paused_tid(size_t i);
 int hcr__threads_scan(int (*pc_inside)(uintptr_t, void *),
                       int (*returns_inside)(uintptr_t, void *), void *user, int *tid, int *self);
 
+/* While paused: lets thread `tid` alone run on for a moment and pauses it
+   again, the others staying paused; a thread stopped in straight-line
+   code moves past it. 0, HCR_EINVAL when tid is not paused, HCR_EBUSY when
+   it did not come back in time (the pause then stands for the others; end
+   it with hcr__threads_resume, which also releases it if it comes). */
+int hcr__threads_nudge(int tid);
+
 /* Makes every CPU discard instructions it fetched before now, then lets
    the threads go, and returns once each has left its handler. */
 void hcr__threads_resume(void);
