@@ -195,8 +195,15 @@
  * 9. Object mode
  *
  *   Link the program with hcr and build its reloadable translation units
- *   with `pkg-config --variable=reload_cflags hcr` (gcc; CMake:
- *   hcr_reloadable). When a .c file changes, compile it to an object and
+ *   with -g and its own flags, by gcc or clang (PIE or -no-pie, CET or
+ *   not); `pkg-config --variable=reload_cflags hcr` (CMake: hcr_reloadable)
+ *   adds hot-patch pads, which make redirecting cheaper and need no thread
+ *   to pause. Without pads, hcr writes a jump over a function's first
+ *   bytes while every other thread is paused (signal SIGRTMAX-3); a
+ *   function that cannot take it (a loop back to its entry, shorter than
+ *   the jump, a breakpoint there) fails the reload with HCR_ENOTSUP naming
+ *   it, and one a thread is in a call from fails with HCR_EBUSY until that
+ *   call returns. When a .c file changes, compile it to an object and
  *   call hcr_object_reload("file.o"): every function it defines runs the
  *   new code from then on (old function pointers included), and every
  *   global and static keeps its value: the object's variables are the
