@@ -159,7 +159,7 @@ static int prepare(struct prepared *p, struct hcr__process *proc, struct hcr__me
             char inner[HCR__MESSAGE_MAX];
             memcpy(inner, msg->text, sizeof inner);
             inner[sizeof inner - 1] = 0;
-            return hcr__fail(msg, rc, "%s: cannot redirect %s: %s", p->path, f->name, inner);
+            return hcr__fail(msg, rc, "%s: %s", p->path, inner); /* inner names the function */
         }
         p->sw[p->nsw++] = (struct hcr__switched){t, hcr__patch_target_current(t),
                                                  (void *)f->entry, f->size, !f->patchable};

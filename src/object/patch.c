@@ -37,6 +37,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <unwind.h>
 #include <unistd.h>
 
 struct patch_entry {
@@ -589,38 +590,61 @@ static int returns_into_interior(uintptr_t value, void *user)
 #define PAUSE_NUDGES 20
 #define PAUSE_RETRY_NS (200 * 1000L)
 
+struct own_frames {
+    struct interiors *in;
+    int hit;
+};
+
+static _Unwind_Reason_Code own_frame(struct _Unwind_Context *context, void *arg)
+{
+    struct own_frames *f = arg;
+    if (returns_into_interior((uintptr_t)_Unwind_GetIP(context), f->in)) {
+        f->hit = 1;
+        return _URC_END_OF_STACK;
+    }
+    return _URC_NO_REASON;
+}
+
 /* Pauses every other thread, none of them inside the replaced bytes of a
    plain entry of the n switches, nor returning into them. 0 or a negative
    code with msg. Lock held. */
 static int pause_outside(struct interiors *in, struct hcr__message *msg)
 {
+    /* This thread's own calls, exactly, by unwinding (before the pause:
+       the unwinder may take the loader's lock, which a paused thread could
+       hold). */
+    struct own_frames own = {in, 0};
+    _Unwind_Backtrace(own_frame, &own);
+    if (own.hit)
+        return hcr__fail(msg, HCR_EBUSY,
+                         "%s: the reloading thread is in a call made from the first %d bytes "
+                         "of the function, which a jump must replace; reload again once that "
+                         "call has returned",
+                         in->hit->owner->name, HCR__PATCH_JUMP_BYTES);
     for (int attempt = 0;; attempt++) {
         int rc = hcr__threads_pause(msg);
         if (rc < 0)
             return rc;
-        int tid, self, where;
+        int tid, where;
         /* A thread stopped inside the first bytes is in straight-line code
            on its way in: let it alone run past them, the others staying
            paused. */
         for (int nudge = 0; nudge < PAUSE_NUDGES; nudge++) {
-            where = hcr__threads_scan(pc_in_interior, returns_into_interior, in, &tid, &self);
-            if (where != 1 || self || hcr__threads_nudge(tid) != 0)
+            where = hcr__threads_scan(pc_in_interior, returns_into_interior, in, &tid);
+            if (where != 1 || hcr__threads_nudge(tid) != 0)
                 break;
         }
         if (!where)
             return 0;
         hcr__threads_resume();
-        /* A thread in a call from the first bytes stays there until the
-           call returns, which the reloading thread itself never sees. */
-        if (attempt + 1 == PAUSE_ATTEMPTS || self)
+        if (attempt + 1 == PAUSE_ATTEMPTS)
             return hcr__fail(msg, HCR_EBUSY,
-                             where == 1 ? "%s: thread %d%s stayed inside the first %d bytes of "
+                             where == 1 ? "%s: thread %d stayed inside the first %d bytes of "
                                           "the function, which a jump must replace"
-                                        : "%s: thread %d%s is in a call made from the first %d "
+                                        : "%s: thread %d is in a call made from the first %d "
                                           "bytes of the function, which a jump must replace; "
                                           "reload again once that call has returned",
-                             in->hit->owner->name, tid, self ? " (the reloading thread)" : "",
-                             HCR__PATCH_JUMP_BYTES);
+                             in->hit->owner->name, tid, HCR__PATCH_JUMP_BYTES);
         struct timespec wait = {0, PAUSE_RETRY_NS};
         nanosleep(&wait, NULL);
     }

@@ -325,12 +325,11 @@ int hcr__threads_pause(struct hcr__message *msg)
     return 0;
 }
 
-/* Fills stack_end of every paused thread, and *self_end for the stack
-   pointer self_sp, from /proc/self/maps, read with system calls only. */
-static void find_stack_ends(uintptr_t self_sp, uintptr_t *self_end)
+/* Fills stack_end of every paused thread from /proc/self/maps, read with
+   system calls only. */
+static void find_stack_ends(void)
 {
     static char buf[16384];
-    *self_end = 0;
     for (size_t i = 0; i < nslots; i++)
         slots[i].stack_end = 0;
     int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
@@ -352,8 +351,6 @@ static void find_stack_ends(uintptr_t self_sp, uintptr_t *self_end)
             for (size_t i = 0; i < nslots; i++)
                 if (slots[i].arrived && slots[i].sp >= lo && slots[i].sp < hi)
                     slots[i].stack_end = hi;
-            if (self_sp >= lo && self_sp < hi)
-                *self_end = hi;
             line = nl + 1;
         }
         have -= (size_t)(line - buf);
@@ -374,15 +371,9 @@ static int stack_holds(uintptr_t sp, uintptr_t end, int (*inside)(uintptr_t, voi
 }
 
 int hcr__threads_scan(int (*pc_inside)(uintptr_t, void *),
-                      int (*returns_inside)(uintptr_t, void *), void *user, int *tid, int *self)
+                      int (*returns_inside)(uintptr_t, void *), void *user, int *tid)
 {
-    uintptr_t here = (uintptr_t)__builtin_frame_address(0), self_end;
-    find_stack_ends(here, &self_end);
-    *self = 1;
-    *tid = (int)syscall(SYS_gettid);
-    if (self_end && stack_holds(here, self_end, returns_inside, user))
-        return 2;
-    *self = 0;
+    find_stack_ends();
     for (size_t i = 0; i < nslots; i++) {
         const struct slot *s = &slots[i];
         if (!s->arrived)

@@ -40,12 +40,13 @@ int hcr__threads_paused_tid(size_t i);
 
 /* While paused: 1 when pc_inside(pc) holds for the program counter of a
    paused thread; 2 when returns_inside(word) holds for a word of a paused
-   thread's stack or of the caller's (from the stack pointer up, where the
-   return addresses of its calls are); else 0. *tid names the thread, and
-   *self says it is the caller. A thread running on an alternate signal
-   stack is scanned on that stack only. */
+   thread's stack (from its stack pointer up, where the return addresses of
+   its calls are: a stale word left in a frame can match too, which only
+   makes the caller wait); else 0. *tid names the thread. The caller's own
+   stack is not scanned: it can unwind itself exactly. A thread running on
+   an alternate signal stack is scanned on that stack only. */
 int hcr__threads_scan(int (*pc_inside)(uintptr_t, void *),
-                      int (*returns_inside)(uintptr_t, void *), void *user, int *tid, int *self);
+                      int (*returns_inside)(uintptr_t, void *), void *user, int *tid);
 
 /* While paused: lets thread `tid` alone run on for a moment and pauses it
    again, the others staying paused; a thread stopped in straight-line

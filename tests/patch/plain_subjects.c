@@ -19,6 +19,11 @@ int plain_last_value(const struct plain_node *n)
 
 void plain_tiny(void) {}
 
+int plain_calls_late(int (*fn)(void))
+{
+    return fn() + 1000;
+}
+
 __asm__(".text\n"
         ".globl plain_calls_early\n"
         ".type plain_calls_early, @function\n"

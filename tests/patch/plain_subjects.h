@@ -22,6 +22,8 @@ void plain_tiny(void);
 /* push %rbx; call *%rdi; pop %rbx; ret: the call's return address lies
    in the first 5 bytes. Returns what fn returns. */
 int plain_calls_early(int (*fn)(void));
+/* Its replacement: returns what fn returns plus 1000. */
+int plain_calls_late(int (*fn)(void));
 
 /* The size of the function at `fn` from the dynamic symbol table (the
    tests export their symbols), or 0. */

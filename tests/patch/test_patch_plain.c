@@ -136,11 +136,6 @@ static void *run_blocked(void *arg)
     return (void *)(intptr_t)plain_calls_early(blocker);
 }
 
-static int early_replacement(int (*fn)(void))
-{
-    return fn() + 1000;
-}
-
 TEST_TIMEOUT(a_thread_in_a_call_from_the_first_bytes_holds_the_redirect_off, 120)
 {
     struct hcr__patch_target *t = target(plain_calls_early, "plain_calls_early");
@@ -149,7 +144,7 @@ TEST_TIMEOUT(a_thread_in_a_call_from_the_first_bytes_holds_the_redirect_off, 120
     while (!atomic_load(&inside))
         sched_yield();
     struct hcr__message msg = {{0}};
-    struct hcr__patch_switch sw = {t, (void *)early_replacement, 64, 1};
+    struct hcr__patch_switch sw = {t, (void *)plain_calls_late, plain_size(plain_calls_late), 1};
     CHECK_EQ(hcr__patch_switch_many(&sw, 1, &msg), HCR_EBUSY);
     CHECK_STR_HAS(msg.text, "plain_calls_early");
     CHECK_STR_HAS(msg.text, "is in a call made from the first");
