@@ -236,12 +236,12 @@
  * 10. Live editing
  *
  *   `hcr run -- ./prog args...` starts an unmodified program (built with
- *   the reload flags) with hcr loaded, and from then on every saved change
+ *   -g; better, with the reload flags) with hcr loaded, and from then on every saved change
  *   of one of its source files is compiled and reloaded into it. A program
  *   that links hcr can do the same itself: hcr_live_start(NULL) at start.
  *   The units are those of the executable and of the shared libraries
- *   loaded when live editing starts that were built with the reload
- *   flags, as their debug information names them. hcr finds each unit's compile command in
+ *   loaded when live editing starts that carry debug information in their
+ *   own files, as that debug information names them. hcr finds each unit's compile command in
  *   compile_commands.json (--compile-commands, HCR_COMPILE_COMMANDS, else
  *   beside the executable and in its parent directories, else in the
  *   current directory and its parents; a file listed several times takes

@@ -2,14 +2,11 @@
  * live_images.c: the images loaded in the process whose translation units
  * live editing can reload (units.h: hcr__live_images_find). The dynamic
  * linker lists them (dl_iterate_phdr); the debug information of each names
- * its units. A shared library counts only when it was built with the
- * reload flags, which its __patchable_function_entries section shows: a
- * library's debug information may name sources that exist (one of the
- * same project built without the flags, a library whose sources are
- * installed) while none of its functions could be redirected, and
- * watching them would only turn each save into a refused reload. The
- * executable counts whatever its flags: the user named it, and a reload of
- * one of its units says exactly which flag is missing (HCR_EFLAGS).
+ * its units. Every image whose own file carries debug information counts,
+ * whatever its flags: object mode redirects functions built without
+ * patchable entries too. System libraries carry none (their debug
+ * information, when installed, is in separate files hcr does not read),
+ * so they are passed over.
  */
 #include "live/argv.h"
 #include "live/units.h"
@@ -23,8 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define PATCHABLE_SECTION "__patchable_function_entries"
 
 /* Whether the library `path` is one live editing never looks into: hcr's
    own (libhcr.so.0, libhcr_live.so: the reloader does not reload itself)
@@ -53,30 +48,6 @@ static int note_library(struct dl_phdr_info *info, size_t size, void *arg)
     if (l->seen++ && info->dlpi_name && !is_left_out(info->dlpi_name))
         hcr__argv_push(&l->names, info->dlpi_name);
     return 0;
-}
-
-/* Whether the ELF file `path` has a non-empty __patchable_function_entries
-   section: some of its code was built with -fpatchable-function-entry. */
-static int has_patchable_entries(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    elf_version(EV_CURRENT);
-    Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-    size_t names;
-    int found = 0;
-    if (elf && elf_kind(elf) == ELF_K_ELF && elf_getshdrstrndx(elf, &names) == 0) {
-        for (Elf_Scn *scn = NULL; !found && (scn = elf_nextscn(elf, scn));) {
-            GElf_Shdr sh;
-            const char *name = gelf_getshdr(scn, &sh) ? elf_strptr(elf, names, sh.sh_name) : NULL;
-            found = name && !strcmp(name, PATCHABLE_SECTION) && sh.sh_size > 0;
-        }
-    }
-    if (elf)
-        elf_end(elf);
-    close(fd);
-    return found;
 }
 
 /* Drops the units whose source an image of `images` has already. */
@@ -116,19 +87,13 @@ static int append_image(struct hcr__live_images *images, size_t *cap, const char
 /* The units of library `path` that live editing can reload, into *units
    (left empty when there are none). 0 or HCR_ENOMEM. */
 static int library_units(const char *path, const struct hcr__live_images *images,
-                         struct hcr__live_units *units, const struct hcr__log *log)
+                         struct hcr__live_units *units)
 {
     struct hcr__message msg = {{0}};
     int rc = hcr__units_from_debug_info(path, units, &msg);
     if (rc < 0)
         return rc == HCR_ENOMEM ? rc : 0; /* no debug information: a system library */
     drop_taken(units, images);
-    if (units->n && !has_patchable_entries(path)) {
-        hcr__log(log, HCR_LOG_DEBUG,
-                 "live: %s has no patchable entries (not built with "
-                 "-fpatchable-function-entry): its sources are not watched", path);
-        hcr__live_units_free(units);
-    }
     return 0;
 }
 
@@ -171,7 +136,7 @@ int hcr__live_images_find(struct hcr__live_images *out, const struct hcr__log *l
     }
     for (size_t i = 0; rc == 0 && i < libs.names.n; i++) {
         struct hcr__live_units units = {0};
-        rc = library_units(libs.names.v[i], out, &units, log);
+        rc = library_units(libs.names.v[i], out, &units);
         if (rc == 0 && units.n)
             rc = append_image(out, &cap, libs.names.v[i], &units);
         if (rc < 0)

@@ -699,9 +699,9 @@ TEST(debug_info_units)
 /* ---- the process's images ---- */
 
 /* The test process with three fixture libraries loaded: the executable
-   comes first, and of the libraries only the one built with the reload
-   flags is taken; the one without them is named in a debug line, and the
-   one named like hcr's own is not even looked at. */
+   comes first, then the libraries with debug information, built with the
+   reload flags or without them; the one named like hcr's own is not even
+   looked at. */
 TEST(images_of_the_process)
 {
     hcr_set_log(NULL, NULL);
@@ -716,15 +716,17 @@ TEST(images_of_the_process)
     CHECK(exe && fix);
     CHECK_INT(images.n, >=, 1);
     CHECK_STREQ(images.v[0].path, exe);
-    CHECK_EQ(images.n, 2);
+    CHECK_EQ(images.n, 3);
     CHECK_STREQ(images.v[1].path, LIVE_BUILD_DIR "/libflagged.so");
     CHECK_EQ(images.v[1].units.n, 1);
     char want[PATH_MAX + 64];
     snprintf(want, sizeof want, "%s/lib/flagged.c", fix);
     CHECK_STREQ(images.v[1].units.v[0].source, want);
     CHECK_EQ(images.v[1].units.v[0].from_debug_info, 1);
-    CHECK_STR_HAS(logged, "DEBUG live: " LIVE_BUILD_DIR "/libunflagged.so has no patchable "
-                          "entries (not built with -fpatchable-function-entry)");
+    CHECK_STREQ(images.v[2].path, LIVE_BUILD_DIR "/libunflagged.so");
+    CHECK_EQ(images.v[2].units.n, 1);
+    snprintf(want, sizeof want, "%s/lib/unflagged.c", fix);
+    CHECK_STREQ(images.v[2].units.v[0].source, want);
     CHECK(strstr(logged, "libhcr_fixture") == NULL);
     CHECK(strstr(logged, "libflagged") == NULL);
     hcr__live_images_free(&images);
