@@ -502,6 +502,40 @@ HCR_API struct hcr_plugin *hcr_plugin_from_address(const void *code_address);
    guest call is running on this thread; else NULL. */
 HCR_API struct hcr_plugin *hcr_plugin_caller(const void *return_address);
 
+/* Heap data whose type changed (section 4). Call it from the guest's
+   HCR_LOAD of a new version that replaces another: moves `count` objects
+   of type `type_name`, laid out one after the other at `old_objects` as
+   the version being replaced defined the type, into `count` objects at
+   `new_objects` laid out as the calling version defines it. `type_name`
+   is the type's C name at file scope: "struct particle", "union u",
+   "enum e" or a typedef name. new_objects must hold `count` objects of
+   the new size, already holding their starting values (calloc, or your
+   initialiser): every field the old layout has overwrites them, by the
+   rules of section 4, the others stay; pointers in them into the old
+   version's variables and functions are rebased as the guest's own
+   variables are. Both versions need debug information (-g).
+   Returns 1 when the layout changed (the new objects are migrated), 0
+   when it is the same (they are copied), or a negative code with
+   hcr_plugin_error(ctx) saying why: HCR_EINVAL outside such an HCR_LOAD
+   (the first version's, a rollback's) or for a NULL argument, HCR_ENOENT
+   when a version's debug information has no such type, HCR_ENOMEM. It
+   never frees or changes the old objects: free them yourself, once you
+   no longer need them (the heap is not rolled back, section 5). In full:
+
+       case HCR_LOAD:
+           if (particles) {
+               struct particle *moved = calloc(count, sizeof *moved);
+               if (moved && hcr_migrate(ctx, "struct particle", particles, count, moved) >= 0) {
+                   free(particles);
+                   particles = moved;
+               } else {
+                   free(moved);
+               }
+           }
+*/
+HCR_API int hcr_migrate(struct hcr_plugin *ctx, const char *type_name, const void *old_objects,
+                        size_t count, void *new_objects);
+
 /* ------------------------------------------------------------------------ */
 /* Object mode */
 
