@@ -41,10 +41,11 @@
 
 struct hcr__migrate_plan;
 
-/* Compiles the plan from a value of type `from` to one of type `to`.
-   0 and *plan, or HCR_ENOMEM. Both trees must outlive the plan. */
+/* Compiles the plan from a value of type `from` to one of type `to`,
+   naming fields from `root` in messages ("pt" gives "pt.z"; "" gives
+   "z"). 0 and *plan, or HCR_ENOMEM. Both trees must outlive the plan. */
 int hcr__migrate_plan_build(const struct hcr__type *from, const struct hcr__type *to,
-                            struct hcr__migrate_plan **plan);
+                            const char *root, struct hcr__migrate_plan **plan);
 void hcr__migrate_plan_free(struct hcr__migrate_plan *plan);
 
 /* Whether the two types are one layout (the plan is then a copy, with

@@ -381,7 +381,7 @@ static void summarise(struct hcr__migrate_plan *p)
 }
 
 int hcr__migrate_plan_build(const struct hcr__type *from, const struct hcr__type *to,
-                            struct hcr__migrate_plan **out)
+                            const char *root, struct hcr__migrate_plan **out)
 {
     *out = NULL;
     struct hcr__migrate_plan *p = calloc(1, sizeof *p);
@@ -391,7 +391,9 @@ int hcr__migrate_plan_build(const struct hcr__type *from, const struct hcr__type
     p->to = to;
     p->identical = hcr__type_same(from, to);
     struct builder b = {0};
-    pair(p, &b, from, NULL, to, NULL, 0, 0, "");
+    char path[PLAN_PATH];
+    snprintf(path, sizeof path, "%s", root ? root : "");
+    pair(p, &b, from, NULL, to, NULL, 0, 0, path);
     p->top = finish(p, &b);
     if (p->failed) {
         hcr__migrate_plan_free(p);
@@ -457,6 +459,15 @@ static int translate(const struct hcr__type *f, const struct hcr__type *t, uint6
         return 1;
     }
     if (f->kind == HCR__TYPE_STRUCT && t->kind == HCR__TYPE_STRUCT) {
+        /* The start of a struct is taken as the struct, not its first
+           field: a pointer says only where it points, and pointers to a
+           whole struct (a list node, a current entry) are what state
+           holds. A pointer to a first field that moved elsewhere follows
+           the struct instead (hcr.h section 4). */
+        if (offset == 0) {
+            *out = 0;
+            return 1;
+        }
         for (size_t i = 0; i < f->u.record.count; i++) {
             const struct hcr__type_member *fm = &f->u.record.members[i];
             if (fm->bit_size || offset < fm->offset || offset - fm->offset >= fm->type->size)

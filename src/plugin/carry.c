@@ -30,6 +30,17 @@ static const char *var_label(const struct hcr__var *v, char *buf, size_t len)
     return buf;
 }
 
+/* The variable's own name, the last part of its key ("count" of
+   "file.c\0function/count"), to name its fields in messages. */
+static const char *var_name(const struct hcr__var *v)
+{
+    const char *name = v->key;
+    for (size_t i = 0; i < v->key_len; i++)
+        if (v->key[i] == '\0' || v->key[i] == '/')
+            name = v->key + i + 1;
+    return name;
+}
+
 static int same_initial(const struct hcr__var *a, const struct hcr__var *b)
 {
     if (a->initial && b->initial)
@@ -114,7 +125,7 @@ static int carry_one(struct carry_run *c, const struct hcr__var *f, const struct
        and its pointers rebased in place, which allocates nothing on the
        host's thread. */
     if (f->type && t->type && !hcr__type_same(f->type, t->type) &&
-        hcr__migrate_plan_build(f->type, t->type, &plan) < 0)
+        hcr__migrate_plan_build(f->type, t->type, var_name(t), &plan) < 0)
         return hcr__fail(c->msg, HCR_ENOMEM, "%s: out of memory migrating %s", c->plugin_name,
                          var_label(t, label, sizeof label));
     int identical = !plan || hcr__migrate_plan_identical(plan);

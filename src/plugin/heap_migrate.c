@@ -24,11 +24,16 @@ int hcr_migrate(struct hcr_plugin *ctx, const char *type_name, const void *old_o
         return HCR_EINVAL;
     struct hcr__plugin *p = ctx->p;
     struct hcr__version *from = p->migrating_from, *to = p->current;
-    if (!from || !to)
-        return refuse(p, HCR_EINVAL,
-                      "%s: hcr_migrate(\"%s\") outside the HCR_LOAD of a version that replaces "
-                      "another (version %u): there is no old layout to migrate from",
-                      type_name, to ? to->number : 0);
+    if (!from || !to) {
+        /* The first version's HCR_LOAD, a rollback's: nothing to migrate
+           from, and nothing wrong. The guest keeps its objects as they
+           are; the plugin's own error message stays. */
+        hcr__log(&p->log, HCR_LOG_DEBUG,
+                 "%s: hcr_migrate(\"%s\") outside the HCR_LOAD of a version replacing another: "
+                 "nothing to migrate from",
+                 p->path, type_name);
+        return HCR_EINVAL;
+    }
     const struct hcr__type *ft = hcr__types_find(from->types, type_name);
     const struct hcr__type *tt = hcr__types_find(to->types, type_name);
     if (!ft || !tt)
@@ -38,7 +43,7 @@ int hcr_migrate(struct hcr_plugin *ctx, const char *type_name, const void *old_o
                       type_name, (!ft ? from : to)->number);
     struct hcr__migrate_plan *plan;
     struct hcr__rebase rebase;
-    if (hcr__migrate_plan_build(ft, tt, &plan) < 0)
+    if (hcr__migrate_plan_build(ft, tt, "", &plan) < 0)
         return refuse(p, HCR_ENOMEM, "%s: hcr_migrate(\"%s\"): out of memory (version %u)",
                       type_name, to->number);
     hcr__rebase_init(&rebase, from, to);
