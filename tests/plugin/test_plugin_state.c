@@ -48,7 +48,7 @@ TEST(widened_variable_keeps_its_value_and_logs)
     CHECK_EQ(ctx.version, 2);
     CHECK_EQ(r.sized, 5 + 10 * r.steps); /* int to long long: every step kept */
     CHECK_EQ(r.pinned, r.steps);
-    CHECK_STR_HAS(log.all, "sized migrated to its new layout: converted: int to long long");
+    CHECK_STR_HAS(log.all, "sized migrated to its new layout: converted: sized (int to long long int)");
     hcr_plugin_close(&ctx);
 }
 
