@@ -571,8 +571,8 @@ HCR_API struct hcr_plugin *hcr_plugin_caller(const void *return_address);
            if (particles) {
                struct particle *moved = calloc(count, sizeof *moved);
                if (moved && hcr_migrate(ctx, "struct particle", particles, count, moved) >= 0) {
-                   free(particles);
-                   particles = moved;
+                   retired = particles;   (freed in the first HCR_STEP: a rollback
+                   particles = moved;      before it resumes with the old array)
                } else {
                    free(moved);
                }

@@ -166,6 +166,30 @@ TEST(an_hcr_state_narrowing_that_does_not_fit_refuses_the_build)
     hcr_plugin_close(&ctx);
 }
 
+TEST(a_crash_after_migrating_rolls_back_to_the_old_layout_and_values)
+{
+    struct migrate_report r = {0};
+    struct hcr_plugin ctx = {0};
+    struct log_capture log = {0};
+    start(&ctx, &r, &log);
+    install_guest("migrate_crash", harness_path("guest.so"));
+    CHECK_EQ(update_until_failure(&ctx), HCR_ECRASH);
+    CHECK_STR_HAS(log.all, "pt migrated to its new layout"); /* the new version had run */
+    CHECK_EQ(ctx.version, 1);
+    CHECK_EQ(r.base.version, 1); /* reported by version 1's HCR_LOAD after the rollback */
+    CHECK_EQ(r.pt_x, 10);        /* its own storage, in its own layout, as it was */
+    CHECK_EQ(r.pt_y, 20);
+    CHECK_EQ(r.pr_a, 1);
+    CHECK_EQ(r.widen, 2000000000);
+    CHECK_EQ(r.items_hp[0], 10);
+    CHECK_EQ(r.cursor_ok, 1);
+    CHECK_EQ(r.op_result, 1002);
+    int steps = r.base.steps;
+    CHECK_EQ(hcr_plugin_update(&ctx), 1000000 + steps + 1);
+    CHECK_EQ(r.pt_x, 10);
+    hcr_plugin_close(&ctx);
+}
+
 static int mapped(const char *name)
 {
     FILE *maps = fopen("/proc/self/maps", "r");

@@ -3,10 +3,12 @@
    migrate, pointers into its own variables and functions, and heap data
    moved through hcr_migrate. Version 1 sets known values in its first
    step; every version reports what it finds (migrate_report.h). REFUSE
-   builds a version 2 whose HCR_STATE variables cannot keep their value. */
+   builds a version 2 whose HCR_STATE variables cannot keep their value;
+   CRASH one that spoils the migrated values and crashes. */
 #include "hcr.h"
 #include "migrate_report.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 
 #ifndef VERSION
@@ -14,6 +16,9 @@
 #endif
 #ifndef REFUSE
 #define REFUSE 0
+#endif
+#ifndef CRASH
+#define CRASH 0 /* 1: the first step spoils the migrated values, then crashes */
 #endif
 
 #if VERSION == 1
@@ -86,6 +91,9 @@ int *field_ptr;
 int (*op)(int);
 struct particle *parts;
 int nparts;
+/* The replaced version's array, freed once this version has stepped: a
+   rollback before that resumes the old version with its array intact. */
+struct particle *retired_parts;
 
 /* Tells which version's code runs. */
 static __attribute__((noinline)) int times(int x)
@@ -180,7 +188,7 @@ static void migrate_heap(struct hcr_plugin *ctx, struct migrate_report *r)
 #endif
     r->heap_rc = hcr_migrate(ctx, "struct particle", parts, (size_t)nparts, moved);
     if (r->heap_rc >= 0) {
-        free(parts);
+        retired_parts = parts;
         parts = moved;
     } else {
         free(moved);
@@ -192,14 +200,23 @@ HCR_EXPORT int hcr_main(struct hcr_plugin *ctx, enum hcr_op op_code)
     struct migrate_report *r = ctx->userdata;
     if (op_code == HCR_LOAD)
         migrate_heap(ctx, r);
+    if (op_code == HCR_STEP && CRASH) {
+        pt.x = 999, pr.a = 999, widen = 999, items[0].hp = 999;
+        free(parts); /* its own array: the version rolled back to has its own */
+        parts = NULL;
+        *(volatile int *)(uintptr_t)r->base.refuse_load_of = 1; /* 0: a null write */
+    }
     if (op_code == HCR_STEP) {
+        free(retired_parts);
+        retired_parts = NULL;
         r->base.steps++;
         if (!seeded)
             seed();
     }
     if (op_code == HCR_CLOSE) {
         free(parts);
-        parts = NULL;
+        free(retired_parts);
+        parts = retired_parts = NULL;
     }
     report(r);
     r->base.version = VERSION;
