@@ -73,12 +73,13 @@ static void unfit(struct hcr__migrate_outcome *o, const char *path, const char *
             hcr__type_label(s->type, type, sizeof type);
         else
             snprintf(type, sizeof type, "%u bytes", s->size);
+        char width[16] = "";
         if (s->bit_size)
-            snprintf(o->first_unfit, sizeof o->first_unfit, "%s: %s does not fit in %s:%u", path,
-                     value, type, s->bit_size);
-        else
-            snprintf(o->first_unfit, sizeof o->first_unfit, "%s: %s does not fit in %s", path,
-                     value, type);
+            snprintf(width, sizeof width, ":%u", s->bit_size);
+        /* A long path is cut short: the message stays a message. */
+        if (snprintf(o->first_unfit, sizeof o->first_unfit, "%s: %s does not fit in %s%s", path,
+                     value, type, width) >= (int)sizeof o->first_unfit)
+            o->first_unfit[sizeof o->first_unfit - 1] = '\0';
     }
 }
 
