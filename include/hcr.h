@@ -97,25 +97,70 @@
  *
  *   Every writable global and static of the guest (initialised or not,
  *   file statics and function-local statics too) keeps its value across a
- *   reload. Values are matched per variable, by source file, name and size:
+ *   reload. Values are matched per variable, by source file and name
+ *   (function-local statics by their function too), never by position:
  *     - a new variable gets its initialiser; a removed one is dropped;
  *     - a variable whose initialiser was edited takes the new initialiser;
- *     - a variable whose size changed is re-initialised, and logged;
  *     - a variable still holding its initial value (a pointer to a string
  *       literal, say) takes the new version's initial value, so it points
  *       into the new code, not the old.
+ *
+ *   Migration. A variable whose type changed between the two builds (as
+ *   the debug information of both says: build with -g) is migrated: its
+ *   new storage starts from the new initialiser and receives the old
+ *   values field by field, by name, wherever they moved:
+ *     - fields kept, added (they keep their initialiser), removed
+ *       (dropped), reordered; nested structs and arrays of structs element
+ *       by element, anonymous members by their order;
+ *     - an array that grew keeps its old elements, the new ones their
+ *       initialiser; one that shrank keeps what fits;
+ *     - integers and bools widen, and narrow (or change signedness) when
+ *       the value fits, else the field keeps its initialiser; floating
+ *       point likewise, by range; enums by enumerator name (an enumerator
+ *       inserted before others keeps their meaning), else by value;
+ *       bit-fields by value, wherever they moved and whatever their width;
+ *     - unions and types hcr does not look inside only when unchanged:
+ *       a union whose members changed is reset to its new initialiser,
+ *       since which member holds the value cannot be known; so is a field
+ *       whose type changed in kind (an int become a struct);
+ *     - pointers are copied, and rebased as below.
+ *   One line is logged per migrated variable, naming what was added,
+ *   dropped, converted and reset ("pt migrated to its new layout: added:
+ *   pt.z"). Without debug information a variable whose size changed is
+ *   re-initialised, as is one of two same-named statics of two same-named
+ *   files (which cannot be told apart).
+ *
+ *   Pointers follow the reload. A pointer anywhere in a carried variable
+ *   (a plain pointer variable, a field at any depth, an array element, not
+ *   inside a union) whose value points into one of the old version's
+ *   variables is rewritten to the same place in the new storage: the same
+ *   variable, field and element, wherever the migration put them (a
+ *   pointer to the start of a struct is taken as pointing at the struct).
+ *   One that points at a function of the old version is rewritten to the
+ *   new version's function of the same name (a static one: in the same
+ *   file). Where the new version has no such place or function, the
+ *   pointer keeps its value, which stays valid while the old version is
+ *   mapped (two reloads, section 5), and that is logged. Pointers to the
+ *   heap, the host and other libraries are left alone, and so are those
+ *   into the old version's constants (string literals), which stay valid
+ *   while that version is mapped.
+ *
  *   HCR_STATE marks a variable that must always keep its value: initialiser
- *   edits are ignored, and a change of its size fails the reload with
- *   HCR_STATE_INVALIDATED and a rollback. Variables in a section named
- *   .state, where cr.h's own CR_STATE puts them, are treated alike.
+ *   edits are ignored, it is migrated like any other, and a migration that
+ *   would lose data (a dropped field or element, a reset union, a value
+ *   that does not fit its narrower type) fails the reload with
+ *   HCR_STATE_INVALIDATED, a message naming the variable and the field,
+ *   and the running version going on; so does a change of its size
+ *   without debug information. Variables in a section named .state,
+ *   where cr.h's own CR_STATE puts them, are treated alike.
  *   hcr_options.carry narrows what is carried: HCR_CARRY_UNINITIALISED
  *   carries HCR_STATE variables and those without an initialiser, and
  *   starts the others from their initialiser at every load (cr.h's rule,
  *   matched per variable here); HCR_CARRY_NONE carries nothing.
- *   Pointers stored at run time into a version's code or constant data
- *   (function pointers, string literals) stay valid while that version is
- *   mapped: the running version and the two before it (kept for rollback,
- *   section 5).
+ *   Only the new version's storage is written: the version replaced keeps
+ *   its own as it was, for a rollback to resume with (section 5).
+ *   Heap data the guest owns migrates through hcr_migrate (below), in its
+ *   HCR_LOAD.
  *   A guest built without a symbol table falls back to copying whole
  *   sections when their sizes match, and logs that once.
  *
@@ -377,7 +422,7 @@ enum hcr_failure {
     HCR_ABORT = 3,
     HCR_MISALIGN = 4,          /* bus error */
     HCR_STACKOVERFLOW = 6,
-    HCR_STATE_INVALIDATED = 7, /* an HCR_STATE variable changed size */
+    HCR_STATE_INVALIDATED = 7, /* an HCR_STATE variable cannot keep its value */
     HCR_BAD_IMAGE = 8,         /* a build was refused (hcr_plugin_error says why) */
     HCR_INITIAL_FAILURE = 9,   /* a failure left no version to run (section 5) */
     HCR_OTHER = 10,
@@ -455,7 +500,7 @@ HCR_API int hcr_plugin_open_with(struct hcr_plugin *ctx, const char *path,
    HCR_ECRASH after a crash and HCR_EUSER after a negative return, in
    HCR_STEP, HCR_LOAD or HCR_UNLOAD (ctx->failure says which kind,
    hcr_plugin_failed_in_step whether in a step); HCR_ESTATE when the new
-   build's state cannot be carried; a refused build's own error (HCR_ENOSYM,
+   build's state cannot be carried (an HCR_STATE variable would lose data); a refused build's own error (HCR_ENOSYM,
    HCR_EDLOPEN, HCR_ETRUNC...) once, the previous version going on; with no
    version to run, HCR_ENOENT, and ctx->failure stays as the last failure;
    HCR_EINVAL for a context that is not open. */
@@ -508,6 +553,40 @@ HCR_API struct hcr_plugin *hcr_plugin_from_address(const void *code_address);
 /* The instance owning `return_address`; if none does, the instance whose
    guest call is running on this thread; else NULL. */
 HCR_API struct hcr_plugin *hcr_plugin_caller(const void *return_address);
+
+/* Heap data whose type changed (section 4). Call it from the guest's
+   HCR_LOAD of a new version that replaces another: moves `count` objects
+   of type `type_name`, laid out one after the other at `old_objects` as
+   the version being replaced defined the type, into `count` objects at
+   `new_objects` laid out as the calling version defines it. `type_name`
+   is the type's C name at file scope: "struct particle", "union u",
+   "enum e" or a typedef name. new_objects must hold `count` objects of
+   the new size, already holding their starting values (calloc, or your
+   initialiser): every field the old layout has overwrites them, by the
+   rules of section 4, the others stay; pointers in them into the old
+   version's variables and functions are rebased as the guest's own
+   variables are. Both versions need debug information (-g).
+   Returns 1 when the layout changed (the new objects are migrated), 0
+   when it is the same (they are copied), or a negative code with
+   hcr_plugin_error(ctx) saying why: HCR_EINVAL outside such an HCR_LOAD
+   (the first version's, a rollback's) or for a NULL argument, HCR_ENOENT
+   when a version's debug information has no such type, HCR_ENOMEM. It
+   never frees or changes the old objects: free them yourself, once you
+   no longer need them (the heap is not rolled back, section 5). In full:
+
+       case HCR_LOAD:
+           if (particles) {
+               struct particle *moved = calloc(count, sizeof *moved);
+               if (moved && hcr_migrate(ctx, "struct particle", particles, count, moved) >= 0) {
+                   retired = particles;   (freed in the first HCR_STEP: a rollback
+                   particles = moved;      before it resumes with the old array)
+               } else {
+                   free(moved);
+               }
+           }
+*/
+HCR_API int hcr_migrate(struct hcr_plugin *ctx, const char *type_name, const void *old_objects,
+                        size_t count, void *new_objects);
 
 /* ------------------------------------------------------------------------ */
 /* Object mode */

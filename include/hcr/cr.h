@@ -47,8 +47,10 @@
  *     without an initialiser keep their values, as cr.h's .bss does, and
  *     so do CR_STATE ones; variables with an initialiser start from it at
  *     every load, as they do under cr.h. Adding, removing or reordering
- *     variables moves no value into the wrong one. A CR_STATE variable
- *     whose size changed refuses the build (CR_STATE_INVALIDATED). CR_SAFEST,
+ *     variables moves no value into the wrong one, and a variable whose
+ *     type changed is migrated field by field (hcr.h section 4); a
+ *     CR_STATE variable refuses the build (CR_STATE_INVALIDATED) only
+ *     when migrating it would lose data (a removed field, say). CR_SAFEST,
  *     CR_SAFE and CR_UNSAFE all mean this; CR_DISABLE carries nothing. A
  *     guest built with cr.h itself keeps its CR_STATE variables too.
  *   - Crash protection covers every plugin on every thread, each crash

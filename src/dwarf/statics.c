@@ -43,8 +43,8 @@ static const char *name_of(Dwarf_Die *die)
     return dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
 }
 
-static int walk(Dwarf_Die *parent, const char *function, hcr__dwarf_static_fn found, void *user,
-                int depth)
+static int walk(Dwarf_Die *parent, const char *function, hcr__dwarf_static_die_fn found,
+                void *user, int depth)
 {
     Dwarf_Die child;
     if (depth > STATICS_MAX_DEPTH || dwarf_child(parent, &child) != 0)
@@ -66,7 +66,7 @@ static int walk(Dwarf_Die *parent, const char *function, hcr__dwarf_static_fn fo
             const char *name = name_of(&child);
             uint64_t address;
             if (name && fixed_address(&child, &address))
-                rc = found(user, function, name, address);
+                rc = found(user, function, name, address, &child);
             break;
         }
         }
@@ -76,9 +76,28 @@ static int walk(Dwarf_Die *parent, const char *function, hcr__dwarf_static_fn fo
     return 0;
 }
 
-int hcr__dwarf_each_static(Dwarf_Die *cu, hcr__dwarf_static_fn found, void *user)
+int hcr__dwarf_each_static_die(Dwarf_Die *cu, hcr__dwarf_static_die_fn found, void *user)
 {
     return walk(cu, NULL, found, user, 0);
+}
+
+struct without_die {
+    hcr__dwarf_static_fn found;
+    void *user;
+};
+
+static int drop_die(void *user, const char *function, const char *variable, uint64_t address,
+                    Dwarf_Die *die)
+{
+    struct without_die *w = user;
+    (void)die;
+    return w->found(w->user, function, variable, address);
+}
+
+int hcr__dwarf_each_static(Dwarf_Die *cu, hcr__dwarf_static_fn found, void *user)
+{
+    struct without_die w = {found, user};
+    return walk(cu, NULL, drop_die, &w, 0);
 }
 
 char *hcr__dwarf_static_key(const char *function, const char *variable, size_t *len)

@@ -22,6 +22,11 @@ typedef int (*hcr__dwarf_static_fn)(void *user, const char *function, const char
    whose own entry names it. 0, or found's first non-zero return. */
 int hcr__dwarf_each_static(Dwarf_Die *cu, hcr__dwarf_static_fn found, void *user);
 
+/* The same walk, handing each variable's DIE too (for its type). */
+typedef int (*hcr__dwarf_static_die_fn)(void *user, const char *function, const char *variable,
+                                        uint64_t address, Dwarf_Die *die);
+int hcr__dwarf_each_static_die(Dwarf_Die *cu, hcr__dwarf_static_die_fn found, void *user);
+
 /* The key both modes match a function-local static by, within its
    compilation unit: "function/variable" ('/' is in no C name), so that
    the symbol table's file-wide numbering (`count.3`) never matters.

@@ -1,34 +1,36 @@
 /*
- * dwarf_names.c: the functions a shared object's function-local statics
- * belong to, from its debug information.
+ * dwarf_names.c: what a shared object's debug information says about each
+ * variable with a fixed address: its type (for migration, src/migrate/)
+ * and, for a function-local static, the function it belongs to.
  *
  * The symbol table names a function-local static `count.1`, numbered in
  * order of appearance in its file, so adding a function with its own
  * `count` earlier in the file renumbers every later one. The debug
  * information says which function declares each; state matching keys such
  * statics by "function/variable" instead. Objects without debug
- * information give no names, and callers fall back to the symbol table.
+ * information give no names and no types, and callers fall back to the
+ * symbol table and to sizes.
  */
 #include "plugin_internal.h"
 
 #include "dwarf/statics.h"
+#include "dwarf/types.h"
 
 #include <elfutils/libdw.h>
-#include <libelf.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct name_list {
     struct hcr__static_name *items;
     size_t count, capacity;
+    struct hcr__types *types;
     int failed;
 };
 
-
-
-/* Records "function/variable" at `address`. */
+/* Records the variable at `address`: its type, and "function/variable"
+   for a function-local one. */
 static void add_name(struct name_list *list, uint64_t address, const char *function,
-                     const char *variable)
+                     const char *variable, Dwarf_Die *die)
 {
     if (list->failed)
         return;
@@ -39,22 +41,22 @@ static void add_name(struct name_list *list, uint64_t address, const char *funct
         return;
     }
     list->items = items;
-    size_t len;
-    char *key = hcr__dwarf_static_key(function, variable, &len);
-    if (!key) {
+    size_t len = 0;
+    /* File statics and globals are named well enough by the symbol table. */
+    char *key = function ? hcr__dwarf_static_key(function, variable, &len) : NULL;
+    if (function && !key) {
         list->failed = 1;
         return;
     }
-    list->items[list->count++] = (struct hcr__static_name){address, key, len};
+    const struct hcr__type *type = hcr__types_of_variable(list->types, die);
+    list->items[list->count++] = (struct hcr__static_name){address, key, len, type};
 }
 
-/* Function-local statics only: file statics are named well enough by the
-   symbol table. */
-static int note_static(void *user, const char *function, const char *variable, uint64_t address)
+static int note_static(void *user, const char *function, const char *variable, uint64_t address,
+                       Dwarf_Die *die)
 {
     struct name_list *list = user;
-    if (function)
-        add_name(list, address, function, variable);
+    add_name(list, address, function, variable, die);
     return list->failed ? HCR_ENOMEM : 0;
 }
 
@@ -64,30 +66,22 @@ static int compare_names(const void *a, const void *b)
     return (x->address > y->address) - (x->address < y->address);
 }
 
-int hcr__static_names_read(const void *image, size_t size, struct hcr__static_names *names)
+int hcr__static_names_read(struct hcr__types *types, struct hcr__static_names *names)
 {
     memset(names, 0, sizeof *names);
-    /* From the mapped copy: no second open, and no search for a separate
-       debug file, which a snapshot never has. libelf only reads it. */
-    elf_version(EV_CURRENT);
-    Elf *elf = elf_memory((char *)(uintptr_t)image, size);
-    Dwarf *dw = elf ? dwarf_begin_elf(elf, DWARF_C_READ, NULL) : NULL;
-    if (!dw) {
-        if (elf)
-            elf_end(elf);
+    Dwarf *dw = hcr__types_dwarf(types);
+    if (!dw)
         return 0; /* no debug information: the symbol table will do */
-    }
-    struct name_list list = {0};
+    struct name_list list = {.types = types};
     Dwarf_Off offset = 0, next;
     size_t header_size;
-    while (dwarf_nextcu(dw, offset, &next, &header_size, NULL, NULL, NULL) == 0) {
+    while (!list.failed &&
+           dwarf_nextcu(dw, offset, &next, &header_size, NULL, NULL, NULL) == 0) {
         Dwarf_Die unit;
         if (dwarf_offdie(dw, offset + header_size, &unit))
-            hcr__dwarf_each_static(&unit, note_static, &list);
+            hcr__dwarf_each_static_die(&unit, note_static, &list);
         offset = next;
     }
-    dwarf_end(dw);
-    elf_end(elf);
     if (list.failed) {
         names->items = list.items;
         names->count = list.count;

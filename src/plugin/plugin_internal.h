@@ -4,8 +4,13 @@
  *   snapshot.c   the private directory, the spare, and the copy of each
  *                build
  *   copy.c       how the build's bytes get into the copy
- *   state.c      the table of a version's variables and carrying values
- *                from one version to the next
+ *   state.c      the table of a version's variables
+ *   dwarf_names.c what the debug information says of each variable: its
+ *                type, and the function of a function-local static
+ *   carry.c      carrying values from one version to the next, migrating
+ *                those whose layout changed (src/migrate/)
+ *   pointers.c   where a pointer into the old version goes in the new one
+ *   heap_migrate.c hcr_migrate: the same migration for the guest's heap
  *   version.c    preparing a version off the host's thread: snapshot,
  *                validate, load, index (runs on the watch thread)
  *   address_map.c which instance owns a code address
@@ -17,6 +22,7 @@
 #ifndef HCR_PLUGIN_INTERNAL_H
 #define HCR_PLUGIN_INTERNAL_H
 
+#include "dwarf/types.h"
 #include "elf/elf_file.h"
 #include "guard.h"
 #include "internal.h"
@@ -162,8 +168,9 @@ int hcr__load_edits_apply(struct hcr__version *v, const char *src);
 
 struct hcr__static_name {
     uint64_t address;            /* link-time address of the variable */
-    char *key;                   /* "function/variable" */
+    char *key;                   /* "function/variable"; NULL at file scope */
     size_t key_len;
+    const struct hcr__type *type; /* NULL when unknown; owned by the reader */
 };
 
 struct hcr__static_names {
@@ -171,10 +178,10 @@ struct hcr__static_names {
     size_t count;
 };
 
-/* Reads the names of the function-local statics in the debug information
-   of the ELF image in memory (validated by the ELF reader). No debug
-   information is not an error: the list is empty. 0 or HCR_ENOMEM. */
-int hcr__static_names_read(const void *image, size_t size, struct hcr__static_names *names);
+/* Reads every variable with a fixed address from the debug information
+   `types` reads (NULL: none, and the list is empty): its type, and the
+   name of a function-local static. 0 or HCR_ENOMEM. */
+int hcr__static_names_read(struct hcr__types *types, struct hcr__static_names *names);
 const struct hcr__static_name *hcr__static_names_find(const struct hcr__static_names *names,
                                                       uint64_t address);
 void hcr__static_names_free(struct hcr__static_names *names);
@@ -196,6 +203,8 @@ struct hcr__var {
     const unsigned char *initial; /* initial bytes in the file; NULL: zeros */
     const unsigned char *pristine; /* bytes right after loading; in `pristine` */
     unsigned flags;
+    const struct hcr__type *type; /* from the debug information, its size
+                                     checked against the symbol; NULL: none */
 };
 
 struct hcr__state_table {
@@ -206,10 +215,6 @@ struct hcr__state_table {
     int whole_sections;          /* no symbol table: section fallback */
 };
 
-/* Whether the symbol table has function-local statics (`count.1`), the only
-   variables whose names the debug information is needed for. */
-int hcr__state_needs_names(const struct hcr__elf *elf);
-
 /* Builds the table of a freshly loaded version: writable variables from the
    symbol table (section fallback without one), statics named by `names`
    (from the debug information) where it knows them. `base` is the load
@@ -219,13 +224,61 @@ int hcr__state_build(struct hcr__state_table *table, const struct hcr__elf *elf,
                      struct hcr__message *msg);
 void hcr__state_free(struct hcr__state_table *table);
 
-/* Carries values from `from` (the unloaded old version) into `to` (the new
-   one, not yet started), per the rules in hcr.h section 4 narrowed by
-   `carry`. Returns 0, or HCR_ESTATE with msg naming the variable when an
-   HCR_STATE variable changed size (nothing is written then). */
-int hcr__state_transfer(const struct hcr__state_table *from, const struct hcr__state_table *to,
+/* The variable of `table` with like's key, or NULL; the order of keys. */
+const struct hcr__var *hcr__state_find(const struct hcr__state_table *table,
+                                       const struct hcr__var *like);
+int hcr__state_compare(const struct hcr__var *a, const struct hcr__var *b);
+
+/* ---- carry.c ---- */
+
+struct hcr__version;
+
+/* Carries values from version `from` (unloaded by its HCR_UNLOAD, its
+   memory left as it is) into `to` (loaded, not yet started), per the
+   rules in hcr.h section 4 narrowed by `carry`: writes only to's
+   variables. Returns 0, or HCR_ESTATE with msg naming the variable and
+   the field when an HCR_STATE variable cannot keep its value (or
+   HCR_ENOMEM); to's storage is then half-written and to must be dropped. */
+int hcr__state_transfer(const struct hcr__version *from, const struct hcr__version *to,
                         enum hcr_carry carry, const struct hcr__log *log,
                         const char *plugin_name, struct hcr__message *msg);
+
+/* ---- pointers.c ---- */
+
+/* A function of a version: link-time address, name, and for a local one
+   its file. */
+struct hcr__function {
+    uintptr_t address;
+    const char *name, *file;
+};
+
+/* What rebasing needs of one version, built when it is prepared. */
+struct hcr__pointer_index {
+    const struct hcr__var **by_address; /* its variables by address */
+    size_t count;
+    uintptr_t lo, hi;                   /* they span [lo, hi] */
+    struct hcr__function *functions_by_address, *functions_by_name;
+    size_t function_count;
+};
+
+/* 0, or HCR_ENOMEM. The index points into `vars` and the ELF image. */
+int hcr__pointer_index_build(struct hcr__pointer_index *ix, const struct hcr__state_table *vars,
+                             const struct hcr__elf *elf);
+void hcr__pointer_index_free(struct hcr__pointer_index *ix);
+
+/* Rebasing pointers from one version into the next, for one transfer:
+   allocates nothing. */
+struct hcr__rebase {
+    const struct hcr__version *from, *to;
+    size_t rebased, kept;               /* pointers moved, left pointing into from */
+    char first_kept[300];
+};
+
+void hcr__rebase_init(struct hcr__rebase *r, const struct hcr__version *from,
+                      const struct hcr__version *to);
+/* An hcr__migrate_rebase_fn over a struct hcr__rebase: moves *value when
+   it points into from's variables or at one of its functions. */
+int hcr__rebase_pointer(void *rebase, uintptr_t *value);
 
 /* ---- version.c ---- */
 
@@ -254,6 +307,8 @@ struct hcr__version {
     uintptr_t base;
     uintptr_t code_lo, code_hi;  /* executable range, for the address map */
     struct hcr__state_table vars;
+    struct hcr__types *types;    /* its debug information's types, or NULL */
+    struct hcr__pointer_index pointers;
     /* A preparation that failed: the error to report on the host's thread. */
     int error;
     struct hcr__message message;
@@ -342,6 +397,9 @@ struct hcr__plugin {
     int failed_in_step;            /* hcr_plugin_failed_in_step, recorded */
     int step_result;               /* by every update that failed */
     int taken;                     /* an update has taken a version */
+    struct hcr__version *migrating_from; /* during a new version's first
+                                      HCR_LOAD: the version it replaces,
+                                      still loaded (hcr_migrate) */
 
     /* Set at open, read-only after (the watch thread reads main_name): */
     enum hcr_rollback rollback;    /* the rule, hcr_options.rollback */

@@ -1,9 +1,10 @@
 /*
- * state.c: a version's writable variables, and carrying their values into
- * the next version. Variables are matched by key (source file and name for
- * file and function-local statics, name alone for globals) and size, never
- * by position, so adding, removing or reordering variables moves no value
- * into the wrong place. The rules are in hcr.h, section 4.
+ * state.c: the table of a version's writable variables, each with its key
+ * (source file and name for file and function-local statics, name alone
+ * for globals), its type where the debug information gives one, and its
+ * bytes as loaded. Carrying values from one table to the next is
+ * carry.c's: by key, never by position, so adding, removing or reordering
+ * variables moves no value into the wrong place (hcr.h, section 4).
  */
 #include "plugin_internal.h"
 
@@ -78,7 +79,8 @@ struct var_builder {
 };
 
 static int add_var(struct var_builder *b, const char *file, const char *name, uintptr_t address,
-                   size_t size, const unsigned char *initial, unsigned flags)
+                   size_t size, const unsigned char *initial, unsigned flags,
+                   const struct hcr__type *type)
 {
     size_t file_len = file ? strlen(file) + 1 : 0, name_len = strlen(name);
     size_t need = file_len + name_len + 1;
@@ -103,19 +105,23 @@ static int add_var(struct var_builder *b, const char *file, const char *name, ui
     /* Keys point into `names`, which may still move: store offsets for now. */
     b->vars[b->count++] = (struct hcr__var){(const char *)(uintptr_t)b->names_used,
                                             file_len + name_len, address, size, initial, NULL,
-                                            flags};
+                                            flags, type};
     b->names_used += need;
     return 0;
 }
 
-static int compare_vars(const void *a, const void *b)
+int hcr__state_compare(const struct hcr__var *x, const struct hcr__var *y)
 {
-    const struct hcr__var *x = a, *y = b;
     size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
     int c = memcmp(x->key, y->key, n);
     if (c)
         return c;
     return (x->key_len > y->key_len) - (x->key_len < y->key_len);
+}
+
+static int compare_vars(const void *a, const void *b)
+{
+    return hcr__state_compare(a, b);
 }
 
 /* Whether section `shndx` holds variables that always keep their value:
@@ -157,13 +163,15 @@ static int collect_symbols(struct var_builder *b, const struct hcr__elf *elf,
         /* A function-local static (`count.1`): named by its function from
            the debug information, where there is any. The file part stays
            the symbol table's, so keys look alike with or without it. */
-        const struct hcr__static_name *source =
-            bind == STB_LOCAL && strchr(name, '.') ? hcr__static_names_find(names, sym->st_value)
-                                                   : NULL;
-        if (source)
+        const struct hcr__static_name *source = hcr__static_names_find(names, sym->st_value);
+        if (source && source->key && bind == STB_LOCAL && strchr(name, '.'))
             name = source->key; /* "function/variable" */
+        /* The type only when it agrees with the symbol: a migration plan
+           must never write past what the symbol table says is there. */
+        const struct hcr__type *known =
+            source && source->type && source->type->size == sym->st_size ? source->type : NULL;
         int rc = add_var(b, sym_file, name, base + sym->st_value, sym->st_size,
-                         initial_bytes(elf, shndx, sym->st_value), flags);
+                         initial_bytes(elf, shndx, sym->st_value), flags, known);
         if (rc)
             return rc;
     }
@@ -183,31 +191,9 @@ static int collect_sections(struct var_builder *b, const struct hcr__elf *elf, u
         if (is_pinned_section(elf, i))
             flags |= HCR__VAR_PINNED;
         int rc = add_var(b, NULL, name, base + elf->shdrs[i].sh_addr, elf->shdrs[i].sh_size,
-                         initial_bytes(elf, i, elf->shdrs[i].sh_addr), flags);
+                         initial_bytes(elf, i, elf->shdrs[i].sh_addr), flags, NULL);
         if (rc)
             return rc;
-    }
-    return 0;
-}
-
-int hcr__state_needs_names(const struct hcr__elf *elf)
-{
-    uintptr_t relro_lo, relro_hi;
-    relro_range(elf, &relro_lo, &relro_hi);
-    const char *file = NULL;
-    for (size_t i = 1; i < elf->nsyms; i++) {
-        const Elf64_Sym *sym = &elf->syms[i];
-        int type = ELF64_ST_TYPE(sym->st_info);
-        if (type == STT_FILE)
-            file = hcr__elf_sym_name(elf, sym);
-        if (type != STT_OBJECT || ELF64_ST_BIND(sym->st_info) != STB_LOCAL)
-            continue;
-        const char *name = hcr__elf_sym_name(elf, sym);
-        /* The C runtime's own statics (crtstuff.c's completed.0) are no
-           guest state and need no names. */
-        if (strchr(name, '.') && !is_runtime_symbol(file, name) &&
-            is_state_section(elf, hcr__elf_sym_shndx(elf, i), relro_lo, relro_hi))
-            return 1;
     }
     return 0;
 }
@@ -268,7 +254,7 @@ void hcr__state_free(struct hcr__state_table *table)
     memset(table, 0, sizeof *table);
 }
 
-static const struct hcr__var *find_var(const struct hcr__state_table *table,
+const struct hcr__var *hcr__state_find(const struct hcr__state_table *table,
                                        const struct hcr__var *like)
 {
     size_t lo = 0, hi = table->count;
@@ -285,80 +271,3 @@ static const struct hcr__var *find_var(const struct hcr__state_table *table,
     return NULL;
 }
 
-/* "file.c:name" or "name", for messages. */
-static const char *var_label(const struct hcr__var *v, char *buf, size_t len)
-{
-    size_t file_len = strlen(v->key);
-    if (file_len < v->key_len)
-        snprintf(buf, len, "%s:%s", v->key, v->key + file_len + 1);
-    else
-        snprintf(buf, len, "%s", v->key);
-    return buf;
-}
-
-static int same_initial(const struct hcr__var *a, const struct hcr__var *b)
-{
-    if (a->initial && b->initial)
-        return memcmp(a->initial, b->initial, a->size) == 0;
-    const unsigned char *bytes = a->initial ? a->initial : b->initial;
-    if (!bytes)
-        return 1;
-    for (size_t i = 0; i < a->size; i++)
-        if (bytes[i])
-            return 0;
-    return 1;
-}
-
-int hcr__state_transfer(const struct hcr__state_table *from, const struct hcr__state_table *to,
-                        enum hcr_carry carry, const struct hcr__log *log,
-                        const char *plugin_name, struct hcr__message *msg)
-{
-    char label[300];
-    if (carry == HCR_CARRY_NONE)
-        return 0; /* every variable starts from its initial value, HCR_STATE too */
-    /* First pass: refuse before writing anything. */
-    for (size_t i = 0; i < to->count; i++) {
-        const struct hcr__var *t = &to->vars[i];
-        const struct hcr__var *f = find_var(from, t);
-        if (f && (t->flags & HCR__VAR_PINNED) && f->size != t->size)
-            return hcr__fail(msg, HCR_ESTATE,
-                             "%s: HCR_STATE variable %s changed size from %zu to %zu bytes; "
-                             "keeping the previous version (rename the variable to start it "
-                             "afresh)",
-                             plugin_name, var_label(t, label, sizeof label), f->size, t->size);
-    }
-    for (size_t i = 0; i < to->count; i++) {
-        const struct hcr__var *t = &to->vars[i];
-        const struct hcr__var *f = find_var(from, t);
-        if (!f)
-            continue; /* new: keeps its initialiser */
-        if ((t->flags | f->flags) & HCR__VAR_AMBIGUOUS) {
-            if (!i || compare_vars(&to->vars[i - 1], t) != 0)
-                hcr__log(log, HCR_LOG_WARN,
-                         "%s: %s is defined in two files of the same name: not carried over "
-                         "(rename one of them)",
-                         plugin_name, var_label(t, label, sizeof label));
-            continue;
-        }
-        if (f->size != t->size) {
-            hcr__log(log, HCR_LOG_WARN, "%s: %s changed size from %zu to %zu bytes: re-initialised",
-                     plugin_name, var_label(t, label, sizeof label), f->size, t->size);
-            continue;
-        }
-        if (!(t->flags & HCR__VAR_PINNED)) {
-            if (carry == HCR_CARRY_UNINITIALISED && t->initial)
-                continue; /* it has an initialiser: it starts from it */
-            if (!same_initial(f, t)) {
-                hcr__log(log, HCR_LOG_INFO, "%s: %s has a new initialiser: takes the new value",
-                         plugin_name, var_label(t, label, sizeof label));
-                continue;
-            }
-            /* Never written since loading: the new version's own initial
-               value is the same value, rebased into the new image. */
-            if (memcmp((const void *)f->address, f->pristine, f->size) == 0)
-                continue;
-        }
-        memcpy((void *)t->address, (const void *)f->address, t->size);
-    }
-    return 0;
-}

@@ -235,13 +235,15 @@ static void roll_back(struct hcr__plugin *p)
 
 /* What a version replacing `old` rolls back to: `old` itself, kept
    loaded; under KEEP_WORKING, if `old` never completed a step, old's own
-   fallback, and `old` is unloaded. */
-static struct hcr__version *replaced(struct hcr__plugin *p, struct hcr__version *old)
+   fallback, and `old` is to be unloaded (*drop), once the new version's
+   HCR_LOAD, which may migrate heap data from old's layout, is over. */
+static struct hcr__version *replaced(struct hcr__plugin *p, struct hcr__version *old,
+                                     struct hcr__version **drop)
 {
     if (p->rollback == HCR_ROLLBACK_KEEP_WORKING && old->status != HCR__VERSION_WORKING) {
         struct hcr__version *before = old->before;
         old->before = NULL;
-        hcr__version_retire(old);
+        *drop = old;
         return before;
     }
     old->status = HCR__VERSION_RETIRED;
@@ -280,7 +282,7 @@ static int refuse_state(struct hcr__plugin *p, struct hcr__version *next)
 static int swap_to(struct hcr__plugin *p, struct hcr__version *next)
 {
     struct hcr_plugin *ctx = p->ctx;
-    struct hcr__version *old = p->current;
+    struct hcr__version *old = p->current, *drop = NULL;
     int status = 0;
 
     if (old) {
@@ -294,18 +296,20 @@ static int swap_to(struct hcr__plugin *p, struct hcr__version *next)
                 return status;
             }
         }
-        int rc = hcr__state_transfer(&old->vars, &next->vars, p->carry, &p->log, p->path,
-                                     &p->message);
+        int rc = hcr__state_transfer(old, next, p->carry, &p->log, p->path, &p->message);
         if (rc < 0)
             return refuse_state(p, next);
-        next->before = replaced(p, old);
+        next->before = replaced(p, old, &drop);
     }
     next->status = HCR__VERSION_LIVE;
     p->current = next;
     trim_chain(next);
     publish(p);
     hcr__log(&p->log, HCR_LOG_INFO, "%s: version %u loaded", p->path, next->number);
+    p->migrating_from = old; /* for hcr_migrate, during this call only */
     enum hcr_failure f = call_guest(p, next, HCR_LOAD, NULL);
+    p->migrating_from = NULL;
+    hcr__version_retire(drop);
     if (f != HCR_NONE) {
         ctx->failure = f;
         roll_back(p);

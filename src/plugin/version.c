@@ -9,7 +9,8 @@
  *     (load_edits.c), unless the plugin asks for an exact copy;
  *   dlopen it with every symbol bound now (an undefined symbol fails here,
  *     not in the middle of a step);
- *   index its variables and remember their loaded values.
+ *   index its variables, read their types from the debug information,
+ *     and remember their loaded values.
  * A refused build leaves no file and no mapping behind.
  */
 #include "plugin_internal.h"
@@ -87,9 +88,12 @@ static int load(struct hcr__plugin *p, struct hcr__version *v)
         return hcr__fail(&v->message, HCR_ENOSYM, "%s: %s not found by the loader", src,
                          p->main_name);
     find_ranges(v);
+    /* The types of its variables: read here, on the watch thread, so
+       that the reload itself only compares them. */
     struct hcr__static_names names = {0};
-    rc = hcr__state_needs_names(&v->elf) ? hcr__static_names_read(v->snapshot.bytes, v->snapshot.size, &names)
-                                          : 0;
+    rc = hcr__types_open(v->snapshot.bytes, v->snapshot.size, &v->types);
+    if (rc == 0)
+        rc = hcr__static_names_read(v->types, &names);
     if (rc == 0) {
         rc = hcr__state_build(&v->vars, &v->elf, &names, v->base, &v->message);
         hcr__static_names_free(&names);
@@ -98,6 +102,8 @@ static int load(struct hcr__plugin *p, struct hcr__version *v)
     }
     if (rc < 0)
         return rc;
+    if ((rc = hcr__pointer_index_build(&v->pointers, &v->vars, &v->elf)) < 0)
+        return hcr__fail(&v->message, rc, "%s: out of memory indexing functions", src);
     if (v->vars.whole_sections && !p->said_whole_sections) {
         p->said_whole_sections = 1;
         hcr__log(&p->log, HCR_LOG_WARN,
@@ -147,7 +153,10 @@ struct hcr__version *hcr__version_prepare(struct hcr__plugin *p, unsigned number
             dlclose(v->handle);
             v->handle = NULL;
         }
+        hcr__pointer_index_free(&v->pointers);
         hcr__state_free(&v->vars);
+        hcr__types_free(v->types);
+        v->types = NULL;
         hcr__snapshot_release(&v->snapshot);
         unlink(v->copy_path);
     }
@@ -163,7 +172,9 @@ void hcr__version_destroy(struct hcr__version *v)
             hcr__address_map_remove(v->code_lo, v->code_hi);
         dlclose(v->handle);
     }
+    hcr__pointer_index_free(&v->pointers);
     hcr__state_free(&v->vars);
+    hcr__types_free(v->types); /* before the bytes it reads */
     hcr__snapshot_release(&v->snapshot);
     if (v->copy_path)
         unlink(v->copy_path);

@@ -1,6 +1,7 @@
 /* Plugin mode: state carried per variable. Reordering and adding variables
    moves no value into the wrong place, edited initialisers take effect,
-   size changes re-initialise (or refuse, for HCR_STATE), pointers still at
+   a widened variable keeps its value; without debug information size
+   changes re-initialise (or refuse, for HCR_STATE); pointers still at
    their initial value move to the new image, and a guest without symbols
    falls back to whole sections. */
 #include "plugin_util.h"
@@ -35,7 +36,7 @@ TEST(reorder_and_insert_swap_nothing_and_edited_initialiser_wins)
     hcr_plugin_close(&ctx);
 }
 
-TEST(size_change_reinitialises_and_logs)
+TEST(widened_variable_keeps_its_value_and_logs)
 {
     struct guest_report r = {0};
     struct hcr_plugin ctx = {0};
@@ -44,19 +45,50 @@ TEST(size_change_reinitialises_and_logs)
     CHECK_EQ(r.sized, 5 + 30);
     install_guest("counter_sized", harness_path("guest.so"));
     update_until_version(&ctx, 2, 3000);
-    CHECK_EQ(r.sized, 5 + 10); /* re-initialised, then one step */
+    CHECK_EQ(ctx.version, 2);
+    CHECK_EQ(r.sized, 5 + 10 * r.steps); /* int to long long: every step kept */
     CHECK_EQ(r.pinned, r.steps);
-    CHECK_STR_HAS(log.all, "sized changed size from 4 to 8 bytes");
+    CHECK_STR_HAS(log.all, "sized migrated to its new layout: converted: sized (int to long long int)");
     hcr_plugin_close(&ctx);
 }
 
-TEST(pinned_size_change_refuses_the_build)
+TEST(pinned_widened_variable_keeps_its_value)
 {
     struct guest_report r = {0};
     struct hcr_plugin ctx = {0};
     struct log_capture log = {0};
     run_v1(&ctx, &r, &log, "counter_v1");
     install_guest("counter_pinned_resize", harness_path("guest.so"));
+    update_until_version(&ctx, 2, 3000);
+    CHECK_EQ(ctx.version, 2);
+    CHECK_EQ(ctx.failure, HCR_NONE);
+    CHECK_EQ(r.pinned_resizable, r.steps); /* carried across, then stepped */
+    CHECK_STR_HAS(log.all, "pinned_resizable migrated to its new layout");
+    hcr_plugin_close(&ctx);
+}
+
+TEST(size_change_without_debug_information_reinitialises_and_logs)
+{
+    struct guest_report r = {0};
+    struct hcr_plugin ctx = {0};
+    struct log_capture log = {0};
+    run_v1(&ctx, &r, &log, "counter_v1_nodebug");
+    CHECK_EQ(r.sized, 5 + 30);
+    install_guest("counter_sized_nodebug", harness_path("guest.so"));
+    update_until_version(&ctx, 2, 3000);
+    CHECK_EQ(r.sized, 5 + 10); /* re-initialised, then one step */
+    CHECK_EQ(r.pinned, r.steps);
+    CHECK_STR_HAS(log.all, "sized changed size from 4 to 8 bytes");
+    hcr_plugin_close(&ctx);
+}
+
+TEST(pinned_size_change_without_debug_information_refuses_the_build)
+{
+    struct guest_report r = {0};
+    struct hcr_plugin ctx = {0};
+    struct log_capture log = {0};
+    run_v1(&ctx, &r, &log, "counter_v1_nodebug");
+    install_guest("counter_pinned_resize_nodebug", harness_path("guest.so"));
     int rc = 0;
     for (int i = 0; i < harness_scale(1500) && ctx.failure == HCR_NONE; i++) {
         rc = hcr_plugin_update(&ctx);

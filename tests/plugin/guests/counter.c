@@ -151,6 +151,7 @@ HCR_EXPORT int ENTRY(struct hcr_plugin *ctx, enum hcr_op op)
     r->first = first;
     r->second = second;
     r->sized = (long)sized;
+    r->pinned_resizable = pinned_resizable;
     r->greeting = greeting;
 #if LAYOUT == 1
     r->extra = extra_added;

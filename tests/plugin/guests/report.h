@@ -17,6 +17,7 @@ struct guest_report {
     int extra_calls;    /* a function-local static some builds add */
     int refuse_load_of; /* set by a test: a guest built with this VERSION
                            returns -3 from HCR_LOAD */
+    long long pinned_resizable; /* an HCR_STATE variable whose size changes */
 };
 
 #endif
