@@ -102,10 +102,11 @@ const char *service_build(enum service_build how)
         write_all(service_file(service_files[i]), text);
         free(text);
     }
-    if (how == SERVICE_CMAKE || how == SERVICE_CMAKE_SLOW) {
+    if (how == SERVICE_CMAKE || how == SERVICE_CMAKE_SLOW || how == SERVICE_CMAKE_PLAIN) {
         char cc[600], cflags[600];
         snprintf(cc, sizeof cc, "-DCMAKE_C_COMPILER=%s", E2E_CC);
-        snprintf(cflags, sizeof cflags, "-DCMAKE_C_FLAGS=-O2 %s", E2E_RELOAD_CFLAGS);
+        snprintf(cflags, sizeof cflags, "-DCMAKE_C_FLAGS=-O2 %s",
+                 how == SERVICE_CMAKE_PLAIN ? "-g" : E2E_RELOAD_CFLAGS);
         if (how == SERVICE_CMAKE_SLOW) {
             const char *slow = service_file("slowcc");
             char script[700];

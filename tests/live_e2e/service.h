@@ -27,8 +27,10 @@ enum service_build {
                            when set: "HCR_LIVE=... LD_PRELOAD=... ARGS" */
     SERVICE_MAKE,  /* src/service, src/libtally.so, objects beside the
                       sources */
-    SERVICE_MAKE_SELF /* the same, linked with hcr and starting live editing
-                         itself (SVC_SELF_LIVE): reloads at its "poll" */
+    SERVICE_MAKE_SELF, /* the same, linked with hcr and starting live editing
+                          itself (SVC_SELF_LIVE): reloads at its "poll" */
+    SERVICE_CMAKE_PLAIN /* as SERVICE_CMAKE, with the project's ordinary
+                           flags (-O2 -g) instead of hcr's reload flags */
 };
 
 enum service_save {

@@ -59,6 +59,13 @@ TEST_TIMEOUT(cmake_rename_edit_keeps_state, 60)
     rename_edit_keeps_state(SERVICE_CMAKE, "cmake");
 }
 
+/* Built with the project's ordinary flags, no flag of hcr's: the
+   program's functions have no patchable entries. */
+TEST_TIMEOUT(cmake_plain_flags_rename_edit_keeps_state, 60)
+{
+    rename_edit_keeps_state(SERVICE_CMAKE_PLAIN, "cmake");
+}
+
 TEST_TIMEOUT(make_rename_edit_keeps_state, 60)
 {
     rename_edit_keeps_state(SERVICE_MAKE, "plain");
@@ -75,7 +82,7 @@ static void library_edit_keeps_state(enum service_build how)
     struct child c;
     size_t err = service_start(&c, service_hcr_run(service_build(how), NULL));
     child_wait_stderr(&c, 0, REPLY_MS, "hcr", " 1 in libtally.so", NULL);
-    if (how == SERVICE_CMAKE)
+    if (how == SERVICE_CMAKE || how == SERVICE_CMAKE_PLAIN)
         child_wait_stderr(&c, 0, REPLY_MS, "tally.c 2 times; using the one that writes ",
                           "CMakeFiles/tally.dir/", NULL);
     child_ask(&c, "tally", REPLY_MS);
@@ -92,6 +99,11 @@ static void library_edit_keeps_state(enum service_build how)
 TEST_TIMEOUT(cmake_library_edit_keeps_state, 60)
 {
     library_edit_keeps_state(SERVICE_CMAKE);
+}
+
+TEST_TIMEOUT(cmake_plain_flags_library_edit_keeps_state, 60)
+{
+    library_edit_keeps_state(SERVICE_CMAKE_PLAIN);
 }
 
 TEST_TIMEOUT(make_library_edit_keeps_state, 60)
