@@ -428,6 +428,26 @@ TEST(an_object_with_cet_entries_reloads)
     check_reloads_new_code("cet_prog_b.o");
 }
 
+TEST(a_function_whose_loop_starts_at_its_entry)
+{
+    struct loop_node tail = {NULL, 21}, head = {&tail, 1};
+    int rc = hcr_object_reload(obj("v2_loop.o"));
+    if (SUITE_LOOP_AT_ENTRY) {
+        /* Without pads the jump would replace the loop's head: refused by
+           name, nothing changed. */
+        CHECK_EQ(rc, HCR_ENOTSUP);
+        CHECK_STR_HAS(hcr_object_error(), "loop_last");
+        CHECK_STR_HAS(hcr_object_error(), "a loop starts at its entry");
+        CHECK_EQ(loop_version(), 1);
+        CHECK_EQ(loop_last(&head), 21);
+    } else {
+        if (rc != 0)
+            harness_fail(__FILE__, __LINE__, "%s: %s", hcr_error_name(rc), hcr_object_error());
+        CHECK_EQ(loop_version(), 2);
+        CHECK_EQ(loop_last(&head), 42);
+    }
+}
+
 int test_unpadded(void);
 
 /* noipa: the call must not be replaced by the value the compiler knows. */

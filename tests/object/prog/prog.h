@@ -41,4 +41,13 @@ int two_level(void);
 void two_raise(void);
 int (*two_helper_address(void))(void);
 
+/* loop.c: a function whose loop starts at its first instruction at -O2
+   (gcc and clang), which a jump over its first bytes would break. */
+struct loop_node {
+    struct loop_node *next;
+    int value;
+};
+int loop_last(const struct loop_node *n);
+int loop_version(void);
+
 #endif
