@@ -55,6 +55,18 @@ static inline const char *hcr__base_name(const char *path)
     return slash ? slash + 1 : path;
 }
 
+/* A descriptor of a file under /proc/self, opened on first use and again
+   in a forked child (proc_fd.c). Zero-initialised: not open yet. */
+struct hcr__proc_fd {
+    int opened; /* by process pid */
+    int fd;     /* -1 when the last open failed */
+    int pid;
+};
+
+/* f's descriptor, opening `path` with `flags` (O_CLOEXEC added) if this
+   process has not yet; -1 with errno when it cannot. */
+int hcr__proc_fd(struct hcr__proc_fd *f, const char *path, int flags);
+
 /* The system's page size (page_size.c). */
 size_t hcr__page_size(void);
 

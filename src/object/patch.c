@@ -72,8 +72,6 @@ static pthread_mutex_t patch_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct hcr__patch_target **table; /* open addressing, NULL = free */
 static size_t table_size, table_used;
 static struct patch_chunk *chunks;
-static int mem_fd = -1;
-static pid_t mem_pid;
 
 static size_t hash_address(uintptr_t a)
 {
@@ -112,19 +110,12 @@ static int table_reserve(void)
     return 0;
 }
 
-/* The file descriptor of /proc/self/mem for this process (reopened after a
-   fork: the old one writes the parent's memory). -1 + errno on failure. Lock
-   held. */
+/* The descriptor of /proc/self/mem for this process. -1 + errno on
+   failure. Lock held. */
 static int mem_file(void)
 {
-    pid_t pid = getpid();
-    if (mem_fd >= 0 && mem_pid == pid)
-        return mem_fd;
-    if (mem_fd >= 0)
-        close(mem_fd);
-    mem_fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
-    mem_pid = pid;
-    return mem_fd;
+    static struct hcr__proc_fd mem;
+    return hcr__proc_fd(&mem, "/proc/self/mem", O_RDWR);
 }
 
 /* Writes n bytes of code at addr through /proc/self/mem. 0 or HCR_EIO with

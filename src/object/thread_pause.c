@@ -48,8 +48,6 @@ static int release_word;    /* futex: changes when the pause ends */
 static int active;          /* a pause is being set up or held */
 static uint64_t last_hold_ns;
 static int handler_state;   /* 0 not installed, 1 ours, -1 the program's */
-static int task_fd = -1;
-static pid_t task_pid;
 
 static long futex(int *word, int op, int value, const struct timespec *timeout)
 {
@@ -126,17 +124,11 @@ static int install_handler(struct hcr__message *msg)
     return 0;
 }
 
-/* The open /proc/self/task of this process (reopened after a fork). */
+/* The open /proc/self/task of this process. */
 static int task_dir(void)
 {
-    pid_t pid = getpid();
-    if (task_fd >= 0 && task_pid == pid)
-        return task_fd;
-    if (task_fd >= 0)
-        close(task_fd);
-    task_fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    task_pid = pid;
-    return task_fd;
+    static struct hcr__proc_fd task;
+    return hcr__proc_fd(&task, "/proc/self/task", O_RDONLY | O_DIRECTORY);
 }
 
 struct linux_dirent64 {
