@@ -318,19 +318,26 @@ static char *find_entry(const char *dir, const char *prefix)
     return found;
 }
 
-/* Waits for the copy file of `version` to appear in dir, made ahead of
-   that version's build; its name, or NULL. */
-static char *wait_for_spare(const char *dir, int version)
+/* Waits for the copy file of `version` to appear in dir with `size`
+   bytes, made ahead of that version's build (the file is created, then
+   allocated); its name, or NULL. */
+static char *wait_for_spare(const char *dir, int version, off_t size)
 {
     char name[32];
     snprintf(name, sizeof name, "v%d-guest.so", version);
-    char *spare = NULL;
-    for (int waited = 0; !spare && waited < 3000; waited += 5) {
-        spare = find_entry(dir, name);
-        if (!spare)
-            harness_sleep_ms(5);
+    for (int waited = 0; waited < 3000; waited += 5) {
+        char *spare = find_entry(dir, name);
+        char path[2048];
+        struct stat st;
+        if (spare) {
+            snprintf(path, sizeof path, "%s/%s", dir, spare);
+            if (stat(path, &st) == 0 && st.st_size == size)
+                return spare;
+            free(spare);
+        }
+        harness_sleep_ms(5);
     }
-    return spare;
+    return NULL;
 }
 
 /* After each new version the next version's copy file is made ahead,
@@ -353,7 +360,7 @@ TEST(copy_into_a_spare_file_is_exact)
     CHECK_EQ(ctx.version, 2);
     struct stat large;
     CHECK_EQ(stat(path, &large), 0);
-    char *spare = wait_for_spare(dir, 3);
+    char *spare = wait_for_spare(dir, 3, large.st_size);
     CHECK(spare != NULL);
     char spare_path[2048];
     snprintf(spare_path, sizeof spare_path, "%s/%s", dir, spare);
@@ -376,7 +383,7 @@ TEST(copy_into_a_spare_file_is_exact)
     free(copied);
     free(built);
     free(spare);
-    spare = wait_for_spare(dir, 4); /* sized like the small build now */
+    spare = wait_for_spare(dir, 4, (off_t)build_size); /* sized like the small build now */
     CHECK(spare != NULL);
     snprintf(spare_path, sizeof spare_path, "%s/%s", dir, spare);
     CHECK_EQ(stat(spare_path, &st), 0);
