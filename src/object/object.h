@@ -39,6 +39,8 @@ struct hcr__object_record {
     char path[PATH_MAX];        /* the object, for messages (also in signal context) */
     char source[PATH_MAX];      /* the source it was compiled from, when the caller
                                    said (live editing); else empty */
+    char unit[PATH_MAX];        /* its compilation unit's path from its debug
+                                   information (object_migrate.c); else empty */
     uintptr_t text_lo, text_hi; /* its code */
     void *base;
     size_t size;
@@ -62,6 +64,10 @@ void hcr__object_records_count_live(unsigned n);
 /* Under the object lock: puts a filled record (state LOADING) at the head
    of the list, where the crash guard sees it at once. */
 void hcr__object_record_publish(struct hcr__object_record *rec);
+
+/* The newest record (every record is reached through `older`), or NULL.
+   Lock-free, as hcr__object_record_at. */
+const struct hcr__object_record *hcr__object_records_newest(void);
 
 /* The record whose code contains pc, newest first, or NULL.
    Async-signal-safe (lock-free reads of a list that only grows). */

@@ -60,6 +60,11 @@ void hcr__object_record_publish(struct hcr__object_record *rec)
     atomic_store(&newest, rec);
 }
 
+const struct hcr__object_record *hcr__object_records_newest(void)
+{
+    return atomic_load(&newest);
+}
+
 const struct hcr__object_record *hcr__object_record_at(uintptr_t pc)
 {
     /* Every record's code is still mapped, whatever its state. */

@@ -8,6 +8,7 @@
  * alone (see records.c for the order).
  */
 #include "object/reloaded.h"
+#include "dwarf/types.h"
 
 #include <elf.h>
 #include <limits.h>
@@ -21,6 +22,7 @@ struct reloaded {
     unsigned ordinal;    /* rank of the file group; UINT_MAX if the program has none */
     char *name;
     struct hcr__proc_sym sym;
+    struct hcr__type *type; /* owned; NULL when unknown */
 };
 
 static struct reloaded *reloaded;
@@ -66,18 +68,20 @@ void hcr__reloaded_truncate(size_t count)
     for (; nreloaded > count; nreloaded--) {
         free(reloaded[nreloaded - 1].name);
         free(reloaded[nreloaded - 1].file_name);
+        hcr__type_clone_free(reloaded[nreloaded - 1].type);
     }
     pthread_mutex_unlock(&reloaded_lock);
 }
 
 int hcr__reloaded_add(const struct hcr__process *p, size_t image, uint32_t file,
                               const char *file_name, const char *name, uintptr_t address,
-                              uint64_t size, unsigned type)
+                              uint64_t size, unsigned type, struct hcr__type *type_tree)
 {
     int rc = 0;
     pthread_mutex_lock(&reloaded_lock);
     struct reloaded *grown = hcr__grow(reloaded, nreloaded, &reloaded_cap, sizeof *grown, 64);
     if (!grown) {
+        hcr__type_clone_free(type_tree);
         rc = HCR_ENOMEM;
         goto out;
     }
@@ -90,6 +94,7 @@ int hcr__reloaded_add(const struct hcr__process *p, size_t image, uint32_t file,
     if (!r->name || (file_name && !r->file_name)) {
         free(r->name);
         free(r->file_name);
+        hcr__type_clone_free(type_tree);
         rc = HCR_ENOMEM;
         goto out;
     }
@@ -103,8 +108,24 @@ int hcr__reloaded_add(const struct hcr__process *p, size_t image, uint32_t file,
         .image = (uint32_t)image,
         .file = file,
     };
+    r->type = type_tree;
     nreloaded++;
 out:
     pthread_mutex_unlock(&reloaded_lock);
     return rc;
+}
+
+const struct hcr__type *hcr__reloaded_type_at(uintptr_t address, int *known)
+{
+    const struct hcr__type *type = NULL;
+    *known = 0;
+    pthread_mutex_lock(&reloaded_lock);
+    for (size_t i = nreloaded; i-- > 0;)
+        if (reloaded[i].sym.address == address && reloaded[i].sym.type != STT_FUNC) {
+            type = reloaded[i].type;
+            *known = 1;
+            break;
+        }
+    pthread_mutex_unlock(&reloaded_lock);
+    return type;
 }
