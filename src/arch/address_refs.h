@@ -16,6 +16,10 @@ enum hcr__ref_kind {
     HCR__REF_ACCESS,  /* a load or store through the address (an index included) */
     HCR__REF_ADDRESS, /* the address itself becomes a value: lea, an immediate,
                          or a load of a pointer word (a GOT slot) that holds it */
+    HCR__REF_RETURNED, /* an lea whose register, only dereferenced, still holds
+                          the address at the function's return, in a register
+                          that returns values: an access if the function
+                          returns nothing, which only debug information says */
 };
 
 /* Called per referring instruction at run-time address pc, with the

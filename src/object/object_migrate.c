@@ -98,6 +98,10 @@ static int found_ref(void *user, uintptr_t pc, uintptr_t target, enum hcr__ref_k
     struct candidate *c = candidate_at(s, target);
     if (!c || c->why[0])
         return 0;
+    if (kind == HCR__REF_RETURNED)
+        kind = !s->record && hcr__process_returns_nothing(s->proc, s->image, pc)
+                   ? HCR__REF_ACCESS
+                   : HCR__REF_ADDRESS;
     if (kind == HCR__REF_ADDRESS) {
         snprintf(c->why, sizeof c->why,
                  "its address is taken by the instruction at %#lx (%.*s): a pointer to the old "
@@ -263,7 +267,9 @@ static int rebase_pointer(void *user, uintptr_t *value)
         for (size_t j = 0; m && j < m->count; j++) {
             const struct hcr__link_migration *mg = &m->items[j];
             uint64_t to;
-            if (*value < mg->from || *value - mg->from > mg->from_size)
+            /* One past the end is not taken as this variable's: in the
+               program's .data the next variable starts there. */
+            if (*value < mg->from || *value - mg->from >= mg->from_size)
                 continue;
             if (hcr__migrate_plan_translate(mg->plan, *value - mg->from, &to))
                 *value = mg->to + (uintptr_t)to;

@@ -209,3 +209,20 @@ char *hcr__process_unit_at(struct hcr__process *p, size_t image, uintptr_t pc)
         return NULL;
     return hcr__dwarf_cu_path(&cu);
 }
+
+int hcr__process_returns_nothing(struct hcr__process *p, size_t image, uintptr_t pc)
+{
+    Dwarf *dw = hcr__process_image_dwarf(p, image);
+    Dwarf_Die cu, *scopes = NULL;
+    if (!dw || pc < p->images[image].bias || !dwarf_addrdie(dw, pc - p->images[image].bias, &cu))
+        return 0;
+    int n = dwarf_getscopes(&cu, pc - p->images[image].bias, &scopes);
+    int nothing = 0;
+    for (int i = 0; i < n; i++)
+        if (dwarf_tag(&scopes[i]) == DW_TAG_subprogram) {
+            nothing = !dwarf_hasattr_integrate(&scopes[i], DW_AT_type);
+            break;
+        }
+    free(scopes);
+    return nothing;
+}

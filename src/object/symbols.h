@@ -110,6 +110,11 @@ int hcr__process_variable_die(struct hcr__process *p, size_t image, uint32_t fil
    of image `image` (as hcr__dwarf_cu_path gives it), malloc'ed, or NULL. */
 char *hcr__process_unit_at(struct hcr__process *p, size_t image, uintptr_t pc);
 
+/* Whether the function of image `image` whose code holds run-time pc is
+   declared to return nothing (void), per the debug information; 0 when it
+   returns a value or nothing says. */
+int hcr__process_returns_nothing(struct hcr__process *p, size_t image, uintptr_t pc);
+
 /* The address the image's file stores at run-time address `address` (an
    initialiser as linked), moved by the load bias as a relative relocation
    moves it. 1 and *value, or 0 when the file holds no such bytes. GNU ld
