@@ -41,6 +41,8 @@ struct hcr__object_record {
                                    said (live editing); else empty */
     char unit[PATH_MAX];        /* its compilation unit's path from its debug
                                    information (object_migrate.c); else empty */
+    size_t registry_mark;       /* reloaded symbols registered before its reload:
+                                   a revert forgets the rest (reloaded.h) */
     uintptr_t text_lo, text_hi; /* its code */
     void *base;
     size_t size;
@@ -80,7 +82,10 @@ unsigned hcr__object_newest_live_id(void);
 const struct hcr__object_record *hcr__object_live_since(unsigned id);
 
 /* Reverts every live reload newer than `target`, and `target` itself,
-   newest first: each function it switched gets its previous entry back.
+   newest first: each function it switched gets its previous entry back,
+   and the symbols they registered are forgotten, so that a later reload
+   binds to the storage the code running again uses (a variable one of
+   them moved is found at its old place, with its old type).
    0 or the first error (msg set). Takes the object lock. */
 int hcr__object_revert_to_before(const struct hcr__object_record *target,
                                  struct hcr__message *msg);

@@ -260,7 +260,7 @@ static int switch_all(struct prepared *ps, size_t n, struct hcr__message *msg)
 
 /* Publishes the record of a prepared object, so that a crash in its code,
    even on another thread right after the switch, is attributed to it. */
-static void publish(struct prepared *p, unsigned id, const char *source)
+static void publish(struct prepared *p, unsigned id, const char *source, size_t mark)
 {
     struct hcr__object_record *rec = p->rec;
     rec->id = id;
@@ -268,6 +268,7 @@ static void publish(struct prepared *p, unsigned id, const char *source)
     snprintf(rec->source, sizeof rec->source, "%s", source ? source : "");
     const struct hcr__link_migrations *m = p->linked.migrations;
     snprintf(rec->unit, sizeof rec->unit, "%s", m && m->unit ? m->unit : "");
+    rec->registry_mark = mark;
     rec->text_lo = p->linked.text_lo;
     rec->text_hi = p->linked.text_hi;
     rec->base = p->linked.base;
@@ -408,7 +409,7 @@ static int reload_locked(struct hcr__reload_item *items, size_t n, int quiet, ui
         return rc;
     }
     for (size_t i = 0; i < n; i++)
-        publish(&ps[i], hcr__object_records_next_id() + (unsigned)i, items[i].source);
+        publish(&ps[i], hcr__object_records_next_id() + (unsigned)i, items[i].source, mark);
     /* The values move as late as can be, right before the switch: old code
        that runs meanwhile writes the old storage, and a write after this
        point is the new code's or lost (hcr.h section 9). */

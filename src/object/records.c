@@ -23,6 +23,8 @@
 #include "object/object.h"
 #include "object/patch.h"
 
+#include "object/reloaded.h"
+
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -122,6 +124,7 @@ int hcr__object_revert_to_before(const struct hcr__object_record *target, struct
         if (r == target)
             break;
     }
+    hcr__reloaded_truncate(target->registry_mark);
     hcr__object_unlock();
     return rc;
 }

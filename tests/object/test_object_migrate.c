@@ -213,5 +213,11 @@ TEST(a_crash_after_a_migrating_reload_reverts_to_the_old_values)
     CHECK_EQ(mig_get("removed.gone"), 11);
     CHECK_EQ(mig_get("fit.big"), 123);
     CHECK_EQ(mig_get("unfit.big"), 1LL << 40);
+    /* The revert forgot the new storage: the same edit again migrates
+       from the old values, not from those the crashed code left. */
+    mig_set("added.a", 12);
+    reload("mig_v2_state.o");
+    CHECK_EQ(mig_get("added.a"), 12);
+    CHECK_EQ(mig_get("added.c"), 13);
 }
 
