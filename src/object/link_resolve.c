@@ -80,8 +80,8 @@ static const struct hcr__proc_sym *existing(const struct linker *lk, size_t k)
        changed) is found there first: the program's symbol still names
        the old storage. */
     if ((!local || lk->file_name) &&
-        (ps = hcr__reloaded_find(lk->proc, lk->home, lk->file, local ? lk->file_name : NULL,
-                                 name)) != NULL)
+        (ps = hcr__reloaded_find_moved(lk->proc, lk->home, lk->file,
+                                       local ? lk->file_name : NULL, name)) != NULL)
         return ps;
     if (local && lk->static_key && lk->static_key[k]) {
         /* A function-local static: by function and name, never by the
@@ -91,6 +91,9 @@ static const struct hcr__proc_sym *existing(const struct linker *lk, size_t k)
         ps = local ? hcr__process_find_local(lk->proc, lk->home, lk->file, name)
                    : hcr__process_find_global(lk->proc, lk->home, name);
     }
+    if (!ps && (!local || lk->file_name))
+        ps = hcr__reloaded_find(lk->proc, lk->home, lk->file, local ? lk->file_name : NULL,
+                                name);
     return ps;
 }
 
@@ -136,15 +139,18 @@ static int resolve_undefined(struct linker *lk, size_t k)
             return 0;
         }
     }
-    /* A global an earlier reload (or an earlier object of this one) added
-       in another file (a function new in one file, called from another),
-       or moved to new storage when its layout changed: before the
-       program's own, which then names the old storage. */
-    ps = hcr__reloaded_find(lk->proc, lk->home, HCR__NO_FILE, NULL, name);
+    /* A global an earlier reload (or an earlier object of this one) moved
+       to new storage when its layout changed: before the program's own,
+       which names the old storage. */
+    ps = hcr__reloaded_find_moved(lk->proc, lk->home, HCR__NO_FILE, NULL, name);
     if (!ps)
         ps = hcr__process_find_global(lk->proc, lk->home, name);
     if (!ps && lk->home != 0)
         ps = hcr__process_find_global(lk->proc, 0, name);
+    /* A global an earlier reload (or an earlier object of this one) added
+       in another file: a function new in one file, called from another. */
+    if (!ps)
+        ps = hcr__reloaded_find(lk->proc, lk->home, HCR__NO_FILE, NULL, name);
     if (!ps && lk->home != 0)
         ps = hcr__reloaded_find(lk->proc, 0, HCR__NO_FILE, NULL, name);
     if (ps && ps->type == STT_TLS) {

@@ -173,7 +173,7 @@ static int prepare(struct prepared *p, struct hcr__process *proc, struct hcr__me
         struct hcr__type *type = ns->type_tree ? hcr__type_clone(ns->type_tree) : NULL;
         if ((ns->type_tree && !type) ||
             hcr__reloaded_add(proc, l->home_image, l->file, ns->local ? l->file_name : NULL,
-                              ns->name, ns->address, ns->size, ns->type, type) < 0)
+                              ns->name, ns->address, ns->size, ns->type, type, 0) < 0)
             return hcr__fail(msg, HCR_ENOMEM, "%s: out of memory recording %s", p->path,
                              ns->name);
     }

@@ -244,7 +244,7 @@ int hcr__object_migrations_register(struct hcr__process *proc, const char *path,
         struct hcr__type *type = hcr__type_clone(mg->to_type);
         if (!type || hcr__reloaded_add(proc, l->home_image, l->file,
                                        mg->local ? l->file_name : NULL, mg->name, mg->to,
-                                       mg->to_size, STT_OBJECT, type) < 0)
+                                       mg->to_size, STT_OBJECT, type, 1) < 0)
             return hcr__fail(msg, HCR_ENOMEM, "%s: out of memory recording %s", path, mg->name);
     }
     return 0;

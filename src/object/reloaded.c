@@ -23,6 +23,8 @@ struct reloaded {
     char *name;
     struct hcr__proc_sym sym;
     struct hcr__type *type; /* owned; NULL when unknown */
+    int moved;              /* storage that replaces the program's own (a
+                               variable migrated to a new layout) */
 };
 
 static struct reloaded *reloaded;
@@ -39,19 +41,34 @@ static int reloaded_matches(const struct reloaded *r, uintptr_t lo, const char *
     return r->ordinal == ordinal && !strcmp(r->file_name, file_name);
 }
 
-const struct hcr__proc_sym *hcr__reloaded_find(const struct hcr__process *p, size_t image,
-                                                       uint32_t file, const char *file_name,
-                                                       const char *name)
+static const struct hcr__proc_sym *find(const struct hcr__process *p, size_t image,
+                                        uint32_t file, const char *file_name, const char *name,
+                                        int moved_only)
 {
     uintptr_t lo = hcr__process_image(p, image)->lo;
     unsigned ordinal = hcr__process_file_ordinal(p, file);
     pthread_mutex_lock(&reloaded_lock);
     const struct hcr__proc_sym *found = NULL;
     for (size_t i = nreloaded; i-- > 0 && !found;)
-        if (reloaded_matches(&reloaded[i], lo, file_name, ordinal, name))
+        if ((!moved_only || reloaded[i].moved) &&
+            reloaded_matches(&reloaded[i], lo, file_name, ordinal, name))
             found = &reloaded[i].sym;
     pthread_mutex_unlock(&reloaded_lock);
     return found;
+}
+
+const struct hcr__proc_sym *hcr__reloaded_find(const struct hcr__process *p, size_t image,
+                                               uint32_t file, const char *file_name,
+                                               const char *name)
+{
+    return find(p, image, file, file_name, name, 0);
+}
+
+const struct hcr__proc_sym *hcr__reloaded_find_moved(const struct hcr__process *p, size_t image,
+                                                     uint32_t file, const char *file_name,
+                                                     const char *name)
+{
+    return find(p, image, file, file_name, name, 1);
 }
 
 size_t hcr__reloaded_count(void)
@@ -75,7 +92,8 @@ void hcr__reloaded_truncate(size_t count)
 
 int hcr__reloaded_add(const struct hcr__process *p, size_t image, uint32_t file,
                               const char *file_name, const char *name, uintptr_t address,
-                              uint64_t size, unsigned type, struct hcr__type *type_tree)
+                              uint64_t size, unsigned type, struct hcr__type *type_tree,
+                              int moved)
 {
     int rc = 0;
     pthread_mutex_lock(&reloaded_lock);
@@ -109,6 +127,7 @@ int hcr__reloaded_add(const struct hcr__process *p, size_t image, uint32_t file,
         .file = file,
     };
     r->type = type_tree;
+    r->moved = moved;
     nreloaded++;
 out:
     pthread_mutex_unlock(&reloaded_lock);
