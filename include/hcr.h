@@ -261,7 +261,32 @@
  *   one line: functions redirected, variables kept, what is new in the
  *   edit and what it no longer defines. See the README for what the flags
  *   do, how each linkage idiom is bound, and what cannot be reloaded (new
- *   thread-local variables, variables that change size).
+ *   thread-local variables, thread-locals that change size).
+ *
+ *   A variable whose layout the edit changed (a field added, removed,
+ *   reordered or retyped, an array resized: compared in the debug
+ *   information of the program, or of the reload that placed it, and of
+ *   the object; the same size with fields swapped counts) moves to new
+ *   storage in the reloaded object, starting from its new initialiser,
+ *   and its value is migrated field by field by the rules of section 4
+ *   (unions and opaque types that changed keep the new initialiser); a
+ *   pointer into the old storage of a variable that moves is rebased, any
+ *   other is copied. One line is logged per variable naming the fields
+ *   added, dropped and converted, as a warning when data is lost; object
+ *   mode has no HCR_STATE marker, so a loss never refuses. It moves only
+ *   when no code the reload leaves in place can reach the old storage
+ *   but by naming it: no instruction of the program or of an earlier
+ *   reload takes its address (an `lea` that only feeds loads and stores
+ *   is an access), no initialised data holds a pointer to it, and for a
+ *   global, every unit whose code names it is reloaded in the same
+ *   transaction (live editing reloads a change's units together).
+ *   Otherwise the reload fails with HCR_ESTATE naming the variable and the
+ *   reason, and nothing changes; so does a size change without debug
+ *   information. The old storage is only read: a thread still inside an
+ *   old function finishes on it (its writes after the move are not seen
+ *   by the new code), and a revert after a crash (hcr_object_protect)
+ *   resumes the old code on the values it had. A later reload binds to
+ *   the new storage.
  *   The translation unit may be in the executable or in a loaded library;
  *   the executable must not be stripped.
  *

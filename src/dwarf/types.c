@@ -42,7 +42,7 @@ struct slot {
 };
 
 struct hcr__types {
-    Elf *elf;
+    Elf *elf;                    /* NULL: dw is the caller's (hcr__types_open_dwarf) */
     Dwarf *dw;
     struct slot *slots;          /* open addressing by DIE offset; 0 is free */
     size_t slot_count, used;
@@ -140,6 +140,19 @@ int hcr__types_open(const void *image, size_t size, struct hcr__types **types)
     return 0;
 }
 
+int hcr__types_open_dwarf(Dwarf *dw, struct hcr__types **types)
+{
+    *types = NULL;
+    if (!dw)
+        return 0;
+    struct hcr__types *t = calloc(1, sizeof *t);
+    if (!t)
+        return HCR_ENOMEM;
+    t->dw = dw;
+    *types = t;
+    return 0;
+}
+
 void hcr__types_free(struct hcr__types *t)
 {
     if (!t)
@@ -150,8 +163,10 @@ void hcr__types_free(struct hcr__types *t)
         t->chunks = next;
     }
     free(t->slots);
-    dwarf_end(t->dw);
-    elf_end(t->elf);
+    if (t->elf) {
+        dwarf_end(t->dw);
+        elf_end(t->elf);
+    }
     free(t);
 }
 

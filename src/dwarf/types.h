@@ -83,6 +83,12 @@ struct hcr__types;
 int hcr__types_open(const void *image, size_t size, struct hcr__types **types);
 void hcr__types_free(struct hcr__types *types);
 
+/* A reader over a libdw handle the caller owns and keeps open until
+   hcr__types_free (object mode: a relocatable object's debug information
+   as libdwfl relocated it, or the running program's). 0 and *types
+   (NULL when dw is NULL), or HCR_ENOMEM. */
+int hcr__types_open_dwarf(Dwarf *dw, struct hcr__types **types);
+
 /* The reader's libdw handle, for walks over the same debug information
    (statics.h). */
 Dwarf *hcr__types_dwarf(struct hcr__types *types);
@@ -108,6 +114,12 @@ int hcr__type_same(const struct hcr__type *a, const struct hcr__type *b);
 /* Whether a value of type t holds a pointer anywhere (a pointer-free value
    is copied as bytes). */
 int hcr__type_has_pointers(const struct hcr__type *t);
+
+/* A copy of the tree t that owns its memory and outlives the reader it
+   came from (object mode keeps the type of a migrated variable for the
+   next reload to compare with). NULL when out of memory. */
+struct hcr__type *hcr__type_clone(const struct hcr__type *t);
+void hcr__type_clone_free(struct hcr__type *t);
 
 /* "struct particle", "int", "int[4]" into buf, for messages. */
 const char *hcr__type_label(const struct hcr__type *t, char *buf, size_t len);

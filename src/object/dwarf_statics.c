@@ -57,13 +57,16 @@ void hcr__local_statics_free(struct hcr__local_static *v, size_t n)
     free(v);
 }
 
-/* The defined local data symbol of `elf` at (section, offset), or 0. */
-static size_t symbol_at(const struct hcr__elf *elf, size_t section, uint64_t offset)
+/* The defined data symbol of `elf` at (section, offset), locals only or
+   any, or 0. */
+static size_t symbol_at(const struct hcr__elf *elf, size_t section, uint64_t offset,
+                        int locals_only)
 {
     for (size_t k = 1; k < elf->nsyms; k++) {
         const Elf64_Sym *s = &elf->syms[k];
-        if (ELF64_ST_BIND(s->st_info) == STB_LOCAL && ELF64_ST_TYPE(s->st_info) == STT_OBJECT &&
-            hcr__elf_sym_shndx(elf, k) == section && s->st_value == offset)
+        if ((!locals_only || ELF64_ST_BIND(s->st_info) == STB_LOCAL) &&
+            ELF64_ST_TYPE(s->st_info) == STT_OBJECT && hcr__elf_sym_shndx(elf, k) == section &&
+            s->st_value == offset)
             return k;
     }
     return 0;
@@ -174,7 +177,7 @@ int hcr__object_statics(const char *path, const struct hcr__elf *elf,
         Dwarf_Addr section_bias;
         Elf_Scn *scn = dwfl_module_address_section(mod, &addr, &section_bias);
         size_t section = scn ? elf_ndxscn(scn) : 0;
-        (*out)[i].symbol = section && section < elf->shnum ? symbol_at(elf, section, addr) : 0;
+        (*out)[i].symbol = section && section < elf->shnum ? symbol_at(elf, section, addr, 1) : 0;
     }
     dwfl_end(dwfl);
     if (rc < 0) {
@@ -183,4 +186,54 @@ int hcr__object_statics(const char *path, const struct hcr__elf *elf,
         *n = 0;
     }
     return rc;
+}
+
+/* ---- a session kept open: object mode's type comparison ---------------- */
+
+struct hcr__object_dwarf {
+    Dwfl *dwfl;
+    Dwfl_Module *mod;
+    Dwarf *dw;
+    Dwarf_Addr bias;
+};
+
+int hcr__object_dwarf_open(const char *path, const struct hcr__elf *elf,
+                           struct hcr__object_dwarf **out)
+{
+    *out = calloc(1, sizeof **out);
+    if (!*out)
+        return HCR_ENOMEM;
+    (*out)->dwfl = open_object(path, elf, &(*out)->mod, &(*out)->dw, &(*out)->bias);
+    if (!(*out)->dwfl) {
+        free(*out);
+        *out = NULL;
+    }
+    return 0;
+}
+
+Dwarf *hcr__object_dwarf_handle(struct hcr__object_dwarf *d)
+{
+    return d ? d->dw : NULL;
+}
+
+int hcr__object_dwarf_cu(struct hcr__object_dwarf *d, Dwarf_Die *cu)
+{
+    return d && first_cu(d->dw, cu);
+}
+
+size_t hcr__object_dwarf_symbol_at(struct hcr__object_dwarf *d, const struct hcr__elf *elf,
+                                   uint64_t address)
+{
+    Dwarf_Addr addr = address + d->bias, section_bias;
+    Elf_Scn *scn = dwfl_module_address_section(d->mod, &addr, &section_bias);
+    size_t section = scn ? elf_ndxscn(scn) : 0;
+    return section && section < elf->shnum ? symbol_at(elf, section, addr, 0) : 0;
+}
+
+void hcr__object_dwarf_close(struct hcr__object_dwarf *d)
+{
+    if (!d)
+        return;
+    dwfl_end(d->dwfl);
+    free(d);
 }

@@ -47,4 +47,19 @@ char *hcr__object_cu_path(const char *path, const struct hcr__elf *elf);
 
 void hcr__local_statics_free(struct hcr__local_static *v, size_t n);
 
+/* The debug information of the object `elf` (read from `path`), relocated
+   by libdwfl and kept open for reading types (src/dwarf/types.h). 0 and
+   *out (NULL when the object has none), or HCR_ENOMEM. */
+struct hcr__object_dwarf;
+int hcr__object_dwarf_open(const char *path, const struct hcr__elf *elf,
+                           struct hcr__object_dwarf **out);
+Dwarf *hcr__object_dwarf_handle(struct hcr__object_dwarf *d);
+/* Its first compilation unit's DIE. 1 if found. */
+int hcr__object_dwarf_cu(struct hcr__object_dwarf *d, Dwarf_Die *cu);
+/* The data symbol (any binding) of `elf` at the address `address` read
+   from this debug information (a DW_OP_addr), or 0. */
+size_t hcr__object_dwarf_symbol_at(struct hcr__object_dwarf *d, const struct hcr__elf *elf,
+                                   uint64_t address);
+void hcr__object_dwarf_close(struct hcr__object_dwarf *d);
+
 #endif

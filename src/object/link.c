@@ -200,6 +200,7 @@ int hcr__link(struct hcr__linked *out, const struct hcr__elf *elf, const char *o
             if (lk.syms[k].state == S_EXTERNAL)
                 lk.syms[k].address = (uintptr_t)lk.map;
     }
+    hcr__link_place_migrations(&lk);
     hcr__link_fill_got(&lk);
     if ((rc = hcr__link_relocate(&lk)) < 0 || (rc = hcr__link_collect_functions(&lk, out)) < 0 ||
         (rc = hcr__link_collect_constructors(&lk, out)) < 0 ||
@@ -236,6 +237,7 @@ int hcr__link(struct hcr__linked *out, const struct hcr__elf *elf, const char *o
     out->home_image = lk.home;
     out->statics = lk.statics; /* new_symbols may point at their keys */
     out->nstatics = lk.nstatics;
+    out->migrations = lk.migrations; /* new_symbols may point at their types */
     free(lk.static_key);
     free(lk.secs);
     free(lk.syms);
@@ -245,6 +247,7 @@ fail:
     out->size = lk.map_size;
     out->near = lk.near;
     hcr__link_discard(out);
+    hcr__link_migrations_free(lk.migrations);
     hcr__local_statics_free(lk.statics, lk.nstatics);
     free(lk.static_key);
     free(lk.secs);
@@ -259,6 +262,8 @@ void hcr__link_release_tables(struct hcr__linked *l)
     free(l->section_address);
     free(l->new_symbols);
     hcr__local_statics_free(l->statics, l->nstatics);
+    hcr__link_migrations_free(l->migrations);
+    l->migrations = NULL;
     l->statics = NULL;
     l->nstatics = 0;
     l->new_symbols = NULL;

@@ -18,6 +18,7 @@
 #include "internal.h"
 #include "object/dwarf_statics.h"
 #include "object/symbols.h"
+#include "dwarf/types.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -40,7 +41,36 @@ struct hcr__link_symbol {
     uintptr_t address;
     uint64_t size;
     unsigned type;      /* STT_FUNC or a data type */
+    const struct hcr__type *type_tree; /* a variable's, from the object's debug
+                                          information (the linked result's
+                                          readers own it), or NULL */
 };
+
+/* A variable the program (or an earlier reload) has whose layout the
+   object changed: it moves to the object's own storage, and its value is
+   migrated there at commit (object_migrate.c) unless code the reload does
+   not replace may hold its address. */
+struct hcr__link_migration {
+    const char *name;    /* as the registry knows it: the symbol name, or
+                            "function/variable" for a function-local static */
+    int local;           /* a file or function-local static */
+    uintptr_t from, to;  /* the old storage (only ever read) and the new */
+    uint64_t from_size, to_size;
+    const struct hcr__type *from_type, *to_type;
+    struct hcr__migrate_plan *plan;
+    size_t sym;          /* the object's symbol */
+};
+
+/* What link_migrate.c hands over: the migrations, the debug information
+   readers their types live in, and the unit's path. */
+struct hcr__link_migrations {
+    struct hcr__object_dwarf *dwarf;
+    struct hcr__types *object_types, *program_types;
+    struct hcr__link_migration *items;
+    size_t count, cap;
+    char *unit;          /* the object's compilation unit path, or NULL */
+};
+void hcr__link_migrations_free(struct hcr__link_migrations *m);
 
 /* One linked object, not yet live. */
 struct hcr__linked {
@@ -70,6 +100,7 @@ struct hcr__linked {
     size_t nnew_symbols;
     struct hcr__local_static *statics; /* owned: names of function-local statics */
     size_t nstatics;
+    struct hcr__link_migrations *migrations; /* owned; NULL in the sandbox */
 };
 
 /* Links `elf` (validated, ET_REL, this machine; read from object_path) into

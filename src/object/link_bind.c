@@ -29,18 +29,13 @@ const char *hcr__link_sym_name(const struct linker *lk, size_t k)
 }
 
 /* Binds variable k of the object to the program's storage `ps` (a
-   common symbol included). HCR_ESTATE if its size changed, else 0. */
+   common symbol included). A size that changed is judged once the
+   debug information is read (link_migrate.c). 0. */
 int hcr__link_bind_variable(struct linker *lk, size_t k, const struct hcr__proc_sym *ps)
 {
-    const Elf64_Sym *s = &lk->elf->syms[k];
     struct lsym *ls = &lk->syms[k];
-    if (ps->size != s->st_size)
-        return hcr__fail(lk->msg, HCR_ESTATE,
-                         "%s: variable %s changed size from %llu to %llu bytes; its storage in "
-                         "the running program cannot grow or shrink (restart to apply)",
-                         lk->path, hcr__elf_sym_name(lk->elf, s), (unsigned long long)ps->size,
-                         (unsigned long long)s->st_size);
     ls->state = S_BOUND;
+    ls->bound_size = ps->size;
     ls->address = ps->address;
     ls->common_offset = 0;
     size_t sh = hcr__elf_sym_shndx(lk->elf, k);
@@ -65,7 +60,7 @@ int hcr__link_is_unbound_candidate(const struct linker *lk, size_t k)
     const struct lsym *ls = &lk->syms[k];
     const char *name = hcr__elf_sym_name(lk->elf, s);
     unsigned type = ELF64_ST_TYPE(s->st_info);
-    if (ls->state != S_NEW || !name[0] || is_compiler_name(name))
+    if (ls->state != S_NEW || ls->migrated || !name[0] || is_compiler_name(name))
         return 0;
     if (ls->strong)
         return 1;

@@ -150,8 +150,8 @@ int hcr__link_collect_new_symbols(struct linker *lk, struct hcr__linked *out)
         size_t sh = hcr__elf_sym_shndx(elf, k);
         int local = ELF64_ST_BIND(s->st_info) == STB_LOCAL;
         const char *name = hcr__elf_sym_name(elf, s);
-        if (ls->state != S_NEW || !name[0] || (local && !lk->file_name))
-            continue;
+        if (ls->state != S_NEW || ls->migrated || !name[0] || (local && !lk->file_name))
+            continue; /* a migrated variable is registered with its move (object_migrate.c) */
         if (type == STT_FUNC) {
             if (ls->original)
                 continue;
@@ -164,7 +164,7 @@ int hcr__link_collect_new_symbols(struct linker *lk, struct hcr__linked *out)
             name = lk->static_key[k];
         out->new_symbols[out->nnew_symbols++] = (struct hcr__link_symbol){
             .name = name, .local = local, .address = ls->address, .size = s->st_size,
-            .type = type};
+            .type = type, .type_tree = ls->type_tree};
     }
     out->file = lk->file;
     out->file_name = lk->file_name;

@@ -45,6 +45,11 @@ struct lsym {
     uint64_t original_size;
     size_t common_offset; /* S_NEW commons: offset+1 in the data region */
     size_t function;     /* functions: index+1 in the linked functions */
+    uint64_t bound_size; /* S_BOUND variables: the size of the storage bound to */
+    int migrated;        /* a variable bound to storage whose layout changed: moves
+                            to the object's own storage (link_migrate.c) */
+    const struct hcr__type *type_tree; /* variables: the type the object's debug
+                                          information gives, or NULL */
     const struct hcr__proc_sym *strong; /* a weak definition: the program's strong
                                            one of that name, until hcr__link_bind_by_unit says
                                            whether it is this unit's */
@@ -76,6 +81,7 @@ struct linker {
     size_t patchable_sec;          /* a __patchable_function_entries section, 0 if none */
     int unit_checked;              /* new names were checked against the program's
                                       debug information for the unit */
+    struct hcr__link_migrations *migrations; /* link_migrate.c; handed to the result */
 };
 
 static inline int hcr__starts_with(const char *s, const char *prefix)
@@ -98,6 +104,20 @@ int hcr__link_read_statics(struct linker *lk);
 /* Resolves every symbol by name: binds what the program has, marks the
    rest new, finds every undefined one. */
 int hcr__link_resolve_symbols(struct linker *lk);
+
+/* ---- link_migrate.c ---- */
+
+/* Compares the layout of every variable bound to existing storage in the
+   program's (or an earlier reload's) debug information with the object's:
+   one whose layout changed is unbound, to be placed in the object's own
+   data like a new variable and migrated at commit (object_migrate.c); one
+   whose size changed with no debug information to say how is HCR_ESTATE.
+   Also reads the type of every new variable, for the registry. Runs after
+   every symbol is bound, before sections are. 0 or a negative code. */
+int hcr__link_compare_layouts(struct linker *lk);
+
+/* After layout: the new storage of each migrated variable. */
+void hcr__link_place_migrations(struct linker *lk);
 
 /* ---- link_plan.c ---- */
 
@@ -142,7 +162,8 @@ const char *hcr__link_sym_name(const struct linker *lk, size_t k);
 int hcr__link_is_state(const struct linker *lk, size_t sh);
 
 /* Binds variable k of the object to the program's storage `ps` (a common
-   symbol included). HCR_ESTATE if its size changed, else 0. */
+   symbol included), whatever its size: hcr__link_compare_layouts decides
+   later whether it can stay. 0. */
 int hcr__link_bind_variable(struct linker *lk, size_t k, const struct hcr__proc_sym *ps);
 
 /* Whether symbol k, defined by the object, is one the lookups by name left

@@ -74,18 +74,26 @@ static const struct hcr__proc_sym *existing(const struct linker *lk, size_t k)
         return NULL;
     int local = ELF64_ST_BIND(s->st_info) == STB_LOCAL;
     const struct hcr__proc_sym *ps;
+    if (local && lk->static_key && lk->static_key[k])
+        name = lk->static_key[k];
+    /* A variable an earlier reload moved to new storage (its layout
+       changed) is found there first: the program's symbol still names
+       the old storage. */
+    if ((!local || lk->file_name) &&
+        (ps = hcr__reloaded_find_moved(lk->proc, lk->home, lk->file,
+                                       local ? lk->file_name : NULL, name)) != NULL)
+        return ps;
     if (local && lk->static_key && lk->static_key[k]) {
         /* A function-local static: by function and name, never by the
            file-wide number in its symbol name. */
-        name = lk->static_key[k];
         ps = hcr__process_find_local_static(lk->proc, lk->home, lk->file, name);
     } else {
         ps = local ? hcr__process_find_local(lk->proc, lk->home, lk->file, name)
                    : hcr__process_find_global(lk->proc, lk->home, name);
     }
     if (!ps && (!local || lk->file_name))
-        ps = hcr__reloaded_find(lk->proc, lk->home, lk->file,
-                                        local ? lk->file_name : NULL, name);
+        ps = hcr__reloaded_find(lk->proc, lk->home, lk->file, local ? lk->file_name : NULL,
+                                name);
     return ps;
 }
 
@@ -131,7 +139,12 @@ static int resolve_undefined(struct linker *lk, size_t k)
             return 0;
         }
     }
-    ps = hcr__process_find_global(lk->proc, lk->home, name);
+    /* A global an earlier reload (or an earlier object of this one) moved
+       to new storage when its layout changed: before the program's own,
+       which names the old storage. */
+    ps = hcr__reloaded_find_moved(lk->proc, lk->home, HCR__NO_FILE, NULL, name);
+    if (!ps)
+        ps = hcr__process_find_global(lk->proc, lk->home, name);
     if (!ps && lk->home != 0)
         ps = hcr__process_find_global(lk->proc, 0, name);
     /* A global an earlier reload (or an earlier object of this one) added
@@ -190,8 +203,8 @@ static int resolve_undefined(struct linker *lk, size_t k)
 
 /* Resolves symbol k, defined in section sh of the object: a function is a
    new copy (with the program's entry as its original, if it has one); a
-   variable the program has binds to its storage (HCR_ESTATE if its size
-   changed); a thread-local must exist (HCR_ENOTSUP if new). */
+   variable the program has binds to its storage (whether it can stay is
+   decided by link_migrate.c); a thread-local must exist (HCR_ENOTSUP if new). */
 static int resolve_defined(struct linker *lk, size_t k, size_t sh)
 {
     const Elf64_Sym *s = &lk->elf->syms[k];
@@ -324,7 +337,7 @@ int hcr__link_resolve_symbols(struct linker *lk)
             return rc;
     }
     int rc = hcr__link_bind_by_unit(lk);
-    if (rc < 0)
+    if (rc < 0 || (rc = hcr__link_compare_layouts(lk)) < 0)
         return rc;
     return hcr__link_bind_sections(lk);
 }

@@ -39,6 +39,10 @@ struct hcr__object_record {
     char path[PATH_MAX];        /* the object, for messages (also in signal context) */
     char source[PATH_MAX];      /* the source it was compiled from, when the caller
                                    said (live editing); else empty */
+    char unit[PATH_MAX];        /* its compilation unit's path from its debug
+                                   information (object_migrate.c); else empty */
+    size_t registry_mark;       /* reloaded symbols registered before its reload:
+                                   a revert forgets the rest (reloaded.h) */
     uintptr_t text_lo, text_hi; /* its code */
     void *base;
     size_t size;
@@ -63,6 +67,10 @@ void hcr__object_records_count_live(unsigned n);
    of the list, where the crash guard sees it at once. */
 void hcr__object_record_publish(struct hcr__object_record *rec);
 
+/* The newest record (every record is reached through `older`), or NULL.
+   Lock-free, as hcr__object_record_at. */
+const struct hcr__object_record *hcr__object_records_newest(void);
+
 /* The record whose code contains pc, newest first, or NULL.
    Async-signal-safe (lock-free reads of a list that only grows). */
 const struct hcr__object_record *hcr__object_record_at(uintptr_t pc);
@@ -74,7 +82,10 @@ unsigned hcr__object_newest_live_id(void);
 const struct hcr__object_record *hcr__object_live_since(unsigned id);
 
 /* Reverts every live reload newer than `target`, and `target` itself,
-   newest first: each function it switched gets its previous entry back.
+   newest first: each function it switched gets its previous entry back,
+   and the symbols they registered are forgotten, so that a later reload
+   binds to the storage the code running again uses (a variable one of
+   them moved is found at its old place, with its old type).
    0 or the first error (msg set). Takes the object lock. */
 int hcr__object_revert_to_before(const struct hcr__object_record *target,
                                  struct hcr__message *msg);

@@ -12,6 +12,7 @@
 #include "elf/elf_file.h"
 #include "object/debug.h"
 #include "object/link.h"
+#include "object/object_migrate.h"
 #include "object/patch.h"
 #include "object/reloaded.h"
 #include "object/symbols.h"
@@ -118,6 +119,7 @@ struct prepared {
     struct hcr__linked linked;
     int is_linked;
     int ready;                   /* prepared */
+    unsigned seq;                /* the order it was prepared in */
     struct hcr__switched *sw;
     size_t nsw;
     struct hcr__object_record *rec;
@@ -166,11 +168,17 @@ static int prepare(struct prepared *p, struct hcr__process *proc, struct hcr__me
     }
     for (size_t i = 0; i < l->nnew_symbols; i++) {
         const struct hcr__link_symbol *ns = &l->new_symbols[i];
-        if (hcr__reloaded_add(proc, l->home_image, l->file, ns->local ? l->file_name : NULL,
-                                      ns->name, ns->address, ns->size, ns->type) < 0)
+        /* With its type, so that a later reload that changes its layout
+           migrates it. */
+        struct hcr__type *type = ns->type_tree ? hcr__type_clone(ns->type_tree) : NULL;
+        if ((ns->type_tree && !type) ||
+            hcr__reloaded_add(proc, l->home_image, l->file, ns->local ? l->file_name : NULL,
+                              ns->name, ns->address, ns->size, ns->type, type, 0) < 0)
             return hcr__fail(msg, HCR_ENOMEM, "%s: out of memory recording %s", p->path,
                              ns->name);
     }
+    if ((rc = hcr__object_migrations_register(proc, p->path, l, msg)) < 0)
+        return rc;
     /* Debuggers and profilers learn about the new code before any call can
        reach it, so a breakpoint set by name before the reload is inserted
        in the new copy in time. Not fatal: the reload works without. */
@@ -198,20 +206,23 @@ static void discard(struct prepared *p)
    an object that cannot be prepared (for HCR_ENOSYM, once no object is
    left that could still add the symbol). */
 static int prepare_all(struct prepared *ps, const struct hcr__reload_item *items, size_t n,
-                       struct hcr__process *proc, struct hcr__message *msg)
+                       const size_t *order, struct hcr__process *proc, struct hcr__message *msg)
 {
     for (size_t i = 0; i < n; i++)
         ps[i].path = items[i].object;
     size_t left = n;
+    unsigned seq = 0;
     for (;;) {
         size_t progress = 0;
         int rc = 0;
-        for (size_t i = 0; i < n; i++) {
+        for (size_t o = 0; o < n; o++) {
+            size_t i = order[o];
             if (ps[i].ready)
                 continue;
             rc = prepare(&ps[i], proc, msg);
             if (rc == 0) {
                 ps[i].ready = 1;
+                ps[i].seq = seq++;
                 progress++;
                 continue;
             }
@@ -249,12 +260,15 @@ static int switch_all(struct prepared *ps, size_t n, struct hcr__message *msg)
 
 /* Publishes the record of a prepared object, so that a crash in its code,
    even on another thread right after the switch, is attributed to it. */
-static void publish(struct prepared *p, unsigned id, const char *source)
+static void publish(struct prepared *p, unsigned id, const char *source, size_t mark)
 {
     struct hcr__object_record *rec = p->rec;
     rec->id = id;
     snprintf(rec->path, sizeof rec->path, "%s", p->path);
     snprintf(rec->source, sizeof rec->source, "%s", source ? source : "");
+    const struct hcr__link_migrations *m = p->linked.migrations;
+    snprintf(rec->unit, sizeof rec->unit, "%s", m && m->unit ? m->unit : "");
+    rec->registry_mark = mark;
     rec->text_lo = p->linked.text_lo;
     rec->text_hi = p->linked.text_hi;
     rec->base = p->linked.base;
@@ -308,17 +322,82 @@ static int keep_constructors(struct hcr__reload_item *items, const struct prepar
     return 0;
 }
 
+/* The objects as the migration's checks see them; *early says whether
+   one bound by name to the old storage of a global another object moves
+   (it was linked first). */
+static void migrate_view(const struct prepared *ps, size_t n, struct hcr__migrate_object *objs,
+                         const struct hcr__elf **elfs, unsigned *seq, int *early)
+{
+    for (size_t i = 0; i < n; i++) {
+        objs[i] = (struct hcr__migrate_object){ps[i].path, &ps[i].linked};
+        elfs[i] = &ps[i].elf;
+        seq[i] = ps[i].seq;
+    }
+    *early = 0;
+    for (size_t i = 0; i < n && !*early; i++)
+        *early = hcr__object_migrations_bound_early(objs, elfs, seq, n, i);
+}
+
+/* Prepares the n objects, and once more, those that move globals first,
+   when an object that names such a global was linked before the move was
+   registered. 0, or the error with everything undone. */
+static int prepare_batch(struct prepared *ps, const struct hcr__reload_item *items, size_t n,
+                         struct hcr__process *proc, struct hcr__migrate_object *objs,
+                         size_t mark, struct hcr__message *msg)
+{
+    size_t *order = calloc(n, sizeof *order);
+    const struct hcr__elf **elfs = calloc(n, sizeof *elfs);
+    unsigned *seq = calloc(n, sizeof *seq);
+    int rc = order && elfs && seq ? 0 : hcr__fail(msg, HCR_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        if (order)
+            order[i] = i;
+    int early = 0;
+    for (int pass = 0; rc == 0 && pass < 2; pass++) {
+        if ((rc = prepare_all(ps, items, n, order, proc, msg)) < 0)
+            break;
+        migrate_view(ps, n, objs, elfs, seq, &early);
+        if (!early || pass == 1)
+            break;
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+            if (ps[i].linked.migrations && ps[i].linked.migrations->count)
+                order[k++] = i;
+        for (size_t i = 0; i < n; i++)
+            if (!ps[i].linked.migrations || !ps[i].linked.migrations->count)
+                order[k++] = i;
+        for (size_t i = 0; i < n; i++)
+            discard(&ps[i]);
+        hcr__reloaded_truncate(mark);
+    }
+    if (rc == 0 && early)
+        rc = hcr__fail(msg, HCR_ESTATE,
+                       "%s: the objects of this reload move globals that each other names, and "
+                       "no order links every one after the move it needs; reload them apart",
+                       items[0].object);
+    if (rc == 0)
+        rc = hcr__object_migrations_check(proc, objs, n, msg);
+    free(order);
+    free(elfs);
+    free(seq);
+    return rc;
+}
+
 /* The reload as a transaction over n objects: all are prepared before any
    is switched in, and all are switched in or none. */
 static int reload_locked(struct hcr__reload_item *items, size_t n, int quiet, uintptr_t **ctors,
                          size_t *nctors, struct hcr__message *msg)
 {
     struct prepared *ps = calloc(n, sizeof *ps);
-    if (!ps)
+    struct hcr__migrate_object *objs = calloc(n, sizeof *objs);
+    if (!ps || !objs) {
+        free(ps);
+        free(objs);
         return hcr__fail(msg, HCR_ENOMEM, "%s: out of memory", items[0].object);
+    }
     struct hcr__process *proc = hcr__process_get(msg);
     size_t mark = hcr__reloaded_count();
-    int rc = proc ? prepare_all(ps, items, n, proc, msg) : HCR_ENOEXEC;
+    int rc = proc ? prepare_batch(ps, items, n, proc, objs, mark, msg) : HCR_ENOEXEC;
     if (rc == 0)
         rc = keep_constructors(items, ps, n, ctors, nctors, msg);
     if (rc < 0) {
@@ -326,10 +405,16 @@ static int reload_locked(struct hcr__reload_item *items, size_t n, int quiet, ui
             discard(&ps[i]);
         hcr__reloaded_truncate(mark);
         free(ps);
+        free(objs);
         return rc;
     }
     for (size_t i = 0; i < n; i++)
-        publish(&ps[i], hcr__object_records_next_id() + (unsigned)i, items[i].source);
+        publish(&ps[i], hcr__object_records_next_id() + (unsigned)i, items[i].source, mark);
+    /* The values move as late as can be, right before the switch: old code
+       that runs meanwhile writes the old storage, and a write after this
+       point is the new code's or lost (hcr.h section 9). */
+    hcr__object_migrations_apply(objs, n);
+    free(objs);
     if ((rc = switch_all(ps, n, msg)) < 0) {
         /* switch_all switched nothing. */
         for (size_t i = n; i-- > 0;)

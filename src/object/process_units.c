@@ -153,3 +153,76 @@ unsigned hcr__process_file_ordinal(const struct hcr__process *p, uint32_t file)
 {
     return file == HCR__NO_FILE ? UINT_MAX : p->groups[file - 1].ordinal;
 }
+
+/* ---- variables and code by address (object mode's migration) ----------- */
+
+const struct hcr__elf *hcr__process_image_elf(const struct hcr__process *p, size_t image)
+{
+    return image < p->nimages && p->files[image].valid ? &p->files[image].elf : NULL;
+}
+
+struct die_at {
+    uint64_t address;
+    Dwarf_Die *out;
+};
+
+static int match_address(void *user, const char *function, const char *variable,
+                         uint64_t address, Dwarf_Die *die)
+{
+    struct die_at *d = user;
+    (void)function, (void)variable;
+    if (address != d->address)
+        return 0;
+    *d->out = *die;
+    return 1;
+}
+
+int hcr__process_variable_die(struct hcr__process *p, size_t image, uint32_t file,
+                              uintptr_t address, Dwarf_Die *die)
+{
+    Dwarf *dw = hcr__process_image_dwarf(p, image);
+    if (!dw || address < p->images[image].bias)
+        return 0;
+    struct die_at d = {address - p->images[image].bias, die};
+    Dwarf_Die cu;
+    /* The unit's own compilation unit first; a global may be defined in
+       another unit than its STT_FILE group suggests, so then every one. */
+    if (file != HCR__NO_FILE && file <= p->ngroups && group_cu(dw, &p->groups[file - 1], &cu) &&
+        hcr__dwarf_each_static_die(&cu, match_address, &d) == 1)
+        return 1;
+    Dwarf_Off off = 0, next;
+    size_t header;
+    while (dwarf_nextcu(dw, off, &next, &header, NULL, NULL, NULL) == 0) {
+        if (dwarf_offdie(dw, off + header, &cu) &&
+            hcr__dwarf_each_static_die(&cu, match_address, &d) == 1)
+            return 1;
+        off = next;
+    }
+    return 0;
+}
+
+char *hcr__process_unit_at(struct hcr__process *p, size_t image, uintptr_t pc)
+{
+    Dwarf *dw = hcr__process_image_dwarf(p, image);
+    Dwarf_Die cu;
+    if (!dw || pc < p->images[image].bias || !dwarf_addrdie(dw, pc - p->images[image].bias, &cu))
+        return NULL;
+    return hcr__dwarf_cu_path(&cu);
+}
+
+int hcr__process_returns_nothing(struct hcr__process *p, size_t image, uintptr_t pc)
+{
+    Dwarf *dw = hcr__process_image_dwarf(p, image);
+    Dwarf_Die cu, *scopes = NULL;
+    if (!dw || pc < p->images[image].bias || !dwarf_addrdie(dw, pc - p->images[image].bias, &cu))
+        return 0;
+    int n = dwarf_getscopes(&cu, pc - p->images[image].bias, &scopes);
+    int nothing = 0;
+    for (int i = 0; i < n; i++)
+        if (dwarf_tag(&scopes[i]) == DW_TAG_subprogram) {
+            nothing = !dwarf_hasattr_integrate(&scopes[i], DW_AT_type);
+            break;
+        }
+    free(scopes);
+    return nothing;
+}

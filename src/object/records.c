@@ -23,6 +23,8 @@
 #include "object/object.h"
 #include "object/patch.h"
 
+#include "object/reloaded.h"
+
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -58,6 +60,11 @@ void hcr__object_record_publish(struct hcr__object_record *rec)
     rec->state = HCR__RELOAD_LOADING;
     rec->older = atomic_load(&newest);
     atomic_store(&newest, rec);
+}
+
+const struct hcr__object_record *hcr__object_records_newest(void)
+{
+    return atomic_load(&newest);
 }
 
 const struct hcr__object_record *hcr__object_record_at(uintptr_t pc)
@@ -117,6 +124,7 @@ int hcr__object_revert_to_before(const struct hcr__object_record *target, struct
         if (r == target)
             break;
     }
+    hcr__reloaded_truncate(target->registry_mark);
     hcr__object_unlock();
     return rc;
 }

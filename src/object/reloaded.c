@@ -8,6 +8,7 @@
  * alone (see records.c for the order).
  */
 #include "object/reloaded.h"
+#include "dwarf/types.h"
 
 #include <elf.h>
 #include <limits.h>
@@ -21,6 +22,9 @@ struct reloaded {
     unsigned ordinal;    /* rank of the file group; UINT_MAX if the program has none */
     char *name;
     struct hcr__proc_sym sym;
+    struct hcr__type *type; /* owned; NULL when unknown */
+    int moved;              /* storage that replaces the program's own (a
+                               variable migrated to a new layout) */
 };
 
 static struct reloaded *reloaded;
@@ -37,19 +41,34 @@ static int reloaded_matches(const struct reloaded *r, uintptr_t lo, const char *
     return r->ordinal == ordinal && !strcmp(r->file_name, file_name);
 }
 
-const struct hcr__proc_sym *hcr__reloaded_find(const struct hcr__process *p, size_t image,
-                                                       uint32_t file, const char *file_name,
-                                                       const char *name)
+static const struct hcr__proc_sym *find(const struct hcr__process *p, size_t image,
+                                        uint32_t file, const char *file_name, const char *name,
+                                        int moved_only)
 {
     uintptr_t lo = hcr__process_image(p, image)->lo;
     unsigned ordinal = hcr__process_file_ordinal(p, file);
     pthread_mutex_lock(&reloaded_lock);
     const struct hcr__proc_sym *found = NULL;
     for (size_t i = nreloaded; i-- > 0 && !found;)
-        if (reloaded_matches(&reloaded[i], lo, file_name, ordinal, name))
+        if ((!moved_only || reloaded[i].moved) &&
+            reloaded_matches(&reloaded[i], lo, file_name, ordinal, name))
             found = &reloaded[i].sym;
     pthread_mutex_unlock(&reloaded_lock);
     return found;
+}
+
+const struct hcr__proc_sym *hcr__reloaded_find(const struct hcr__process *p, size_t image,
+                                               uint32_t file, const char *file_name,
+                                               const char *name)
+{
+    return find(p, image, file, file_name, name, 0);
+}
+
+const struct hcr__proc_sym *hcr__reloaded_find_moved(const struct hcr__process *p, size_t image,
+                                                     uint32_t file, const char *file_name,
+                                                     const char *name)
+{
+    return find(p, image, file, file_name, name, 1);
 }
 
 size_t hcr__reloaded_count(void)
@@ -66,18 +85,21 @@ void hcr__reloaded_truncate(size_t count)
     for (; nreloaded > count; nreloaded--) {
         free(reloaded[nreloaded - 1].name);
         free(reloaded[nreloaded - 1].file_name);
+        hcr__type_clone_free(reloaded[nreloaded - 1].type);
     }
     pthread_mutex_unlock(&reloaded_lock);
 }
 
 int hcr__reloaded_add(const struct hcr__process *p, size_t image, uint32_t file,
                               const char *file_name, const char *name, uintptr_t address,
-                              uint64_t size, unsigned type)
+                              uint64_t size, unsigned type, struct hcr__type *type_tree,
+                              int moved)
 {
     int rc = 0;
     pthread_mutex_lock(&reloaded_lock);
     struct reloaded *grown = hcr__grow(reloaded, nreloaded, &reloaded_cap, sizeof *grown, 64);
     if (!grown) {
+        hcr__type_clone_free(type_tree);
         rc = HCR_ENOMEM;
         goto out;
     }
@@ -90,6 +112,7 @@ int hcr__reloaded_add(const struct hcr__process *p, size_t image, uint32_t file,
     if (!r->name || (file_name && !r->file_name)) {
         free(r->name);
         free(r->file_name);
+        hcr__type_clone_free(type_tree);
         rc = HCR_ENOMEM;
         goto out;
     }
@@ -103,8 +126,25 @@ int hcr__reloaded_add(const struct hcr__process *p, size_t image, uint32_t file,
         .image = (uint32_t)image,
         .file = file,
     };
+    r->type = type_tree;
+    r->moved = moved;
     nreloaded++;
 out:
     pthread_mutex_unlock(&reloaded_lock);
     return rc;
+}
+
+const struct hcr__type *hcr__reloaded_type_at(uintptr_t address, int *known)
+{
+    const struct hcr__type *type = NULL;
+    *known = 0;
+    pthread_mutex_lock(&reloaded_lock);
+    for (size_t i = nreloaded; i-- > 0;)
+        if (reloaded[i].sym.address == address && reloaded[i].sym.type != STT_FUNC) {
+            type = reloaded[i].type;
+            *known = 1;
+            break;
+        }
+    pthread_mutex_unlock(&reloaded_lock);
+    return type;
 }

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct hcr__type;
+
 /* How many reloaded symbols are registered, and forgetting every one
    registered after such a count (a reload that did not go live). */
 size_t hcr__reloaded_count(void);
@@ -18,12 +20,27 @@ void hcr__reloaded_truncate(size_t count);
    so that later reloads of the same unit bind to them like to the
    program's own. file_name is the object's STT_FILE name for a local, NULL
    for a global; `file` is the group hcr__process_find_file gave (or
-   HCR__NO_FILE). Add returns 0 or HCR_ENOMEM; find returns NULL if none. */
+   HCR__NO_FILE). type_tree is a variable's type (hcr__type_clone), owned
+   by the registry from the call on, or NULL when unknown. `moved`: the
+   storage replaces the program's own for good (a variable migrated to a
+   new layout, object_migrate.c), and is found before it. Add returns 0
+   or HCR_ENOMEM; find returns NULL if none, looking newest first. */
 int hcr__reloaded_add(const struct hcr__process *p, size_t image, uint32_t file,
                       const char *file_name, const char *name, uintptr_t address, uint64_t size,
-                      unsigned type);
+                      unsigned type, struct hcr__type *type_tree, int moved);
 const struct hcr__proc_sym *hcr__reloaded_find(const struct hcr__process *p, size_t image,
                                                uint32_t file, const char *file_name,
                                                const char *name);
+/* The same, among moved storage only: looked up before the program's own
+   symbols, which still name the old storage. */
+const struct hcr__proc_sym *hcr__reloaded_find_moved(const struct hcr__process *p, size_t image,
+                                                     uint32_t file, const char *file_name,
+                                                     const char *name);
+
+/* The type registered for the variable whose storage starts at address
+   (*known = 1 when a reload registered that storage at all, its type then
+   NULL if unknown), or NULL and *known = 0: the storage is the program's
+   own. */
+const struct hcr__type *hcr__reloaded_type_at(uintptr_t address, int *known);
 
 #endif

@@ -96,6 +96,25 @@ const struct hcr__proc_sym *hcr__process_symbol_at(const struct hcr__process *p,
    with the index; NULL when it has none. */
 Dwarf *hcr__process_image_dwarf(struct hcr__process *p, size_t image);
 
+/* The validated ELF file of image `image`, or NULL. */
+const struct hcr__elf *hcr__process_image_elf(const struct hcr__process *p, size_t image);
+
+/* The DIE of the variable of image `image` whose storage is at run-time
+   `address`, looked for in file group `file`'s compilation unit first, then
+   in every unit. 1 and *die, or 0 (no debug information, no such
+   variable). */
+int hcr__process_variable_die(struct hcr__process *p, size_t image, uint32_t file,
+                              uintptr_t address, Dwarf_Die *die);
+
+/* The path of the compilation unit whose code holds run-time address pc
+   of image `image` (as hcr__dwarf_cu_path gives it), malloc'ed, or NULL. */
+char *hcr__process_unit_at(struct hcr__process *p, size_t image, uintptr_t pc);
+
+/* Whether the function of image `image` whose code holds run-time pc is
+   declared to return nothing (void), per the debug information; 0 when it
+   returns a value or nothing says. */
+int hcr__process_returns_nothing(struct hcr__process *p, size_t image, uintptr_t pc);
+
 /* The address the image's file stores at run-time address `address` (an
    initialiser as linked), moved by the load bias as a relative relocation
    moves it. 1 and *value, or 0 when the file holds no such bytes. GNU ld

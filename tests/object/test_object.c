@@ -374,9 +374,25 @@ TEST(an_unknown_relocation_type_is_a_clean_error)
     free(data);
 }
 
-TEST(a_variable_that_changed_size_is_a_clean_error)
+/* hits, an int, became a long long: it moves to new storage with its
+   value (it is a file static whose address the program never takes). The
+   new b_hits adds 1000, so the value read is the new code's. */
+TEST(a_file_static_that_changed_size_is_migrated)
 {
-    check_failed_reload(obj("bad_size_prog_b.o"), HCR_ESTATE, "hits");
+    b_twice(1);
+    b_twice(1);
+    b_twice(1);
+    CHECK_EQ(b_hits(), 3);
+    reload("bad_size_prog_b.o");
+    CHECK_EQ(b_hits(), 1003);
+    b_twice(1);
+    CHECK_EQ(b_hits(), 1004);
+}
+
+/* Without debug information there is nothing to migrate it by. */
+TEST(a_variable_that_changed_size_without_debug_information_is_a_clean_error)
+{
+    check_failed_reload(obj("nog_size_prog_b.o"), HCR_ESTATE, "hits");
 }
 
 TEST(a_name_only_one_file_defines_as_a_local_resolves_to_it)

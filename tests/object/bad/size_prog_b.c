@@ -1,4 +1,5 @@
-/* prog_b.c whose static `hits` grew: its storage cannot grow in place. */
+/* prog_b.c whose static `hits` grew: it migrates to new storage (with
+   debug information), and b_hits says the new code runs. */
 #include "prog.h"
 
 static long long hits;
@@ -11,5 +12,5 @@ int b_twice(int x)
 
 int b_hits(void)
 {
-    return (int)hits;
+    return (int)hits + 1000;
 }

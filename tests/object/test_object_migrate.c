@@ -1,0 +1,223 @@
+/*
+ * test_object_migrate.c: object mode moves a variable whose layout an edit
+ * changed into new storage, field by field (tests/object/mig/). Each unit
+ * is built as version 1 into this program and as later versions into
+ * objects; the test reaches the state only through the units' functions,
+ * so every value read after a reload is read by the new code, from the
+ * new layout: a value right at its new place proves the migration.
+ */
+#include "harness.h"
+#include "object/object.h"
+#include "object_util.h"
+#include "mig.h"
+
+#include <hcr.h>
+
+static void reload(const char *name)
+{
+    int rc = hcr_object_reload(obj(name));
+    if (rc != 0)
+        harness_fail(__FILE__, __LINE__, "reload of %s: %s: %s", name, hcr_error_name(rc),
+                     hcr_object_error());
+}
+
+static void set_old_values(void)
+{
+    mig_set("added.a", 11);
+    mig_set("added.c", 13);
+    mig_set("swapped.x", 15);
+    mig_set("swapped.y", 17);
+    mig_set("removed.keep", 19);
+    mig_set("fit.n", -21);
+    mig_set("fit.big", 123);
+    mig_set("unfit.big", 1LL << 40);
+    mig_set("nested.in.x", 23);
+    mig_set("nested.z", 25);
+    mig_set("grow[0].id", 27);
+    mig_set("grow[1].id", 29);
+    mig_set("shrink[0].id", 31);
+    mig_set("shrink[1].id", 33);
+    mig_set("union.i", 35);
+}
+
+TEST(a_field_added_in_the_middle_keeps_the_others)
+{
+    set_old_values();
+    reload("mig_v2_state.o");
+    CHECK_EQ(mig_version(), 2);
+    CHECK_EQ(mig_get("added.a"), 11);
+    CHECK_EQ(mig_get("added.b"), 20); /* the new initialiser */
+    CHECK_EQ(mig_get("added.c"), 13);
+}
+
+/* The same size, fields swapped: bound to the old storage, the new code
+   would read y for x. */
+TEST(two_swapped_fields_of_the_same_size_keep_their_values)
+{
+    set_old_values();
+    reload("mig_v2_state.o");
+    CHECK_EQ(mig_get("swapped.x"), 15);
+    CHECK_EQ(mig_get("swapped.y"), 17);
+}
+
+TEST(a_removed_field_is_dropped_and_the_rest_kept)
+{
+    set_old_values();
+    CHECK_EQ(mig_get("removed.gone"), 11);
+    reload("mig_v2_state.o");
+    CHECK_EQ(mig_get("removed.keep"), 19);
+    CHECK_EQ(mig_get("removed.gone"), -1); /* the new code has no such field */
+}
+
+TEST(an_int_widened_and_a_long_long_narrowed_convert_by_value)
+{
+    set_old_values();
+    reload("mig_v2_state.o");
+    CHECK_EQ(mig_get("fit.n"), -21);     /* int to long long, sign kept */
+    CHECK_EQ(mig_get("fit.big"), 123);   /* long long to int: fits */
+    CHECK_EQ(mig_get("unfit.big"), -7);  /* does not fit: the new initialiser */
+}
+
+TEST(a_nested_struct_that_gained_a_field)
+{
+    set_old_values();
+    reload("mig_v2_state.o");
+    CHECK_EQ(mig_get("nested.a"), 1);
+    CHECK_EQ(mig_get("nested.in.w"), 40);
+    CHECK_EQ(mig_get("nested.in.x"), 23);
+    CHECK_EQ(mig_get("nested.z"), 25);
+}
+
+TEST(arrays_of_structs_grown_and_shrunk)
+{
+    set_old_values();
+    CHECK_EQ(mig_get("shrink[2].id"), 3);
+    reload("mig_v2_state.o");
+    CHECK_EQ(mig_get("grow[0].id"), 27);
+    CHECK_EQ(mig_get("grow[1].id"), 29);
+    CHECK_EQ(mig_get("grow[1].extra"), 9); /* a new field of a kept element */
+    CHECK_EQ(mig_get("grow[2].id"), 3);    /* a new element: its initialiser */
+    CHECK_EQ(mig_get("grow[2].extra"), 9);
+    CHECK_EQ(mig_get("shrink[0].id"), 31);
+    CHECK_EQ(mig_get("shrink[1].id"), 33);
+    CHECK_EQ(mig_get("shrink[2].id"), -1);
+}
+
+/* Which member of a union is live is unknowable: a changed union starts
+   from the new initialiser (hcr.h section 4). */
+TEST(a_changed_union_is_reset_to_its_new_initialiser)
+{
+    set_old_values();
+    reload("mig_v2_state.o");
+    CHECK_EQ(mig_get("union.i"), 77);
+}
+
+TEST(a_function_local_static_that_changed_layout_keeps_its_count)
+{
+    CHECK_EQ(mig_bump_local(), 1);
+    CHECK_EQ(mig_bump_local(), 2);
+    reload("mig_v2_state.o");
+    CHECK_EQ(mig_bump_local(), 102); /* count kept, step from the new initialiser */
+}
+
+/* A pointer to another static (which keeps its layout and stays) and a
+   function pointer, through three reloads each moving their struct. */
+TEST(pointer_fields_stay_right_over_three_reloads)
+{
+    mig_init();
+    CHECK_EQ(mig_get("ptr.target"), 42);
+    CHECK_EQ(mig_get("ptr.fn"), 1);
+    const char *versions[] = {"mig_v2_state.o", "mig_v3_state.o", "mig_v4_state.o"};
+    for (int v = 0; v < 3; v++) {
+        reload(versions[v]);
+        CHECK_EQ(mig_version(), v + 2);
+        CHECK_EQ(mig_get("ptr.gen"), 2); /* added by version 2, kept since */
+        mig_set("target", 42 + v + 1);
+        CHECK_EQ(mig_get("ptr.target"), 42 + v + 1);
+        CHECK_EQ(mig_get("ptr.fn"), v + 2); /* the old entry leads to the newest code */
+    }
+}
+
+TEST(a_second_reload_binds_to_the_migrated_storage)
+{
+    set_old_values();
+    reload("mig_v2_state.o");
+    mig_set("added.a", 50);
+    reload("mig_v3_state.o"); /* same layout as version 2 for s_added */
+    CHECK_EQ(mig_version(), 3);
+    CHECK_EQ(mig_get("added.a"), 50);
+    CHECK_EQ(mig_get("added.b"), 20);
+}
+
+TEST(a_global_another_unit_names_is_refused_with_its_name)
+{
+    global_set("a", 5);
+    int rc = hcr_object_reload(obj("mig_v2_global.o"));
+    CHECK_EQ(rc, HCR_ESTATE);
+    CHECK_STR_HAS(hcr_object_error(), "gstate");
+    CHECK_STR_HAS(hcr_object_error(), "mig_user.c");
+    CHECK_EQ(global_version(), 1); /* nothing changed */
+    CHECK_EQ(global_get("a"), 5);
+    CHECK_EQ(user_read(), 5002);
+}
+
+/* Reloaded with every unit that names it, the global moves; the user is
+   given first, so it is linked once more after the move is registered. */
+TEST(a_global_reloaded_with_every_unit_that_names_it_is_migrated)
+{
+    global_set("a", 5);
+    global_set("b", 6);
+    struct hcr__reload_item items[] = {{obj("mig_v2_user.o"), NULL, {0}},
+                                       {obj("mig_v2_global.o"), NULL, {0}}};
+    int rc = hcr__object_reload_batch(items, 2, 0);
+    if (rc != 0)
+        harness_fail(__FILE__, __LINE__, "batch: %s: %s", hcr_error_name(rc), hcr_object_error());
+    CHECK_EQ(global_version(), 2);
+    CHECK_EQ(user_version(), 2);
+    CHECK_EQ(global_get("a"), 5);
+    CHECK_EQ(global_get("b"), 6);
+    CHECK_EQ(global_get("added"), 30);
+    CHECK_EQ(user_read(), 1005006); /* the new user, on the new storage */
+    global_set("a", 7);
+    CHECK_EQ(user_read(), 1007006);
+}
+
+TEST(a_file_static_whose_address_escapes_is_refused_with_its_name)
+{
+    CHECK_EQ(escape_through_pointer(), 5);
+    int rc = hcr_object_reload(obj("mig_v2_escape.o"));
+    CHECK_EQ(rc, HCR_ESTATE);
+    CHECK_STR_HAS(hcr_object_error(), "s_escaped");
+    CHECK_STR_HAS(hcr_object_error(), "pointer");
+    CHECK_EQ(escape_version(), 1);
+}
+
+static void crash(void *arg)
+{
+    *(int *)arg = mig_crash();
+}
+
+/* The migration only read the old storage: reverting the reload after a
+   crash resumes the old code on the old layout's values as they were. */
+TEST(a_crash_after_a_migrating_reload_reverts_to_the_old_values)
+{
+    set_old_values();
+    reload("mig_v2_state.o");
+    mig_set("added.c", 80); /* the new storage */
+    int result = 0;
+    CHECK_EQ(hcr_object_protect(crash, &result), HCR_ECRASH);
+    CHECK_EQ(mig_version(), 1);
+    CHECK_EQ(mig_get("added.a"), 11);
+    CHECK_EQ(mig_get("added.c"), 13);
+    CHECK_EQ(mig_get("swapped.x"), 15);
+    CHECK_EQ(mig_get("removed.gone"), 11);
+    CHECK_EQ(mig_get("fit.big"), 123);
+    CHECK_EQ(mig_get("unfit.big"), 1LL << 40);
+    /* The revert forgot the new storage: the same edit again migrates
+       from the old values, not from those the crashed code left. */
+    mig_set("added.a", 12);
+    reload("mig_v2_state.o");
+    CHECK_EQ(mig_get("added.a"), 12);
+    CHECK_EQ(mig_get("added.c"), 13);
+}
+
