@@ -15,6 +15,7 @@
 #include "guard.h"
 #include "update_layout.h"
 #include "watch.h"
+#include "work_queue.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -271,7 +272,7 @@ void hcr_plugin_close(struct hcr_plugin *ctx)
     hcr__version_destroy(atomic_exchange(&p->pending, NULL));
     hcr__plugin_close_versions(p);
     hcr__source_hold(&p->held_source, -1);
-    hcr__watch_flush(); /* versions retired earlier are gone too, and the source */
+    hcr__work_flush(); /* versions retired earlier are gone too, and the source */
     free_plugin(p);
     void *userdata = ctx->userdata;
     memset(ctx, 0, sizeof *ctx);

@@ -12,6 +12,7 @@
 #include "plugin_internal.h"
 
 #include "watch.h"
+#include "work_queue.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -132,6 +133,6 @@ int hcr__plugin_prepare_first(struct hcr__plugin *p)
     }
     pthread_mutex_unlock(&p->prepare_lock);
     if (published > 0 && p->watch)
-        hcr__watch_defer(prepare_spare, p);
+        hcr__work_defer(prepare_spare, p);
     return rc;
 }

@@ -24,7 +24,7 @@
  */
 #include "plugin_internal.h"
 
-#include "watch.h"
+#include "work_queue.h"
 
 #include <signal.h>
 
@@ -134,7 +134,7 @@ static void destroy_version(void *v)
 void hcr__version_retire(struct hcr__version *v)
 {
     if (v)
-        hcr__watch_defer(destroy_version, v);
+        hcr__work_defer(destroy_version, v);
 }
 
 /* Whether update may take the per-frame path for the current version.
