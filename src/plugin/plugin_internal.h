@@ -377,8 +377,8 @@ struct hcr__plugin {
     enum hcr_safety safety;
     struct hcr__watch *watch;
 
-    /* The per-frame path (src/arch/x86_64/plugin_update.S reads these by
-       offset, see update_layout.h): current's entry point when it is working
+    /* The per-frame path (the machine's plugin_update.S reads these by
+       offset, see its plugin_update_layout.h): current's entry point when it is working
        and guarded and no new build is pending, else NULL (every other case
        takes the slow path); what the watch thread prepared, if anything;
        and the guard frame the path reuses, owned by this plugin since one
