@@ -13,12 +13,11 @@
  */
 #include "elf/elf_file.h"
 
+#include "arch/reloc.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-
-/* Common symbols of the x86-64 large code model (psABI); <elf.h> lacks it. */
-#define HCR__SHN_X86_64_LCOMMON 0xff02
 
 /* A section or table described for a message: "section .text". */
 struct label {
@@ -459,7 +458,8 @@ static int check_symbols(const struct hcr__elf *e, size_t s, size_t x, struct sy
                                  "sections",
                                  e->name, j, name, l.text, shndx, e->shnum);
         } else if (shndx != SHN_ABS && shndx != SHN_COMMON &&
-                   !(shndx == HCR__SHN_X86_64_LCOMMON && e->ehdr->e_machine == EM_X86_64)) {
+                   !(e->ehdr->e_machine == hcr__arch_machine() &&
+                     hcr__arch_is_large_common(shndx))) {
             return hcr__fail(msg, HCR_ECORRUPT,
                              "%s: symbol %zu (%.64s) of %s has the reserved section index %#zx",
                              e->name, j, name, l.text, shndx);
