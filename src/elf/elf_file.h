@@ -10,7 +10,9 @@
  * pointer it returns lies inside the buffer. Nothing is trusted before that.
  *
  * The reader never copies or owns the bytes: the caller keeps `data` alive
- * as long as the struct is used.
+ * as long as the struct is used. Its stages are three files
+ * (elf_internal.h says which holds what); this header is all the rest of
+ * hcr sees.
  */
 #ifndef HCR_ELF_FILE_H
 #define HCR_ELF_FILE_H
@@ -50,8 +52,8 @@ struct hcr__elf {
 
 /* Validates `data` as a 64-bit little-endian ELF file for `machine` (an
    EM_* value, hcr__arch_machine() for this process's; 0 accepts any) of
-   type `type` (ET_REL, ET_DYN; 0 accepts any). Returns 0, or a negative code with msg naming the file and the
-   problem:
+   type `type` (ET_REL, ET_DYN; 0 accepts any). Returns 0, or a negative
+   code with msg naming the file and the problem:
      HCR_ENOEXEC  not ELF, wrong class/endianness/type, empty file;
      HCR_EARCH    another machine ("built for AArch64 (e_machine 183),
                   this process is x86-64");
