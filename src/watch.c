@@ -51,7 +51,11 @@ static struct {
     int running;
     struct hcr__watch *list;
     struct hcr__watch *in_callback; /* whose callback runs now */
-} W = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, -1, -1, 0, 0, NULL, NULL};
+} W = {.life = PTHREAD_MUTEX_INITIALIZER,
+       .lock = PTHREAD_MUTEX_INITIALIZER,
+       .callback_done = PTHREAD_COND_INITIALIZER,
+       .inotify_fd = -1,
+       .wake_fd = -1};
 
 /* On the watch thread: whether a file event waits to be read. */
 static int event_waiting(void)
