@@ -137,6 +137,8 @@ static void dispatch(int wd, const char *name, unsigned events)
 static void *watch_thread(void *unused)
 {
     (void)unused;
+    /* Named like hcr's other threads, for debuggers, top and the tests. */
+    pthread_setname_np(pthread_self(), "hcr-watch");
     char buf[16 * (sizeof(struct inotify_event) + NAME_MAX + 1)]
         __attribute__((aligned(__alignof__(struct inotify_event))));
     for (;;) {

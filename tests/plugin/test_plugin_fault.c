@@ -152,7 +152,7 @@ static void check_closed(void *arg, int rc, int faulted)
 
 TEST_TIMEOUT(open_fails_cleanly_at_every_allocation, 900)
 {
-    struct fault_case c = {"open", setup_installed, op_open, check_open, NULL};
+    struct fault_case c = {"open", setup_installed, op_open, check_open, NULL, FAULT_ON_CALLER, 0};
     CHECK(fault_sweep(&c, fault_step(5)) > 1);
 }
 
@@ -161,24 +161,27 @@ TEST_TIMEOUT(open_fails_cleanly_at_every_allocation, 900)
    a single run: the one in which no call fails. */
 TEST_TIMEOUT(the_first_load_allocates_nothing_on_the_hosts_thread, 900)
 {
-    struct fault_case c = {"first load", setup_opened, op_update, check_first_load, NULL};
+    struct fault_case c = {"first load", setup_opened, op_update, check_first_load,
+                           NULL, FAULT_ON_CALLER, 0};
     CHECK_EQ(fault_sweep(&c, 1), 1);
 }
 
 TEST_TIMEOUT(a_reload_allocates_nothing_on_the_hosts_thread, 900)
 {
-    struct fault_case c = {"reload", setup_v2_waiting, op_update, check_after_swap, NULL};
+    struct fault_case c = {"reload", setup_v2_waiting, op_update, check_after_swap,
+                           NULL, FAULT_ON_CALLER, 0};
     CHECK_EQ(fault_sweep(&c, 1), 1);
 }
 
 TEST_TIMEOUT(a_rollback_fails_cleanly_at_every_allocation, 900)
 {
-    struct fault_case c = {"rollback", setup_crash_waiting, op_update, check_after_swap, NULL};
+    struct fault_case c = {"rollback", setup_crash_waiting, op_update, check_after_swap,
+                           NULL, FAULT_ON_CALLER, 0};
     CHECK(fault_sweep(&c, fault_step(5)) > 1);
 }
 
 TEST_TIMEOUT(close_fails_cleanly_at_every_allocation, 900)
 {
-    struct fault_case c = {"close", setup_loaded, op_close, check_closed, NULL};
+    struct fault_case c = {"close", setup_loaded, op_close, check_closed, NULL, FAULT_ON_CALLER, 0};
     CHECK(fault_sweep(&c, fault_step(1)) >= 1);
 }
