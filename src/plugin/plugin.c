@@ -250,6 +250,7 @@ int hcr_plugin_set_copy_dir(struct hcr_plugin *ctx, const char *parent)
         return made;
     }
     struct hcr__version *first = atomic_exchange(&p->pending, NULL);
+    atomic_store(&p->unprepared, 0); /* prepared again below */
     if (first)
         p->next_number = first->number;
     hcr__version_destroy(first);

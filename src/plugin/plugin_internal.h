@@ -386,6 +386,11 @@ struct hcr__plugin {
     _Atomic(hcr__main_fn) step_fn;
     struct hcr__version *_Atomic pending;
     struct hcr__guard frame;
+    /* A build the watch thread saw but could not make a version of, not
+       even a failed one (out of memory): HCR_ENOMEM until the host's next
+       update reports it, or a newer build is published in `pending`. Like
+       `pending`, it keeps step_fn NULL. */
+    _Atomic int unprepared;
 
     /* Owned by the host's thread (swap.c): */
     struct hcr__version *current;  /* running, or NULL; its `before` chain
