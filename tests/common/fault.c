@@ -196,7 +196,8 @@ static int run_once(const struct fault_case *c, long n)
 int fault_sweep(const struct fault_case *c, int step)
 {
     int runs = 0;
-    for (long n = 1;; n += step) {
+    const char *from = getenv("HCR_FAULT_FROM");
+    for (long n = from ? atol(from) : 1;; n += step) {
         runs++;
         if (run_once(c, n) == RUN_COMPLETE) {
             printf("     %s: %d runs, every %d of %ld calls failed in turn\n", c->name, runs,
@@ -212,10 +213,39 @@ int fault_step(int sampled)
     return all && !strcmp(all, "1") ? 1 : sampled;
 }
 
+/* Reads the first line of /proc/self/task/<task>/<file> into line. */
+static int read_task_line(const char *task, const char *file, char *line, size_t size)
+{
+    char path[300];
+    snprintf(path, sizeof path, "/proc/self/task/%s/%s", task, file);
+    FILE *f = fopen(path, "r");
+    int ok = f && fgets(line, (int)size, f);
+    if (f)
+        fclose(f);
+    return ok;
+}
+
+/* How many times task has been switched out, voluntarily or not. */
+static long switches_of(const char *task)
+{
+    char path[300], line[256];
+    snprintf(path, sizeof path, "/proc/self/task/%s/status", task);
+    FILE *f = fopen(path, "r");
+    long total = 0, n;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "voluntary_ctxt_switches: %ld", &n) == 1 ||
+            sscanf(line, "nonvoluntary_ctxt_switches: %ld", &n) == 1)
+            total += n;
+    if (f)
+        fclose(f);
+    return total;
+}
+
 /* Whether the thread `name` of this process is asleep in poll() (or
-   ppoll()) with no timeout; 0 too when there is no such thread, or it is
-   running. /proc tells the system call of a sleeping thread only. */
-static int sleeps_in_poll(const char *name)
+   ppoll()) with no timeout, and how often it has been switched out then
+   (*switches); 0 too when there is no such thread, or it is running.
+   /proc tells the system call of a sleeping thread only. */
+static int sleeps_in_poll(const char *name, long *switches)
 {
     char wanted[32], line[512];
     snprintf(wanted, sizeof wanted, "%s\n", name);
@@ -223,28 +253,18 @@ static int sleeps_in_poll(const char *name)
     struct dirent *e;
     int sleeping = 0;
     while (d && (e = readdir(d))) {
-        char path[300];
-        snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f)
+        if (!read_task_line(e->d_name, "comm", line, sizeof line) || strcmp(line, wanted))
             continue;
-        int named = fgets(line, sizeof line, f) && !strcmp(line, wanted);
-        fclose(f);
-        if (!named)
-            continue;
-        snprintf(path, sizeof path, "/proc/self/task/%s/syscall", e->d_name);
-        f = fopen(path, "r");
+        *switches = switches_of(e->d_name);
         long nr = -1;
         unsigned long long fds, nfds, timeout;
-        if (f && fgets(line, sizeof line, f) &&
+        if (read_task_line(e->d_name, "syscall", line, sizeof line) &&
             sscanf(line, "%ld %llx %llx %llx", &nr, &fds, &nfds, &timeout) == 4) {
 #ifdef SYS_poll
             sleeping = nr == SYS_poll && (int)timeout < 0; /* an int: 0xffffffff */
 #endif
             sleeping |= nr == SYS_ppoll && timeout == 0; /* a NULL timespec */
         }
-        if (f)
-            fclose(f);
         break;
     }
     if (d)
@@ -259,9 +279,18 @@ static int no_children(void)
     return waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) < 0 && errno == ECHILD;
 }
 
+/* The thread must sleep before and after the look for children, and not
+   have run in between: it may start a compile whenever it runs. */
+static int idle(const char *name)
+{
+    long before = -1, after = -2;
+    return sleeps_in_poll(name, &before) && no_children() && sleeps_in_poll(name, &after) &&
+           before == after;
+}
+
 void fault_wait_idle(const char *name, int timeout_ms)
 {
-    for (int waited = 0; !(no_children() && sleeps_in_poll(name)); waited++) {
+    for (int waited = 0; !idle(name); waited++) {
         if (waited > harness_scale(timeout_ms))
             harness_fail(__FILE__, __LINE__, "thread %s never became idle", name);
         harness_sleep_ms(1);

@@ -57,7 +57,9 @@ struct fault_case {
 
 /* Runs c for N = 1, 1 + step, 1 + 2 step, ... until a run does not reach
    its Nth call. Fails the test on a failed check, a crash, a leak or a
-   hang. Returns how many runs were made. */
+   hang. Returns how many runs were made. To look into one failing N,
+   HCR_FAULT_FROM=N starts there, and HCR_FAULT_TRACE=1 prints where each
+   failing call was made. */
 int fault_sweep(const struct fault_case *c, int step);
 
 /* The step fault_sweep callers use: 1 with HCR_FAULT_ALL=1 in the
@@ -66,10 +68,11 @@ int fault_step(int sampled);
 
 /* Waits until the thread named `name` (hcr's "hcr-watch", "hcr-live")
    sleeps in poll() with no timeout and the process has no child process
-   (a compile): it has served every event and work item handed to it
-   before the call, and has nothing scheduled. A thread found so is asleep
-   in the kernel with nothing to wake it, which no sleep of the test's can
-   promise. Fails the test after timeout_ms (scaled, harness_scale). */
+   (a compile), the thread not having run while the test looked for one:
+   it has served every event and work item handed to it before the call,
+   and has nothing scheduled. A thread found so is asleep in the kernel
+   with nothing to wake it, which no sleep of the test's can promise.
+   Fails the test after timeout_ms (scaled, harness_scale). */
 void fault_wait_idle(const char *name, int timeout_ms);
 
 #endif
