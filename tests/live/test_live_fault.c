@@ -32,18 +32,22 @@
 
 static int (*unit_value)(void);
 
-/* What the live thread logged since the last reset_log(). The sink runs
-   on the live thread, armed: it allocates nothing. */
+/* What the live thread logged since the last reset_log(), and since live
+   editing started (`all`, for a failure to show). The sink runs on the
+   live thread, armed: it allocates nothing. */
 static struct {
     pthread_mutex_t lock;
     int discovered, errors, reloads;
     char last_error[1024];
+    char all[8192];
 } logged = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static void sink(enum hcr_log_level level, const char *message, void *user)
 {
     (void)user;
     pthread_mutex_lock(&logged.lock);
+    size_t used = strlen(logged.all);
+    snprintf(logged.all + used, sizeof logged.all - used, "  logged: %s\n", message);
     if (strstr(message, " units of "))
         logged.discovered = 1;
     if (strstr(message, " reloaded: "))
@@ -132,6 +136,14 @@ static int op_save(void *arg)
     return 0;
 }
 
+/* Prints what live editing logged in this run: where a save went. */
+static void show_log(void)
+{
+    pthread_mutex_lock(&logged.lock);
+    fputs(logged.all, stderr);
+    pthread_mutex_unlock(&logged.lock);
+}
+
 /* The new code runs, or the old one does and the live thread said why;
    either way the next save reloads, and stopping frees everything. */
 static void check_saved(void *arg, int rc, int faulted)
@@ -144,6 +156,9 @@ static void check_saved(void *arg, int rc, int faulted)
     char last_error[sizeof logged.last_error];
     snprintf(last_error, sizeof last_error, "%s", logged.last_error);
     pthread_mutex_unlock(&logged.lock);
+    if (faulted ? !(value == 2 || (value == 1 && errors > 0))
+                : !(value == 2 && reloads == 1 && errors == 0))
+        show_log();
     if (!faulted) {
         CHECK_EQ(value, 2);
         CHECK_EQ(reloads, 1);
@@ -157,6 +172,8 @@ static void check_saved(void *arg, int rc, int faulted)
     reset_log();
     save_unit(3);
     wait_live_idle();
+    if (unit_value() != 3)
+        show_log();
     CHECK_EQ(unit_value(), 3);
     hcr_live_stop();
 }
