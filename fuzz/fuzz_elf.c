@@ -50,7 +50,7 @@ static void touch_string(const struct hcr__elf *elf, const char *s)
 static void check_shndx(const struct hcr__elf *elf, size_t shndx)
 {
     REQUIRE(shndx < elf->shnum || shndx == SHN_ABS || shndx == SHN_COMMON ||
-            shndx == 0xff02 /* SHN_X86_64_LCOMMON */);
+            hcr__arch_is_large_common(shndx));
 }
 
 static void walk_symbols(const struct hcr__elf *elf)

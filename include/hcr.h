@@ -525,8 +525,10 @@ HCR_API int hcr_plugin_open_with(struct hcr_plugin *ctx, const char *path,
    HCR_ECRASH after a crash and HCR_EUSER after a negative return, in
    HCR_STEP, HCR_LOAD or HCR_UNLOAD (ctx->failure says which kind,
    hcr_plugin_failed_in_step whether in a step); HCR_ESTATE when the new
-   build's state cannot be carried (an HCR_STATE variable would lose data); a refused build's own error (HCR_ENOSYM,
-   HCR_EDLOPEN, HCR_ETRUNC...) once, the previous version going on; with no
+   build's state cannot be carried (an HCR_STATE variable would lose data); a
+   refused build's own error (HCR_ENOSYM, HCR_EDLOPEN, HCR_ETRUNC...,
+   HCR_ENOMEM when hcr ran out of memory preparing it, or the system's
+   code, such as -EMFILE) once, the previous version going on; with no
    version to run, HCR_ENOENT, and ctx->failure stays as the last failure;
    HCR_EINVAL for a context that is not open. */
 HCR_API int hcr_plugin_update(struct hcr_plugin *ctx);

@@ -3,10 +3,15 @@
  * list of watched files, and the rule that a removed watch's callback never
  * runs again. The thread starts with the first watch and stops with the
  * last, so a process that closes every plugin has no thread left behind.
+ * While it runs, it also runs the work queue (work_queue.c), after the
+ * file events waiting.
+ *
+ * Lock order: `life`, then `lock`, then the work queue's.
  */
 #include "watch.h"
 
 #include "internal.h"
+#include "work_queue.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -21,12 +26,6 @@
 #define WATCH_DIR_EVENTS                                                                    \
     (IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_ATTRIB | IN_DELETE | IN_MOVED_FROM |     \
      IN_MODIFY | IN_ONLYDIR)
-
-struct deferred {
-    struct deferred *next;
-    void (*fn)(void *);
-    void *arg;
-};
 
 struct hcr__watch {
     struct hcr__watch *next;
@@ -52,9 +51,11 @@ static struct {
     int running;
     struct hcr__watch *list;
     struct hcr__watch *in_callback; /* whose callback runs now */
-    struct deferred *deferred;      /* work for the thread, newest first */
-    int deferred_busy;              /* items taken but not finished */
-} W = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, -1, -1, 0, 0, NULL, NULL, NULL, 0};
+} W = {.life = PTHREAD_MUTEX_INITIALIZER,
+       .lock = PTHREAD_MUTEX_INITIALIZER,
+       .callback_done = PTHREAD_COND_INITIALIZER,
+       .inotify_fd = -1,
+       .wake_fd = -1};
 
 /* On the watch thread: whether a file event waits to be read. */
 static int event_waiting(void)
@@ -63,80 +64,14 @@ static int event_waiting(void)
     return W.inotify_fd >= 0 && poll(&fd, 1, 0) > 0;
 }
 
-/* Runs the deferred items, oldest first. With `yield`, stops when a file
-   event is waiting and queues the rest again behind the items added since:
-   a reload waits for nobody's clean-up. */
-static void run_deferred(int yield)
+/* The work queue's wake-up (work_queue.h), called with its lock held.
+   The stop descriptor doubles as the wake-up: the thread tells the two
+   apart by whether `running` is still set. */
+static void wake_for_work(void)
 {
-    pthread_mutex_lock(&W.lock);
-    struct deferred *list = W.deferred, *reversed = NULL;
-    W.deferred = NULL;
-    W.deferred_busy += list != NULL;
-    pthread_mutex_unlock(&W.lock);
-    if (!list)
-        return;
-    while (list) {
-        struct deferred *next = list->next;
-        list->next = reversed;
-        reversed = list;
-        list = next;
-    }
-    /* At least one item per call, so a stream of events cannot starve them. */
-    for (int ran = 0; reversed && !(yield && ran && event_waiting()); ran = 1) {
-        struct deferred *next = reversed->next;
-        reversed->fn(reversed->arg);
-        free(reversed);
-        reversed = next;
-    }
-    pthread_mutex_lock(&W.lock);
-    if (reversed) {
-        /* W.deferred is newest first: the rest, still oldest first, go to
-           its end in reverse. */
-        struct deferred **tail = &W.deferred;
-        while (*tail)
-            tail = &(*tail)->next;
-        while (reversed) {
-            struct deferred *next = reversed->next;
-            reversed->next = *tail;
-            *tail = reversed;
-            reversed = next;
-        }
-        uint64_t one = 1;
-        ssize_t n = write(W.wake_fd, &one, sizeof one); /* come back to them */
-        (void)n;
-    }
-    W.deferred_busy--;
-    pthread_cond_broadcast(&W.callback_done);
-    pthread_mutex_unlock(&W.lock);
-}
-
-void hcr__watch_flush(void)
-{
-    pthread_mutex_lock(&W.lock);
-    while (W.running && (W.deferred || W.deferred_busy))
-        pthread_cond_wait(&W.callback_done, &W.lock);
-    pthread_mutex_unlock(&W.lock);
-    run_deferred(0); /* left over from a thread that stopped */
-}
-
-void hcr__watch_defer(void (*fn)(void *), void *arg)
-{
-    struct deferred *d = malloc(sizeof *d);
-    pthread_mutex_lock(&W.lock);
-    if (d && W.running) {
-        *d = (struct deferred){W.deferred, fn, arg};
-        W.deferred = d;
-        uint64_t one = 1;
-        /* The stop descriptor doubles as the wake-up: the thread tells the
-           two apart by whether `running` is still set. */
-        ssize_t n = write(W.wake_fd, &one, sizeof one);
-        (void)n;
-        pthread_mutex_unlock(&W.lock);
-        return;
-    }
-    pthread_mutex_unlock(&W.lock);
-    free(d);
-    fn(arg);
+    uint64_t one = 1;
+    ssize_t n = write(W.wake_fd, &one, sizeof one);
+    (void)n;
 }
 
 static unsigned events_of(uint32_t mask)
@@ -202,6 +137,8 @@ static void dispatch(int wd, const char *name, unsigned events)
 static void *watch_thread(void *unused)
 {
     (void)unused;
+    /* Named like hcr's other threads, for debuggers, top and the tests. */
+    pthread_setname_np(pthread_self(), "hcr-watch");
     char buf[16 * (sizeof(struct inotify_event) + NAME_MAX + 1)]
         __attribute__((aligned(__alignof__(struct inotify_event))));
     for (;;) {
@@ -227,7 +164,9 @@ static void *watch_thread(void *unused)
             pthread_mutex_lock(&W.lock);
             int stop = !W.running;
             pthread_mutex_unlock(&W.lock);
-            run_deferred(!stop);
+            /* Deferred work yields to file events, except the last run,
+               which must leave nothing queued. */
+            hcr__work_run(stop ? NULL : event_waiting);
             if (stop)
                 break;
         }
@@ -254,6 +193,7 @@ static int start_locked(struct hcr__message *msg)
         return hcr__fail(msg, -rc, "cannot start the watch thread: %s", strerror(rc));
     }
     W.running = 1;
+    hcr__work_attach(wake_for_work);
     return 0;
 }
 
@@ -344,7 +284,9 @@ void hcr__watch_remove(struct hcr__watch *w)
         return;
     }
 
-    /* Last watch gone: stop the thread. */
+    /* Last watch gone: stop the thread. Work deferred from now on runs
+       inline; what is queued the thread runs before it ends. */
+    hcr__work_detach();
     pthread_t thread = W.thread;
     uint64_t one = 1;
     if (write(W.wake_fd, &one, sizeof one) < 0) {

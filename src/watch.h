@@ -10,6 +10,8 @@
  * one second, and a copy that sets the modification time back, are all
  * seen. IN_CREATE and IN_ATTRIB say the file may have changed without being
  * known complete (a hard link, a writer still busy).
+ *
+ * The same thread runs the work queue (work_queue.h) between file events.
  */
 #ifndef HCR_WATCH_H
 #define HCR_WATCH_H
@@ -37,16 +39,5 @@ int hcr__watch_add(const char *path, hcr__watch_fn fn, void *user, struct hcr__w
 /* Stops watching. When it returns, fn is not running and will not run again
    (unless called from fn itself, which is allowed and returns at once). */
 void hcr__watch_remove(struct hcr__watch *w);
-
-/* Runs fn(arg) soon on the watch thread, so that slow clean-up (unmapping
-   a library) stays off the caller's thread. Runs it at once when there is
-   no watch thread. Returns nothing: it cannot fail, only run inline. File
-   events are served before deferred items and between any two of them, so
-   long work split into items, each deferring the next, never holds up a
-   reload by more than one item. */
-void hcr__watch_defer(void (*fn)(void *), void *arg);
-
-/* Waits until every deferred item has run. Not from the watch thread. */
-void hcr__watch_flush(void);
 
 #endif

@@ -40,8 +40,14 @@ struct hcr__reloc_value {
 /* The ELF e_machine value objects must have. */
 unsigned hcr__arch_machine(void);
 
-/* The name of relocation type `type` ("R_X86_64_PC32"), or NULL if hcr does
-   not support it. */
+/* Whether `shndx`, a reserved section index (SHN_LORESERVE and up) in a
+   file of this machine, marks a common symbol of the machine's own kind,
+   which the ELF reader accepts beside SHN_COMMON (x86-64: the large code
+   model's SHN_X86_64_LCOMMON). 0 for every index on a machine without. */
+int hcr__arch_is_large_common(size_t shndx);
+
+/* The psABI's name of relocation type `type`, or NULL if hcr does not
+   support it. */
 const char *hcr__arch_reloc_name(uint32_t type);
 
 /* What `type` needs. 0, or HCR_ERELOC for an unsupported type. */

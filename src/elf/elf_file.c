@@ -2,28 +2,24 @@
  * elf_file.c: the ELF reader. hcr__elf_open validates a 64-bit
  * little-endian ELF file held in memory from its first byte to its last
  * table entry, in an order that lets each step rely on the ones before it:
- * identification and header, section header table, section name table,
- * every section's placement and links, symbol tables, relocation and group
- * sections, program headers. Only then does it publish the index, so the
- * accessors below can use offsets and indexes without checking them again.
+ * identification and header (elf_header.c), section header table, section
+ * name table, every section's placement and links, symbol tables,
+ * relocation and group sections (elf_symbols.c), program headers. Only
+ * then does it publish the index, so the accessors can use offsets and
+ * indexes without checking them again. This file holds the order, the
+ * stages that lay out the file (sections and segments), and the section
+ * accessors.
+ *
  * Truncation (something ends past the end of the file, as in a file a
  * linker or a copy is still writing) is reported apart from corruption
  * (anything else that does not add up), because the callers retry the
  * first and give up on the second.
  */
-#include "elf/elf_file.h"
+#include "elf/elf_internal.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-
-/* Common symbols of the x86-64 large code model (psABI); <elf.h> lacks it. */
-#define HCR__SHN_X86_64_LCOMMON 0xff02
-
-/* A section or table described for a message: "section .text". */
-struct label {
-    char text[96];
-};
 
 /* 1 if [offset, offset + len) lies inside `size` bytes. Written so that
    no sum can wrap: never `offset + len <= size`. */
@@ -52,9 +48,7 @@ static int check_range(const struct hcr__elf *e, uint64_t offset, uint64_t len, 
                      what, (unsigned long long)end, e->size);
 }
 
-/* "section .text" when section i has a readable name, else "section [i]".
-   Safe on any index and before the names are validated. */
-static const char *section_label(const struct hcr__elf *e, size_t i, struct label *l)
+const char *hcr__elf_file_label(const struct hcr__elf *e, size_t i, struct hcr__elf_label *l)
 {
     const char *name = "";
 
@@ -67,110 +61,15 @@ static const char *section_label(const struct hcr__elf *e, size_t i, struct labe
     return l->text;
 }
 
-static const struct {
-    unsigned machine;
-    const char *name;
-} machine_names[] = {
-    {EM_X86_64, "x86-64"},   {EM_386, "i386"},     {EM_AARCH64, "AArch64"},
-    {EM_ARM, "ARM"},         {EM_RISCV, "RISC-V"}, {EM_PPC64, "PowerPC64"},
-    {EM_PPC, "PowerPC"},     {EM_S390, "s390"},    {EM_MIPS, "MIPS"},
-    {EM_SPARCV9, "SPARC64"}, {EM_IA_64, "IA-64"},  {258 /* EM_LOONGARCH */, "LoongArch"},
-};
-
-const char *hcr__elf_machine_name(unsigned machine)
-{
-    for (size_t i = 0; i < HCR__ARRAY_SIZE(machine_names); i++)
-        if (machine_names[i].machine == machine)
-            return machine_names[i].name;
-    return NULL;
-}
-
-/* What an e_type value means, for messages. */
-static const char *type_description(unsigned type)
-{
-    switch (type) {
-    case ET_REL:
-        return "a relocatable object (ET_REL)";
-    case ET_DYN:
-        return "a shared object (ET_DYN)";
-    case ET_EXEC:
-        return "an executable (ET_EXEC)";
-    case ET_CORE:
-        return "a core dump (ET_CORE)";
-    }
-    return "of an unknown ELF type";
-}
-
-/* Checks e_ident and the fixed fields of the ELF header against what the
-   caller asked for, and sets e->ehdr. */
-static int check_header(struct hcr__elf *e, unsigned machine, unsigned type,
-                        struct hcr__message *msg)
-{
-    const unsigned char *d = e->data;
-    const Elf64_Ehdr *h;
-
-    if (e->size == 0)
-        return hcr__fail(msg, HCR_ENOEXEC, "%s: file is empty", e->name);
-    if (!d)
-        return hcr__fail(msg, HCR_EINVAL, "%s: no data for %zu bytes", e->name, e->size);
-    if ((uintptr_t)d % _Alignof(Elf64_Ehdr) != 0)
-        return hcr__fail(msg, HCR_EINVAL, "%s: the file's bytes are not 8-byte aligned in memory",
-                         e->name);
-    if (memcmp(d, ELFMAG, e->size < SELFMAG ? e->size : SELFMAG) != 0)
-        return hcr__fail(msg, HCR_ENOEXEC, "%s: not an ELF file (it does not start with \\177ELF)",
-                         e->name);
-    if (e->size >= EI_NIDENT) {
-        if (d[EI_CLASS] == ELFCLASS32)
-            return hcr__fail(msg, HCR_ENOEXEC,
-                             "%s: a 32-bit ELF file (ELFCLASS32); hcr needs 64-bit code", e->name);
-        if (d[EI_CLASS] != ELFCLASS64)
-            return hcr__fail(msg, HCR_ENOEXEC, "%s: unknown ELF class %u", e->name, d[EI_CLASS]);
-        if (d[EI_DATA] == ELFDATA2MSB)
-            return hcr__fail(
-                msg, HCR_ENOEXEC,
-                "%s: a big-endian ELF file (ELFDATA2MSB); this process is little-endian", e->name);
-        if (d[EI_DATA] != ELFDATA2LSB)
-            return hcr__fail(msg, HCR_ENOEXEC, "%s: unknown ELF data encoding %u", e->name,
-                             d[EI_DATA]);
-        if (d[EI_VERSION] != EV_CURRENT)
-            return hcr__fail(msg, HCR_ENOEXEC, "%s: unknown ELF version %u", e->name,
-                             d[EI_VERSION]);
-    }
-    if (e->size < sizeof(Elf64_Ehdr))
-        return hcr__fail(msg, HCR_ETRUNC,
-                         "%s: file is truncated: it has %zu bytes, an ELF header needs %zu",
-                         e->name, e->size, sizeof(Elf64_Ehdr));
-
-    h = (const Elf64_Ehdr *)d;
-    if (h->e_version != EV_CURRENT)
-        return hcr__fail(msg, HCR_ENOEXEC, "%s: unknown ELF version %u in e_version", e->name,
-                         h->e_version);
-    if (machine && h->e_machine != machine) {
-        const char *have = hcr__elf_machine_name(h->e_machine);
-        const char *want = hcr__elf_machine_name(machine);
-        return hcr__fail(msg, HCR_EARCH, "%s: built for %s (e_machine %u), this process is %s",
-                         e->name, have ? have : "another machine", h->e_machine,
-                         want ? want : "another machine");
-    }
-    if (type && h->e_type != type)
-        return hcr__fail(msg, HCR_ENOEXEC, "%s: is %s, expected %s", e->name,
-                         type_description(h->e_type), type_description(type));
-    if (h->e_ehsize != sizeof(Elf64_Ehdr))
-        return hcr__fail(msg, HCR_ECORRUPT, "%s: e_ehsize is %u, a 64-bit ELF header has %zu bytes",
-                         e->name, h->e_ehsize, sizeof(Elf64_Ehdr));
-    e->ehdr = h;
-    return 0;
-}
-
 /* Checks that string table i lies in the file and ends with a NUL, so that
    any offset below its size starts a terminated string. */
 static int check_strtab(const struct hcr__elf *e, size_t i, struct hcr__message *msg)
 {
     const Elf64_Shdr *sh = &e->shdrs[i];
-    struct label l;
+    struct hcr__elf_label l;
     int rc;
 
-    rc = check_range(e, sh->sh_offset, sh->sh_size, section_label(e, i, &l), msg);
+    rc = check_range(e, sh->sh_offset, sh->sh_size, hcr__elf_file_label(e, i, &l), msg);
     if (rc < 0)
         return rc;
     if (sh->sh_size == 0 || e->data[sh->sh_offset + sh->sh_size - 1] != '\0')
@@ -283,9 +182,9 @@ static int check_array(const struct hcr__elf *e, size_t i, size_t entsize, size_
                        struct hcr__message *msg)
 {
     const Elf64_Shdr *sh = &e->shdrs[i];
-    struct label l;
+    struct hcr__elf_label l;
 
-    section_label(e, i, &l);
+    hcr__elf_file_label(e, i, &l);
     if (sh->sh_entsize != entsize)
         return hcr__fail(msg, HCR_ECORRUPT, "%s: %s has entry size %llu, expected %zu", e->name,
                          l.text, (unsigned long long)sh->sh_entsize, entsize);
@@ -306,7 +205,7 @@ static int check_array(const struct hcr__elf *e, size_t i, size_t entsize, size_
 static int check_sections(struct hcr__elf *e, size_t *xindex_of_symtab, size_t *xindex_of_dynsym,
                           struct hcr__message *msg)
 {
-    struct label l;
+    struct hcr__elf_label l;
     int rc;
 
     for (size_t i = 1; i < e->shnum; i++) {
@@ -319,7 +218,7 @@ static int check_sections(struct hcr__elf *e, size_t *xindex_of_symtab, size_t *
                              e->name, i, sh->sh_name, e->shstrtab_size);
         if (sh->sh_type == SHT_NULL)
             continue; /* inactive: its other fields mean nothing */
-        section_label(e, i, &l);
+        hcr__elf_file_label(e, i, &l);
         if (sh->sh_type != SHT_NOBITS) {
             rc = check_range(e, sh->sh_offset, sh->sh_size, l.text, msg);
             if (rc < 0)
@@ -383,188 +282,6 @@ static int check_sections(struct hcr__elf *e, size_t *xindex_of_symtab, size_t *
     return 0;
 }
 
-/* The checked contents of one symbol table. */
-struct symtab_view {
-    const Elf64_Sym *syms;
-    size_t nsyms;
-    const char *str;
-    size_t str_size;
-    const Elf32_Word *xindex;
-};
-
-/* Validates symbol table section `s` (already known to be a well-formed
-   array in the file) with its string table and its SHT_SYMTAB_SHNDX
-   section `x` (0 if none): every name inside the string table, every
-   section index real or one of the special values, and in a relocatable
-   object every value inside its section. Fills *v. */
-static int check_symbols(const struct hcr__elf *e, size_t s, size_t x, struct symtab_view *v,
-                         struct hcr__message *msg)
-{
-    const Elf64_Shdr *sh = &e->shdrs[s];
-    const Elf64_Shdr *str = &e->shdrs[sh->sh_link];
-    struct label l, lx;
-
-    section_label(e, s, &l);
-    if (sh->sh_link == 0 || str->sh_type != SHT_STRTAB)
-        return hcr__fail(msg, HCR_ECORRUPT,
-                         "%s: %s links to section [%u] for its names, which is not a string table",
-                         e->name, l.text, sh->sh_link);
-    v->syms = (const Elf64_Sym *)(e->data + sh->sh_offset);
-    v->nsyms = sh->sh_size / sizeof(Elf64_Sym);
-    v->str = (const char *)e->data + str->sh_offset;
-    v->str_size = str->sh_size;
-    v->xindex = NULL;
-    if (sh->sh_info > v->nsyms)
-        return hcr__fail(msg, HCR_ECORRUPT,
-                         "%s: %s says it has %u local symbols, it has %zu symbols", e->name, l.text,
-                         sh->sh_info, v->nsyms);
-    if (x != 0) {
-        const Elf64_Shdr *xs = &e->shdrs[x];
-        if (xs->sh_size / sizeof(Elf32_Word) != v->nsyms)
-            return hcr__fail(
-                msg, HCR_ECORRUPT, "%s: %s has %llu entries, its symbol table %s has %zu symbols",
-                e->name, section_label(e, x, &lx),
-                (unsigned long long)(xs->sh_size / sizeof(Elf32_Word)), l.text, v->nsyms);
-        v->xindex = (const Elf32_Word *)(e->data + xs->sh_offset);
-    }
-
-    for (size_t j = 0; j < v->nsyms; j++) {
-        const Elf64_Sym *sym = &v->syms[j];
-        size_t shndx = sym->st_shndx;
-        const char *name;
-
-        if (sym->st_name >= v->str_size)
-            return hcr__fail(msg, HCR_ECORRUPT,
-                             "%s: symbol %zu of %s has name offset %u, past the end of its string "
-                             "table (%zu bytes)",
-                             e->name, j, l.text, sym->st_name, v->str_size);
-        name = v->str + sym->st_name;
-        if (shndx == SHN_XINDEX) {
-            if (!v->xindex)
-                return hcr__fail(
-                    msg, HCR_ECORRUPT,
-                    "%s: symbol %zu (%.64s) of %s has section SHN_XINDEX but the table "
-                    "has no SHT_SYMTAB_SHNDX section",
-                    e->name, j, name, l.text);
-            shndx = v->xindex[j];
-            if (shndx >= e->shnum)
-                return hcr__fail(msg, HCR_ECORRUPT,
-                                 "%s: symbol %zu (%.64s) of %s is in section %zu (extended index), "
-                                 "the file has %zu sections",
-                                 e->name, j, name, l.text, shndx, e->shnum);
-        } else if (shndx < SHN_LORESERVE) {
-            if (shndx >= e->shnum)
-                return hcr__fail(msg, HCR_ECORRUPT,
-                                 "%s: symbol %zu (%.64s) of %s is in section %zu, the file has %zu "
-                                 "sections",
-                                 e->name, j, name, l.text, shndx, e->shnum);
-        } else if (shndx != SHN_ABS && shndx != SHN_COMMON &&
-                   !(shndx == HCR__SHN_X86_64_LCOMMON && e->ehdr->e_machine == EM_X86_64)) {
-            return hcr__fail(msg, HCR_ECORRUPT,
-                             "%s: symbol %zu (%.64s) of %s has the reserved section index %#zx",
-                             e->name, j, name, l.text, shndx);
-        }
-        /* In an object, a symbol's value is its offset in its section: the
-           linker adds it to where it put the section, so it must stay in. */
-        if (e->ehdr->e_type == ET_REL && shndx != SHN_UNDEF && shndx < e->shnum &&
-            sym->st_value > e->shdrs[shndx].sh_size)
-            return hcr__fail(msg, HCR_ECORRUPT,
-                             "%s: symbol %zu (%.64s) of %s is at offset %#llx of %s, which has "
-                             "%llu bytes",
-                             e->name, j, name, l.text, (unsigned long long)sym->st_value,
-                             section_label(e, shndx, &lx),
-                             (unsigned long long)e->shdrs[shndx].sh_size);
-    }
-    return 0;
-}
-
-/* Validates relocation section i (SHT_RELA or SHT_REL, a well-formed array
-   in the file): its symbol table, every symbol index, and for relocatable
-   objects the section it applies to and every offset inside it. */
-static int check_relocs(const struct hcr__elf *e, size_t i, struct hcr__message *msg)
-{
-    const Elf64_Shdr *sh = &e->shdrs[i];
-    int rela = sh->sh_type == SHT_RELA;
-    size_t entsize = rela ? sizeof(Elf64_Rela) : sizeof(Elf64_Rel);
-    size_t count = sh->sh_size / entsize;
-    size_t nsyms = 0;
-    const Elf64_Shdr *target = NULL;
-    struct label l, lt;
-
-    section_label(e, i, &l);
-    if (sh->sh_link != 0) {
-        if (sh->sh_link == e->symtab_shndx)
-            nsyms = e->nsyms;
-        else if (sh->sh_link == e->dynsym_shndx)
-            nsyms = e->ndynsyms;
-        else
-            return hcr__fail(msg, HCR_ECORRUPT,
-                             "%s: relocation section %s links to section [%u], not a symbol table",
-                             e->name, l.text, sh->sh_link);
-    }
-    if (sh->sh_info >= e->shnum)
-        return hcr__fail(
-            msg, HCR_ECORRUPT,
-            "%s: relocation section %s applies to section %u, the file has %zu sections", e->name,
-            l.text, sh->sh_info, e->shnum);
-    if (e->ehdr->e_type == ET_REL) {
-        target = &e->shdrs[sh->sh_info];
-        if (sh->sh_info == 0 || target->sh_type == SHT_NULL)
-            return hcr__fail(msg, HCR_ECORRUPT,
-                             "%s: relocation section %s applies to section %u, which is not a "
-                             "section with contents",
-                             e->name, l.text, sh->sh_info);
-    }
-
-    for (size_t k = 0; k < count; k++) {
-        /* Elf64_Rel is the first two fields of Elf64_Rela. */
-        const Elf64_Rel *r = (const Elf64_Rel *)(e->data + sh->sh_offset + k * entsize);
-        size_t sym = ELF64_R_SYM(r->r_info);
-
-        if (sh->sh_link == 0 ? sym != 0 : sym >= nsyms)
-            return hcr__fail(msg, HCR_ECORRUPT,
-                             "%s: relocation %zu of %s refers to symbol %zu, its symbol table has "
-                             "%zu symbols",
-                             e->name, k, l.text, sym, nsyms);
-        if (target && r->r_offset >= target->sh_size)
-            return hcr__fail(msg, HCR_ECORRUPT,
-                             "%s: relocation %zu of %s applies at offset %#llx, past the end of %s "
-                             "(%llu bytes)",
-                             e->name, k, l.text, (unsigned long long)r->r_offset,
-                             section_label(e, sh->sh_info, &lt),
-                             (unsigned long long)target->sh_size);
-    }
-    return 0;
-}
-
-/* Validates group section i (a well-formed array of words): its signature
-   symbol in .symtab and every member a real section. */
-static int check_group(const struct hcr__elf *e, size_t i, struct hcr__message *msg)
-{
-    const Elf64_Shdr *sh = &e->shdrs[i];
-    const Elf32_Word *w = (const Elf32_Word *)(e->data + sh->sh_offset);
-    size_t count = sh->sh_size / sizeof(Elf32_Word);
-    struct label l;
-
-    section_label(e, i, &l);
-    if (sh->sh_link == 0 || sh->sh_link != e->symtab_shndx)
-        return hcr__fail(msg, HCR_ECORRUPT, "%s: group %s links to section [%u], not .symtab",
-                         e->name, l.text, sh->sh_link);
-    if (sh->sh_info >= e->nsyms)
-        return hcr__fail(msg, HCR_ECORRUPT,
-                         "%s: group %s has signature symbol %u, .symtab has %zu symbols", e->name,
-                         l.text, sh->sh_info, e->nsyms);
-    if (count == 0)
-        return hcr__fail(msg, HCR_ECORRUPT, "%s: group %s is empty (no flag word)", e->name,
-                         l.text);
-    for (size_t k = 1; k < count; k++)
-        if (w[k] == 0 || w[k] >= e->shnum)
-            return hcr__fail(msg, HCR_ECORRUPT,
-                             "%s: group %s has member section %u, the file has %zu sections",
-                             e->name, l.text, w[k], e->shnum);
-    return 0;
-}
-
 /* Checks the program header table (PN_XNUM included) and that every
    segment's file bytes lie in the file; sets phdrs, phnum. */
 static int check_segments(struct hcr__elf *e, struct hcr__message *msg)
@@ -619,51 +336,17 @@ static int check_segments(struct hcr__elf *e, struct hcr__message *msg)
 static int validate(struct hcr__elf *e, unsigned machine, unsigned type, struct hcr__message *msg)
 {
     size_t xsym = 0, xdyn = 0;
-    struct symtab_view v;
     int rc;
 
-    rc = check_header(e, machine, type, msg);
+    rc = hcr__elf_header_check(e, machine, type, msg);
     if (rc == 0)
         rc = check_section_table(e, msg);
     if (rc == 0)
         rc = check_sections(e, &xsym, &xdyn, msg);
+    if (rc == 0)
+        rc = hcr__elf_symbols_check(e, xsym, xdyn, msg);
     if (rc < 0)
         return rc;
-
-    if (e->symtab_shndx) {
-        rc = check_symbols(e, e->symtab_shndx, xsym, &v, msg);
-        if (rc < 0)
-            return rc;
-        e->syms = v.syms;
-        e->nsyms = v.nsyms;
-        e->strtab = v.str;
-        e->strtab_size = v.str_size;
-        e->symtab_xindex = v.xindex;
-    }
-    if (e->dynsym_shndx) {
-        rc = check_symbols(e, e->dynsym_shndx, xdyn, &v, msg);
-        if (rc < 0)
-            return rc;
-        e->dynsyms = v.syms;
-        e->ndynsyms = v.nsyms;
-        e->dynstr = v.str;
-        e->dynstr_size = v.str_size;
-        e->dynsym_xindex = v.xindex;
-    }
-
-    for (size_t i = 1; i < e->shnum; i++) {
-        switch (e->shdrs[i].sh_type) {
-        case SHT_RELA:
-        case SHT_REL:
-            rc = check_relocs(e, i, msg);
-            break;
-        case SHT_GROUP:
-            rc = check_group(e, i, msg);
-            break;
-        }
-        if (rc < 0)
-            return rc;
-    }
     return check_segments(e, msg);
 }
 
@@ -719,114 +402,4 @@ const void *hcr__elf_section_data(const struct hcr__elf *elf, size_t i, size_t *
     if (sh->sh_type == SHT_NOBITS)
         return NULL;
     return elf->data + sh->sh_offset;
-}
-
-const char *hcr__elf_sym_name(const struct hcr__elf *elf, const Elf64_Sym *sym)
-{
-    if (!elf->syms || sym < elf->syms || sym >= elf->syms + elf->nsyms)
-        return "";
-    return elf->strtab + sym->st_name;
-}
-
-const char *hcr__elf_dynsym_name(const struct hcr__elf *elf, const Elf64_Sym *sym)
-{
-    if (!elf->dynsyms || sym < elf->dynsyms || sym >= elf->dynsyms + elf->ndynsyms)
-        return "";
-    return elf->dynstr + sym->st_name;
-}
-
-size_t hcr__elf_sym_shndx(const struct hcr__elf *elf, size_t sym_index)
-{
-    if (sym_index >= elf->nsyms)
-        return SHN_UNDEF;
-    if (elf->syms[sym_index].st_shndx == SHN_XINDEX)
-        return elf->symtab_xindex[sym_index]; /* present: validated in hcr__elf_open */
-    return elf->syms[sym_index].st_shndx;
-}
-
-size_t hcr__elf_dynsym_shndx(const struct hcr__elf *elf, size_t sym_index)
-{
-    if (sym_index >= elf->ndynsyms)
-        return SHN_UNDEF;
-    if (elf->dynsyms[sym_index].st_shndx == SHN_XINDEX)
-        return elf->dynsym_xindex[sym_index];
-    return elf->dynsyms[sym_index].st_shndx;
-}
-
-const Elf64_Rela *hcr__elf_rela(const struct hcr__elf *elf, size_t i, size_t *count)
-{
-    const Elf64_Shdr *sh;
-
-    if (count)
-        *count = 0;
-    if (i >= elf->shnum || elf->shdrs[i].sh_type != SHT_RELA)
-        return NULL;
-    sh = &elf->shdrs[i];
-    if (count)
-        *count = sh->sh_size / sizeof(Elf64_Rela);
-    return (const Elf64_Rela *)(elf->data + sh->sh_offset);
-}
-
-const Elf32_Word *hcr__elf_group(const struct hcr__elf *elf, size_t i, size_t *count,
-                                 Elf32_Word *flags)
-{
-    const Elf32_Word *w;
-
-    if (count)
-        *count = 0;
-    if (flags)
-        *flags = 0;
-    if (i >= elf->shnum || elf->shdrs[i].sh_type != SHT_GROUP)
-        return NULL;
-    w = (const Elf32_Word *)(elf->data + elf->shdrs[i].sh_offset);
-    if (count)
-        *count = elf->shdrs[i].sh_size / sizeof(Elf32_Word) - 1; /* validated: >= 1 word */
-    if (flags)
-        *flags = w[0];
-    return w + 1;
-}
-
-/* The name an STT_FILE symbol gives, NULL for the empty name. */
-static const char *file_name(const struct hcr__elf *elf, const Elf64_Sym *file_sym)
-{
-    const char *name = elf->strtab + file_sym->st_name;
-    return *name ? name : NULL;
-}
-
-/* 1 if symbol `sym` belongs to the file of the STT_FILE before it. */
-static int takes_file(const Elf64_Sym *sym)
-{
-    return ELF64_ST_BIND(sym->st_info) == STB_LOCAL && ELF64_ST_TYPE(sym->st_info) != STT_FILE;
-}
-
-const char *hcr__elf_sym_file(const struct hcr__elf *elf, size_t sym_index)
-{
-    if (sym_index >= elf->nsyms || !takes_file(&elf->syms[sym_index]))
-        return NULL;
-    for (size_t j = sym_index; j-- > 0;)
-        if (ELF64_ST_TYPE(elf->syms[j].st_info) == STT_FILE)
-            return file_name(elf, &elf->syms[j]);
-    return NULL;
-}
-
-const Elf64_Sym *hcr__elf_sym_next(const struct hcr__elf *elf, struct hcr__elf_sym_walk *walk)
-{
-    const Elf64_Sym *sym;
-
-    if (walk->next >= elf->nsyms)
-        return NULL;
-    walk->index = walk->next++;
-    sym = &elf->syms[walk->index];
-    if (ELF64_ST_TYPE(sym->st_info) == STT_FILE)
-        walk->current_file = file_name(elf, sym);
-    walk->file = takes_file(sym) ? walk->current_file : NULL;
-    return sym;
-}
-
-void hcr__elf_sym_files(const struct hcr__elf *elf, const char **files)
-{
-    struct hcr__elf_sym_walk walk = {0};
-
-    while (hcr__elf_sym_next(elf, &walk))
-        files[walk.index] = walk.file;
 }

@@ -10,7 +10,9 @@
  * pointer it returns lies inside the buffer. Nothing is trusted before that.
  *
  * The reader never copies or owns the bytes: the caller keeps `data` alive
- * as long as the struct is used.
+ * as long as the struct is used. Its stages are three files
+ * (elf_internal.h says which holds what); this header is all the rest of
+ * hcr sees.
  */
 #ifndef HCR_ELF_FILE_H
 #define HCR_ELF_FILE_H
@@ -48,10 +50,10 @@ struct hcr__elf {
     const Elf32_Word *dynsym_xindex; /* its SHT_SYMTAB_SHNDX contents, or NULL */
 };
 
-/* Validates `data` as a 64-bit little-endian ELF file for `machine`
-   (EM_X86_64...; 0 accepts any) of type `type` (ET_REL, ET_DYN; 0 accepts
-   any). Returns 0, or a negative code with msg naming the file and the
-   problem:
+/* Validates `data` as a 64-bit little-endian ELF file for `machine` (an
+   EM_* value, hcr__arch_machine() for this process's; 0 accepts any) of
+   type `type` (ET_REL, ET_DYN; 0 accepts any). Returns 0, or a negative
+   code with msg naming the file and the problem:
      HCR_ENOEXEC  not ELF, wrong class/endianness/type, empty file;
      HCR_EARCH    another machine ("built for AArch64 (e_machine 183),
                   this process is x86-64");
@@ -81,8 +83,9 @@ const char *hcr__elf_sym_name(const struct hcr__elf *elf, const Elf64_Sym *sym);
 const char *hcr__elf_dynsym_name(const struct hcr__elf *elf, const Elf64_Sym *sym);
 
 /* The real section index of a .symtab symbol, resolving SHN_XINDEX. Returns
-   the special value (SHN_UNDEF, SHN_ABS, SHN_COMMON, and on x86-64
-   SHN_X86_64_LCOMMON 0xff02) unchanged. In ET_REL, a symbol defined in a
+   the special value (SHN_UNDEF, SHN_ABS, SHN_COMMON, and in a file of
+   this process's machine its own common index, see
+   hcr__arch_is_large_common) unchanged. In ET_REL, a symbol defined in a
    section has st_value <= that section's sh_size (validated). */
 size_t hcr__elf_sym_shndx(const struct hcr__elf *elf, size_t sym_index);
 

@@ -14,9 +14,11 @@ void hcr__argv_push_n(struct hcr__argv *a, const char *word, size_t len)
     if (a->failed)
         return;
     char **grown = hcr__grow(a->v, a->n + 1, &a->cap, sizeof *grown, 32);
-    char *copy = grown ? strndup(word, len) : NULL;
-    if (grown)
+    if (grown) {
         a->v = grown;
+        a->v[a->n] = NULL; /* a new array is terminated before the copy can fail */
+    }
+    char *copy = grown ? strndup(word, len) : NULL;
     if (!copy) {
         a->failed = 1;
         return;

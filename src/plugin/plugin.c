@@ -7,14 +7,15 @@
  * takes it with another and swaps versions (swap.c): unload the old, carry
  * state, load the new, then step. While nothing changed, update costs one
  * relaxed load of `step_fn` before the guarded call: no lock, no system
- * call. On x86-64 that path is assembly (src/arch/x86_64/plugin_update.S);
- * the C here is the rest, and the whole of it elsewhere.
+ * call. Where the machine's directory has plugin_update.S (x86-64 does),
+ * that path is assembly; the C here is the rest, and the whole of it
+ * elsewhere.
  */
 #include "plugin_internal.h"
 
 #include "guard.h"
-#include "update_layout.h"
 #include "watch.h"
+#include "work_queue.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -23,16 +24,19 @@
 #include <sys/stat.h>
 
 #ifdef HCR__GUARD_RUN_ASM
-/* hcr_plugin_update is src/arch/x86_64/plugin_update.S, which reads these
-   fields by offset. */
-_Static_assert(offsetof(struct hcr_plugin, failure) == HCR__CTX_FAILURE, "update_layout.h");
-_Static_assert(offsetof(struct hcr_plugin, p) == HCR__CTX_P, "update_layout.h");
-_Static_assert(offsetof(struct hcr__plugin, step_fn) == HCR__P_STEP_FN, "update_layout.h");
-_Static_assert(offsetof(struct hcr__plugin, frame) == HCR__P_FRAME, "update_layout.h");
-_Static_assert(offsetof(struct hcr__guard, resume_sp) == HCR__GUARD_RESUME_SP, "update_layout.h");
-_Static_assert(offsetof(struct hcr__guard, resume_pc) == HCR__GUARD_RESUME_PC, "update_layout.h");
-_Static_assert(offsetof(struct hcr__guard, outer) == HCR__GUARD_OUTER, "update_layout.h");
-_Static_assert(HCR_STEP == HCR__OP_STEP, "update_layout.h");
+/* hcr_plugin_update is the machine's plugin_update.S, which reads these
+   fields by the offsets its directory gives. */
+#include "plugin_update_layout.h"
+
+#define LAYOUT "plugin_update_layout.h of src/arch/<machine>"
+_Static_assert(offsetof(struct hcr_plugin, failure) == HCR__CTX_FAILURE, LAYOUT);
+_Static_assert(offsetof(struct hcr_plugin, p) == HCR__CTX_P, LAYOUT);
+_Static_assert(offsetof(struct hcr__plugin, step_fn) == HCR__P_STEP_FN, LAYOUT);
+_Static_assert(offsetof(struct hcr__plugin, frame) == HCR__P_FRAME, LAYOUT);
+_Static_assert(offsetof(struct hcr__guard, resume_sp) == HCR__GUARD_RESUME_SP, LAYOUT);
+_Static_assert(offsetof(struct hcr__guard, resume_pc) == HCR__GUARD_RESUME_PC, LAYOUT);
+_Static_assert(offsetof(struct hcr__guard, outer) == HCR__GUARD_OUTER, LAYOUT);
+_Static_assert(HCR_STEP == HCR__OP_STEP, LAYOUT);
 
 /* Where a crash under the assembly per-frame path resumes. */
 extern char hcr__plugin_update_crashed[];
@@ -246,6 +250,7 @@ int hcr_plugin_set_copy_dir(struct hcr_plugin *ctx, const char *parent)
         return made;
     }
     struct hcr__version *first = atomic_exchange(&p->pending, NULL);
+    atomic_store(&p->unprepared, 0); /* prepared again below */
     if (first)
         p->next_number = first->number;
     hcr__version_destroy(first);
@@ -271,7 +276,7 @@ void hcr_plugin_close(struct hcr_plugin *ctx)
     hcr__version_destroy(atomic_exchange(&p->pending, NULL));
     hcr__plugin_close_versions(p);
     hcr__source_hold(&p->held_source, -1);
-    hcr__watch_flush(); /* versions retired earlier are gone too, and the source */
+    hcr__work_flush(); /* versions retired earlier are gone too, and the source */
     free_plugin(p);
     void *userdata = ctx->userdata;
     memset(ctx, 0, sizeof *ctx);

@@ -377,8 +377,8 @@ struct hcr__plugin {
     enum hcr_safety safety;
     struct hcr__watch *watch;
 
-    /* The per-frame path (src/arch/x86_64/plugin_update.S reads these by
-       offset, see update_layout.h): current's entry point when it is working
+    /* The per-frame path (the machine's plugin_update.S reads these by
+       offset, see its plugin_update_layout.h): current's entry point when it is working
        and guarded and no new build is pending, else NULL (every other case
        takes the slow path); what the watch thread prepared, if anything;
        and the guard frame the path reuses, owned by this plugin since one
@@ -386,6 +386,11 @@ struct hcr__plugin {
     _Atomic(hcr__main_fn) step_fn;
     struct hcr__version *_Atomic pending;
     struct hcr__guard frame;
+    /* A build the watch thread saw but could not make a version of, not
+       even a failed one (out of memory): HCR_ENOMEM until the host's next
+       update reports it, or a newer build is published in `pending`. Like
+       `pending`, it keeps step_fn NULL. */
+    _Atomic int unprepared;
 
     /* Owned by the host's thread (swap.c): */
     struct hcr__version *current;  /* running, or NULL; its `before` chain

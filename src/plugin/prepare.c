@@ -12,6 +12,7 @@
 #include "plugin_internal.h"
 
 #include "watch.h"
+#include "work_queue.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -75,6 +76,7 @@ static int prepare_build(struct hcr__plugin *p, int quiet)
     }
     int source_fd = v->snapshot.source_fd; /* v is the host's once published */
     v->snapshot.source_fd = -1;
+    atomic_store(&p->unprepared, 0); /* this build supersedes one not prepared */
     struct hcr__version *replaced = atomic_exchange(&p->pending, v);
     atomic_store(&p->step_fn, NULL); /* the host's next update looks (refresh_step_fn) */
     hcr__version_retire(replaced); /* never seen by the host */
@@ -106,10 +108,18 @@ void hcr__plugin_on_file_event(void *user, unsigned events)
     pthread_mutex_lock(&p->prepare_lock);
     if (events & HCR__WATCH_MODIFIED)
         p->modified = 1;
-    int published = (events & (HCR__WATCH_COMPLETE | HCR__WATCH_MAYBE | HCR__WATCH_RESCAN)) &&
-                    prepare_build(p, !(events & (HCR__WATCH_COMPLETE | HCR__WATCH_RESCAN))) > 0;
+    int quiet = !(events & (HCR__WATCH_COMPLETE | HCR__WATCH_RESCAN));
+    int rc = events & (HCR__WATCH_COMPLETE | HCR__WATCH_MAYBE | HCR__WATCH_RESCAN)
+                 ? prepare_build(p, quiet)
+                 : 0;
+    if (rc == HCR_ENOMEM && !quiet) {
+        /* No version to carry the error: the host's next update reports
+           it from here, as it would a refused build (swap.c). */
+        atomic_store(&p->unprepared, HCR_ENOMEM);
+        atomic_store(&p->step_fn, NULL);
+    }
     pthread_mutex_unlock(&p->prepare_lock);
-    if (published)
+    if (rc > 0)
         prepare_spare(p);
 }
 
@@ -132,6 +142,6 @@ int hcr__plugin_prepare_first(struct hcr__plugin *p)
     }
     pthread_mutex_unlock(&p->prepare_lock);
     if (published > 0 && p->watch)
-        hcr__watch_defer(prepare_spare, p);
+        hcr__work_defer(prepare_spare, p);
     return rc;
 }

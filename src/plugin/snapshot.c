@@ -9,7 +9,7 @@
  */
 #include "plugin_internal.h"
 
-#include "watch.h"
+#include "work_queue.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -347,7 +347,7 @@ static int deleted_files_vanish(int fd)
 void hcr__source_hold(int *held, int fd)
 {
     if (*held >= 0)
-        hcr__watch_defer(close_source, (void *)(intptr_t)*held);
+        hcr__work_defer(close_source, (void *)(intptr_t)*held);
     *held = -1;
     if (fd < 0)
         return;

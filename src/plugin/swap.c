@@ -24,7 +24,7 @@
  */
 #include "plugin_internal.h"
 
-#include "watch.h"
+#include "work_queue.h"
 
 #include <signal.h>
 
@@ -134,16 +134,17 @@ static void destroy_version(void *v)
 void hcr__version_retire(struct hcr__version *v)
 {
     if (v)
-        hcr__watch_defer(destroy_version, v);
+        hcr__work_defer(destroy_version, v);
 }
 
 /* Whether update may take the per-frame path for the current version.
-   step_fn is also the per-frame path's only sign of a pending build: the
-   watch thread clears it after publishing one. So after setting it, look
-   at pending again: between the two seq_cst pairs (store step_fn, load
-   pending here; store pending, store NULL there) either this load sees the
-   new build or the watch thread's NULL lands after this store. A parked
-   build keeps the slow path too, which releases it. */
+   step_fn is also the per-frame path's only sign of a pending build (or
+   of one the watch thread could not prepare, `unprepared`): the watch
+   thread clears it after publishing either. So after setting it, look at
+   both again: between the two seq_cst pairs (store step_fn, load pending
+   here; store pending, store NULL there) either this load sees the new
+   build or the watch thread's NULL lands after this store. A parked build
+   keeps the slow path too, which releases it. */
 static void refresh_step_fn(struct hcr__plugin *p)
 {
     struct hcr__version *v = p->current;
@@ -154,7 +155,7 @@ static void refresh_step_fn(struct hcr__plugin *p)
     if (!fn && !atomic_load_explicit(&p->step_fn, memory_order_relaxed))
         return; /* no per-frame path before or after: nothing to publish */
     atomic_store(&p->step_fn, fn);
-    if (fn && atomic_load(&p->pending))
+    if (fn && (atomic_load(&p->pending) || atomic_load(&p->unprepared)))
         atomic_store(&p->step_fn, NULL);
 }
 
@@ -338,6 +339,20 @@ static int take_build(struct hcr__plugin *p, struct hcr__version *v)
     return swap_to(p, v);
 }
 
+/* The watch thread could not prepare a build at all (`unprepared`,
+   `code`): reported like a refused build, and the current version goes
+   on. The build is not marked prepared, so its next event (a rebuild, a
+   touch) tries it again. */
+static int report_unprepared(struct hcr__plugin *p, int code)
+{
+    p->ctx->failure = HCR_BAD_IMAGE;
+    refresh_step_fn(p);
+    return hcr__fail(&p->message, code,
+                     "%s: out of memory preparing its new build; the running version goes on, "
+                     "and the build is tried again when it changes (rebuild or touch it)",
+                     p->path);
+}
+
 /* Hands the parked build back to be taken by the next update, unless a
    newer build is waiting there already. */
 static void release_parked(struct hcr__plugin *p)
@@ -375,6 +390,10 @@ static int update_slow(struct hcr__plugin *p, int take_builds)
             int rc = v ? take_build(p, v) : 0;
             if (rc < 0)
                 return rc;
+        } else if (!p->parked && atomic_load_explicit(&p->unprepared, memory_order_relaxed)) {
+            int code = atomic_exchange(&p->unprepared, 0);
+            if (code < 0)
+                return report_unprepared(p, code);
         }
     }
     struct hcr__version *v = p->current;

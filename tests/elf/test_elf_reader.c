@@ -2,6 +2,7 @@
    tests/elf/fixtures open and index correctly, and every kind of damage,
    made in memory on a copy, is rejected with its code and a message that
    starts with the file's name and says what is wrong. */
+#include "arch/reloc.h"
 #include "elf/elf_file.h"
 #include "harness.h"
 #include "synth_elf.h"
@@ -603,6 +604,29 @@ TEST(bad_symbol_section_index)
     CHECK_EQ(hcr__elf_open(&elf, im.name, im.data, im.size, EM_X86_64, ET_REL, NULL), 0);
     sym->st_shndx = SHN_COMMON;
     CHECK_EQ(hcr__elf_open(&elf, im.name, im.data, im.size, EM_X86_64, ET_REL, NULL), 0);
+}
+
+/* The machine's own common index (arch/reloc.h), where it has one: a
+   symbol may carry it in a file of this machine, and in no other. */
+TEST(machine_common_index_only_for_its_machine)
+{
+    size_t large_common = 0;
+    for (size_t i = SHN_LORESERVE; i <= SHN_HIRESERVE && !large_common; i++)
+        if (hcr__arch_is_large_common(i))
+            large_common = i;
+    if (!large_common)
+        return; /* this machine has none */
+    struct image im = copy(load("fix_a.o"));
+    struct hcr__elf elf = open_ok(im, ET_REL);
+    Elf64_Sym *sym = (Elf64_Sym *)&elf.syms[find_sym(&elf, "fix_a_function")];
+    sym->st_shndx = (Elf64_Half)large_common;
+    elf = open_ok(im, ET_REL);
+    CHECK_EQ(hcr__elf_sym_shndx(&elf, find_sym(&elf, "fix_a_function")), large_common);
+
+    struct hcr__message msg = {{0}};
+    ehdr(im)->e_machine = (Elf64_Half)(hcr__arch_machine() + 1);
+    CHECK_EQ(hcr__elf_open(&elf, im.name, im.data, im.size, 0, ET_REL, &msg), HCR_ECORRUPT);
+    CHECK_STR_HAS(msg.text, "reserved section index");
 }
 
 TEST(bad_dynamic_symbol)

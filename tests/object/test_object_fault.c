@@ -65,12 +65,14 @@ static void setup_warm(void *arg)
 
 TEST_TIMEOUT(a_first_reload_fails_cleanly_at_every_allocation, 900)
 {
-    struct fault_case c = {"first reload", setup_cold, reload_v2, check_reload, NULL};
+    struct fault_case c = {"first reload", setup_cold, reload_v2, check_reload,
+                           NULL, FAULT_ON_CALLER, 0};
     CHECK(fault_sweep(&c, fault_step(7)) > 1);
 }
 
 TEST_TIMEOUT(a_later_reload_fails_cleanly_at_every_allocation, 900)
 {
-    struct fault_case c = {"later reload", setup_warm, reload_v2, check_reload, NULL};
+    struct fault_case c = {"later reload", setup_warm, reload_v2, check_reload,
+                           NULL, FAULT_ON_CALLER, 0};
     CHECK(fault_sweep(&c, fault_step(3)) > 1);
 }

@@ -3,7 +3,7 @@
    with the modification time going backwards; a half-written file is never
    loaded; each version runs from a private copy that close removes. */
 #include "plugin_util.h"
-#include "watch.h"
+#include "work_queue.h"
 
 #include <dirent.h>
 #include <dlfcn.h>
@@ -277,7 +277,7 @@ TEST(replaced_build_is_freed_by_hcr_after_the_reload_not_by_the_rename)
         install_guest(v % 2 ? "counter_v1" : "counter_v2", path);
         update_until_version(&ctx, v, 3000);
         CHECK_EQ(ctx.version, (unsigned)v);
-        hcr__watch_flush(); /* deferred closes have run */
+        hcr__work_flush(); /* deferred closes have run */
         count_open_in(dir, &open_files, &replaced);
         CHECK_EQ(open_files, 1); /* the newest only: the replaced one is closed */
         CHECK_EQ(replaced, 0);
@@ -536,7 +536,7 @@ TEST(copy_is_edited_for_the_loader_unless_exact)
 static void reload_large(struct hcr_plugin *ctx, struct guest_report *r, const char *path,
                          const char *variant, int version)
 {
-    hcr__watch_flush();
+    hcr__work_flush();
     reload_to(ctx, r, path, variant, version);
     check_copy_edits(r, guest_path(variant), 0);
     CHECK_EQ(mapped_shared(map_of(r->greeting)->l_name), 0);

@@ -13,7 +13,6 @@
 #include "harness.h"
 #include "plugin/plugin_internal.h"
 #include "plugin_util.h"
-#include "watch.h"
 
 #include <errno.h>
 #include <fcntl.h>

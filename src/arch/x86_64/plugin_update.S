@@ -18,8 +18,8 @@
  * stack pointer set back to the frame's resume_sp and the frame's address
  * in rdi, where the saved registers are restored and
  * hcr__plugin_step_failed reports the crash. Field offsets come from
- * update_layout.h, which plugin.c checks against the structs at compile
- * time.
+ * plugin_update_layout.h, which src/plugin/plugin.c checks against the
+ * structs at compile time.
  *
  * The path is short on stores, which x86 cores retire at one or two a
  * cycle: ctx->failure is written only when it is not already HCR_NONE, and
@@ -33,7 +33,7 @@
  * delay on the chain from one call to the next.
  */
 #include "guard_mode.h"
-#include "plugin/update_layout.h"
+#include "plugin_update_layout.h"
 
 #ifdef HCR__GUARD_RUN_ASM
         .hidden hcr__plugin_update_c

@@ -16,6 +16,14 @@ unsigned hcr__arch_machine(void)
     return EM_X86_64;
 }
 
+/* The psABI's SHN_X86_64_LCOMMON, which <elf.h> lacks. */
+#define SHN_LARGE_COMMON 0xff02
+
+int hcr__arch_is_large_common(size_t shndx)
+{
+    return shndx == SHN_LARGE_COMMON;
+}
+
 /* One row per supported type: name and need. */
 struct reloc_type {
     uint32_t type;
