@@ -24,6 +24,7 @@
 
 #include "arch/patch.h"
 #include "object/near_memory.h"
+#include "object/patch_pause.h"
 #include "object/thread_pause.h"
 
 #include <errno.h>
@@ -37,7 +38,6 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
-#include <unwind.h>
 #include <unistd.h>
 
 struct patch_entry {
@@ -501,144 +501,26 @@ static int changes_plain(const struct hcr__patch_target *t, uintptr_t address)
     return 0;
 }
 
-/* The bytes after the first of every plain entry of a change: a thread
-   stopped there, or a return address or saved program counter there, would
-   resume in the middle of a jump. Sorted by start, for the stack scan. */
-struct interiors {
-    struct interior {
-        uintptr_t lo, hi; /* [lo, hi) */
-        unsigned returns; /* as patch_entry's, relative to lo - 1 */
-        const struct hcr__patch_target *owner;
-    } *v;
-    size_t n;
-    const struct interior *hit;
-};
-
-static int interior_order(const void *a, const void *b)
-{
-    const struct interior *x = a, *y = b;
-    return x->lo < y->lo ? -1 : x->lo > y->lo;
-}
-
-/* Collects the interiors of the n switches' plain entries. 0 or
-   HCR_ENOMEM. Lock held. */
-static int interiors_collect(const struct hcr__patch_switch *sw, size_t n, struct interiors *in)
+/* The interiors of the n switches' plain entries (see patch_pause.h),
+   into *v. 0 or HCR_ENOMEM. Lock held. */
+static int interiors_collect(const struct hcr__patch_switch *sw, size_t n,
+                             struct hcr__patch_interior **v, size_t *count)
 {
     size_t total = 0;
     for (size_t i = 0; i < n; i++)
         total += sw[i].target->count;
-    in->v = malloc((total ? total : 1) * sizeof *in->v);
-    in->n = 0;
-    if (!in->v)
+    *count = 0;
+    *v = malloc((total ? total : 1) * sizeof **v);
+    if (!*v)
         return HCR_ENOMEM;
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < sw[i].target->count; j++) {
             const struct patch_entry *e = &sw[i].target->entries[j];
             if (e->plain)
-                in->v[in->n++] = (struct interior){e->site + 1, e->site + HCR__PATCH_JUMP_BYTES,
-                                                   e->returns, sw[i].target};
+                (*v)[(*count)++] = (struct hcr__patch_interior){
+                    e->site + 1, e->site + HCR__PATCH_JUMP_BYTES, e->returns, sw[i].target->name};
         }
-    qsort(in->v, in->n, sizeof *in->v, interior_order);
     return 0;
-}
-
-/* hcr__threads_scan's tests: whether a program counter lies in an
-   interior, and whether a stack word is a return address into one. */
-static int in_interior(uintptr_t value, void *user, int on_stack)
-{
-    struct interiors *in = user;
-    size_t lo = 0, hi = in->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (in->v[mid].hi <= value)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    /* Interiors do not overlap: the first ending after value is the one. */
-    if (lo < in->n && in->v[lo].lo <= value &&
-        (!on_stack || (in->v[lo].returns >> (value - (in->v[lo].lo - 1)) & 1))) {
-        in->hit = &in->v[lo];
-        return 1;
-    }
-    return 0;
-}
-
-static int pc_in_interior(uintptr_t value, void *user)
-{
-    return in_interior(value, user, 0);
-}
-
-static int returns_into_interior(uintptr_t value, void *user)
-{
-    return in_interior(value, user, 1);
-}
-
-/* How often a change waits for threads to leave the first bytes of the
-   functions it rewrites, and how long each time. A thread is inside them
-   only between a call and its first few instructions. */
-#define PAUSE_ATTEMPTS 100
-#define PAUSE_NUDGES 20
-#define PAUSE_RETRY_NS (200 * 1000L)
-
-struct own_frames {
-    struct interiors *in;
-    int hit;
-};
-
-static _Unwind_Reason_Code own_frame(struct _Unwind_Context *context, void *arg)
-{
-    struct own_frames *f = arg;
-    if (returns_into_interior((uintptr_t)_Unwind_GetIP(context), f->in)) {
-        f->hit = 1;
-        return _URC_END_OF_STACK;
-    }
-    return _URC_NO_REASON;
-}
-
-/* Pauses every other thread, none of them inside the replaced bytes of a
-   plain entry of the n switches, nor returning into them. 0 or a negative
-   code with msg. Lock held. */
-static int pause_outside(struct interiors *in, struct hcr__message *msg)
-{
-    /* This thread's own calls, exactly, by unwinding (before the pause:
-       the unwinder may take the loader's lock, which a paused thread could
-       hold). */
-    struct own_frames own = {in, 0};
-    _Unwind_Backtrace(own_frame, &own);
-    if (own.hit)
-        return hcr__fail(msg, HCR_EBUSY,
-                         "%s: the reloading thread is in a call made from the first %d bytes "
-                         "of the function, which a jump must replace; reload again once that "
-                         "call has returned",
-                         in->hit->owner->name, HCR__PATCH_JUMP_BYTES);
-    for (int attempt = 0;; attempt++) {
-        int rc = hcr__threads_pause(msg);
-        if (rc < 0)
-            return rc;
-        int tid, where;
-        /* A thread stopped inside the first bytes is in straight-line code
-           on its way in: let it alone run past them, the others staying
-           paused. */
-        for (int nudge = 0; nudge < PAUSE_NUDGES; nudge++) {
-            where = hcr__threads_scan(pc_in_interior, returns_into_interior, in, &tid);
-            if (where != 1 || hcr__threads_nudge(tid) != 0)
-                break;
-        }
-        if (!where)
-            return 0;
-        hcr__threads_resume();
-        if (attempt + 1 == PAUSE_ATTEMPTS)
-            return hcr__fail(msg, HCR_EBUSY,
-                             where == 1 ? "%s: thread %d stayed inside the first %d bytes of "
-                                          "the function, which a jump must replace"
-                                        : "%s: thread %d is in a call made from the first %d "
-                                          "bytes of the function, which a jump must replace; "
-                                          "reload again once that call has returned",
-                             in->hit->owner->name, tid, HCR__PATCH_JUMP_BYTES);
-        struct timespec wait = {0, PAUSE_RETRY_NS};
-        nanosleep(&wait, NULL);
-    }
 }
 
 /* Makes the n switches' entries current, all or none. Lock held. */
@@ -655,16 +537,17 @@ static int switch_locked(const struct hcr__patch_switch *sw, size_t n, struct hc
         if (!entry_find(sw[i].target, address))
             rc = entry_add(sw[i].target, address, sw[i].size, sw[i].no_pads, msg);
     }
-    struct interiors in = {0};
+    struct hcr__patch_interior *in = NULL;
+    size_t nin = 0;
     for (size_t i = 0; i < n && rc == 0 && !paused; i++)
         if (changes_plain(sw[i].target, (uintptr_t)sw[i].entry)) {
             /* Room for every plain entry written, and written back. */
             size_t entries = 0;
             for (size_t j = 0; j < n; j++)
                 entries += sw[j].target->count;
-            if (interiors_collect(sw, n, &in) < 0 || pending_reserve(2 * entries) < 0)
+            if (interiors_collect(sw, n, &in, &nin) < 0 || pending_reserve(2 * entries) < 0)
                 rc = hcr__fail(msg, HCR_ENOMEM, "out of memory switching %zu functions", n);
-            else if ((rc = pause_outside(&in, msg)) == 0)
+            else if ((rc = hcr__patch_pause_outside(in, nin, msg)) == 0)
                 paused = queueing = 1;
         }
     /* From here until the threads are let go: no allocation, no log. */
@@ -686,7 +569,7 @@ static int switch_locked(const struct hcr__patch_switch *sw, size_t n, struct hc
             rc = flushed; /* rare: /proc/self/mem refused a write it took before */
         hcr__threads_resume();
     }
-    free(in.v);
+    free(in);
     free(previous);
     return rc;
 }
