@@ -96,10 +96,11 @@ struct hcr__arch_site {
 
 /* Why the function at `code` (its live entry or a copy of it), `size`
    bytes long, cannot have its first instructions replaced by the jump, or
-   NULL when it can; then *site says where the jump goes. `traced`: a
-   debugger is attached. A returned reason may be formatted into
+   NULL when it can; then *site says where the jump goes. `traced` answers
+   whether a debugger is attached (asked only when an int3 is seen; NULL:
+   no). A returned reason may be formatted into
    why[why_size]; it says where in the function the problem is. */
-const char *hcr__arch_site_problem(const unsigned char *code, size_t size, int traced,
+const char *hcr__arch_site_problem(const unsigned char *code, size_t size, int (*traced)(void),
                                    struct hcr__arch_site *site, char *why, size_t why_size);
 
 /* Encodes into out the jump at `site` to `target`. 0, or HCR_ERANGE when

@@ -69,6 +69,9 @@ struct hcr__link_migrations {
     struct hcr__link_migration *items;
     size_t count, cap;
     char *unit;          /* the object's compilation unit path, or NULL */
+    struct hcr__process_variable *program_vars; /* the unit's, by address */
+    size_t nprogram_vars;
+    int program_vars_read;
 };
 void hcr__link_migrations_free(struct hcr__link_migrations *m);
 

@@ -33,6 +33,7 @@ void hcr__link_migrations_free(struct hcr__link_migrations *m)
     hcr__types_free(m->program_types);
     hcr__object_dwarf_close(m->dwarf);
     free(m->unit);
+    free(m->program_vars);
     free(m);
 }
 
@@ -72,9 +73,30 @@ static const struct hcr__type *bound_type(struct linker *lk, size_t k)
     const struct hcr__type *t = hcr__reloaded_type_at(lk->syms[k].address, &known);
     if (known)
         return t;
+    if (!m->program_types)
+        return NULL;
+    /* The unit's variables are listed once per reload and searched; only
+       a variable outside the unit (a global another file defines) walks
+       every unit. */
+    if (!m->program_vars_read) {
+        m->program_vars_read = 1;
+        if (hcr__process_unit_variables(lk->proc, lk->home, lk->file, &m->program_vars,
+                                        &m->nprogram_vars) < 0)
+            m->nprogram_vars = 0;
+    }
+    uintptr_t address = lk->syms[k].address;
+    size_t lo = 0, hi = m->nprogram_vars;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->program_vars[mid].address < address)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < m->nprogram_vars && m->program_vars[lo].address == address)
+        return hcr__types_of_variable(m->program_types, &m->program_vars[lo].die);
     Dwarf_Die die;
-    if (!m->program_types ||
-        !hcr__process_variable_die(lk->proc, lk->home, lk->file, lk->syms[k].address, &die))
+    if (!hcr__process_variable_die(lk->proc, lk->home, HCR__NO_FILE, address, &die))
         return NULL;
     return hcr__types_of_variable(m->program_types, &die);
 }

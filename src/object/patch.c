@@ -151,13 +151,19 @@ static void sync_cores(void)
         syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0);
 }
 
-/* Whether a debugger is attached: TracerPid in /proc/self/status. Read
-   once per change, before any thread is paused (it allocates), and kept
-   here for the planner's callback. */
-static int traced_now;
+/* Whether a debugger is attached: TracerPid in /proc/self/status. Asked
+   only when an int3 is seen (reading the file costs more than a whole
+   retarget), at most once per change, and before any thread is paused,
+   since it allocates (switch_locked asks ahead when it will pause). -1:
+   not asked yet in this change. */
+static int traced_now = -1;
+
+static int debugger_attached(void);
 
 static int debugger_was_attached(void)
 {
+    if (traced_now < 0)
+        traced_now = debugger_attached();
     return traced_now;
 }
 
@@ -267,7 +273,7 @@ static int entry_classify(const struct hcr__patch_target *t, uintptr_t address, 
     char why[160];
     struct hcr__arch_site site;
     const char *problem = hcr__arch_site_problem((const unsigned char *)address, (size_t)size,
-                                                 traced_now, &site, why, sizeof why);
+                                                 debugger_was_attached, &site, why, sizeof why);
     if (problem)
         return hcr__fail(msg, HCR_ENOTSUP,
                          "%s: cannot be redirected: built without hot-patch pads, it %s "
@@ -526,7 +532,7 @@ static int interiors_collect(const struct hcr__patch_switch *sw, size_t n,
 /* Makes the n switches' entries current, all or none. Lock held. */
 static int switch_locked(const struct hcr__patch_switch *sw, size_t n, struct hcr__message *msg)
 {
-    traced_now = debugger_attached();
+    traced_now = -1;
     uintptr_t *previous = malloc((n ? n : 1) * sizeof *previous);
     if (!previous)
         return hcr__fail(msg, HCR_ENOMEM, "out of memory switching %zu functions", n);
@@ -547,7 +553,8 @@ static int switch_locked(const struct hcr__patch_switch *sw, size_t n, struct hc
                 entries += sw[j].target->count;
             if (interiors_collect(sw, n, &in, &nin) < 0 || pending_reserve(2 * entries) < 0)
                 rc = hcr__fail(msg, HCR_ENOMEM, "out of memory switching %zu functions", n);
-            else if ((rc = hcr__patch_pause_outside(in, nin, msg)) == 0)
+            else if ((void)debugger_was_attached(), /* asked now: not while paused */
+                     (rc = hcr__patch_pause_outside(in, nin, msg)) == 0)
                 paused = queueing = 1;
         }
     /* From here until the threads are let go: no allocation, no log. */
@@ -606,7 +613,7 @@ int hcr__patch_target_get(void *original, uint64_t size, const char *name,
         name = "(unnamed function)";
     *out = NULL;
     pthread_mutex_lock(&patch_lock);
-    traced_now = debugger_attached();
+    traced_now = -1;
     struct hcr__patch_target *t = NULL;
     int rc = table_reserve();
     if (rc < 0) {

@@ -177,6 +177,55 @@ static int match_address(void *user, const char *function, const char *variable,
     return 1;
 }
 
+struct die_list {
+    struct hcr__process_variable *v;
+    size_t n, cap;
+    uintptr_t bias;
+    int failed;
+};
+
+static int list_variable(void *user, const char *function, const char *variable,
+                         uint64_t address, Dwarf_Die *die)
+{
+    struct die_list *l = user;
+    (void)function, (void)variable;
+    struct hcr__process_variable *grown = hcr__grow(l->v, l->n, &l->cap, sizeof *grown, 32);
+    if (!grown) {
+        l->failed = 1;
+        return 1;
+    }
+    l->v = grown;
+    l->v[l->n++] = (struct hcr__process_variable){(uintptr_t)address + l->bias, *die};
+    return 0;
+}
+
+static int variable_order(const void *a, const void *b)
+{
+    const struct hcr__process_variable *x = a, *y = b;
+    return x->address < y->address ? -1 : x->address > y->address;
+}
+
+int hcr__process_unit_variables(struct hcr__process *p, size_t image, uint32_t file,
+                                struct hcr__process_variable **v, size_t *n)
+{
+    *v = NULL;
+    *n = 0;
+    Dwarf *dw = hcr__process_image_dwarf(p, image);
+    Dwarf_Die cu;
+    if (!dw || file == HCR__NO_FILE || file > p->ngroups || !group_cu(dw, &p->groups[file - 1], &cu))
+        return 0;
+    struct die_list l = {NULL, 0, 0, p->images[image].bias, 0};
+    hcr__dwarf_each_static_die(&cu, list_variable, &l);
+    if (l.failed) {
+        free(l.v);
+        return HCR_ENOMEM;
+    }
+    qsort(l.v, l.n, sizeof *l.v, variable_order);
+    *v = l.v;
+    *n = l.n;
+    return 0;
+}
+
 int hcr__process_variable_die(struct hcr__process *p, size_t image, uint32_t file,
                               uintptr_t address, Dwarf_Die *die)
 {

@@ -99,6 +99,20 @@ Dwarf *hcr__process_image_dwarf(struct hcr__process *p, size_t image);
 /* The validated ELF file of image `image`, or NULL. */
 const struct hcr__elf *hcr__process_image_elf(const struct hcr__process *p, size_t image);
 
+/* A variable of a compilation unit with a fixed address, and its DIE. */
+struct hcr__process_variable {
+    uintptr_t address; /* run-time */
+    Dwarf_Die die;
+};
+
+/* Every variable with a fixed address of file group `file`'s compilation
+   unit in image `image`, sorted by address, malloc'ed (empty when the
+   image has no debug information for it). 0 or HCR_ENOMEM. One walk, for
+   callers that look up many variables (hcr__process_variable_die walks the
+   unit each time). */
+int hcr__process_unit_variables(struct hcr__process *p, size_t image, uint32_t file,
+                                struct hcr__process_variable **v, size_t *n);
+
 /* The DIE of the variable of image `image` whose storage is at run-time
    `address`, looked for in file group `file`'s compilation unit first, then
    in every unit. 1 and *die, or 0 (no debug information, no such

@@ -36,7 +36,7 @@ static const char *say(char *why, size_t size, const char *fmt, long a, long b)
     return why;
 }
 
-const char *hcr__arch_site_problem(const unsigned char *code, size_t size, int traced,
+const char *hcr__arch_site_problem(const unsigned char *code, size_t size, int (*traced)(void),
                                    struct hcr__arch_site *site, char *why, size_t why_size)
 {
     ZydisDecoder decoder;
@@ -61,7 +61,7 @@ const char *hcr__arch_site_problem(const unsigned char *code, size_t size, int t
         size_t next = at + insn.length;
         if (at < end_of_jump && insn.mnemonic == ZYDIS_MNEMONIC_INT3)
             return say(why, why_size,
-                       traced ? "has a debugger's breakpoint at +%#lx, in the bytes the "
+                       traced && traced() ? "has a debugger's breakpoint at +%#lx, in the bytes the "
                                 "redirecting jump replaces"
                               : "has an int3 at +%#lx, in the bytes the redirecting jump "
                                 "replaces",
