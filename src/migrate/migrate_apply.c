@@ -91,12 +91,11 @@ static void wide_text(wide v, char *buf, size_t len)
         snprintf(buf, len, "%" PRIu64, (uint64_t)v);
 }
 
-static void convert_integer(const struct hcr__migrate_step *s, const unsigned char *from,
-                            unsigned char *to, struct hcr__migrate_outcome *o)
+/* Writes integer v to the step's new field when it fits there; else the
+   field keeps its new initialiser and the outcome counts it. */
+static void store_integer(const struct hcr__migrate_step *s, wide v, unsigned char *to,
+                          struct hcr__migrate_outcome *o)
 {
-    wide v = read_integer(from, &s->in);
-    if (s->in.is_bool)
-        v = v != 0;
     if (!fits(v, &s->out)) {
         char text[48];
         wide_text(v, text, sizeof text);
@@ -104,6 +103,15 @@ static void convert_integer(const struct hcr__migrate_step *s, const unsigned ch
         return;
     }
     write_integer(to, &s->out, v);
+}
+
+static void convert_integer(const struct hcr__migrate_step *s, const unsigned char *from,
+                            unsigned char *to, struct hcr__migrate_outcome *o)
+{
+    wide v = read_integer(from, &s->in);
+    if (s->in.is_bool)
+        v = v != 0;
+    store_integer(s, v, to, o);
 }
 
 /* An enumerator keeps its name: its new value is the new enumeration's
@@ -125,13 +133,7 @@ static void convert_enum(const struct hcr__migrate_step *s, const unsigned char 
             }
         break;
     }
-    if (!fits(v, &s->out)) {
-        char text[48];
-        wide_text(v, text, sizeof text);
-        unfit(o, s->path, text, &s->out);
-        return;
-    }
-    write_integer(to, &s->out, v);
+    store_integer(s, v, to, o);
 }
 
 static void convert_float(const struct hcr__migrate_step *s, const unsigned char *from,
