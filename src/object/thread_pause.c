@@ -412,21 +412,6 @@ int hcr__threads_nudge(int tid)
     return 0;
 }
 
-size_t hcr__threads_paused_count(void)
-{
-    return nslots;
-}
-
-uintptr_t hcr__threads_paused_pc(size_t i)
-{
-    return slots[i].arrived ? slots[i].pc : 0;
-}
-
-int hcr__threads_paused_tid(size_t i)
-{
-    return slots[i].tid;
-}
-
 void hcr__threads_resume(void)
 {
     static int sync_state; /* 0 not tried, 1 registered, -1 unavailable */

@@ -32,12 +32,6 @@
    program has its own handler for HCR__PAUSE_SIGNAL. */
 int hcr__threads_pause(struct hcr__message *msg);
 
-/* While paused: how many threads are held, and the program counter each
-   was interrupted at. */
-size_t hcr__threads_paused_count(void);
-uintptr_t hcr__threads_paused_pc(size_t i);
-int hcr__threads_paused_tid(size_t i);
-
 /* While paused: 1 when pc_inside(pc) holds for the program counter of a
    paused thread; 2 when returns_inside(word) holds for a word of a paused
    thread's stack (from its stack pointer up, where the return addresses of
