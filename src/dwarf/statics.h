@@ -27,6 +27,11 @@ typedef int (*hcr__dwarf_static_die_fn)(void *user, const char *function, const 
                                         uint64_t address, Dwarf_Die *die);
 int hcr__dwarf_each_static_die(Dwarf_Die *cu, hcr__dwarf_static_die_fn found, void *user);
 
+/* The same walk over every variable with a DW_AT_location of any form
+   (pieces, a flag: see pieces.h), `address` 0 unless the location is one
+   address. */
+int hcr__dwarf_each_located_die(Dwarf_Die *cu, hcr__dwarf_static_die_fn found, void *user);
+
 /* The key both modes match a function-local static by, within its
    compilation unit: "function/variable" ('/' is in no C name), so that
    the symbol table's file-wide numbering (`count.3`) never matters.
