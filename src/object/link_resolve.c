@@ -50,11 +50,13 @@ int hcr__link_read_statics(struct linker *lk)
     if (hcr__object_statics(lk->path, elf, &lk->statics, &lk->nstatics) < 0)
         return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory reading debug information",
                          lk->path);
-    if (!lk->nstatics)
-        return hcr__fail(lk->msg, HCR_EFLAGS,
-                         "%s: has function-local statics (%s) but no debug information to tell "
-                         "whose they are (gcc renumbers them between builds); build with -g",
-                         lk->path, example);
+    if (!lk->nstatics) {
+        /* No debug information, or none of those names is a function-local
+           static (clang's pieces of a split static, `s.0`): told apart
+           once the debug information is open (link_pieces.c). */
+        lk->dotted_example = example;
+        return 0;
+    }
     lk->static_key = calloc(elf->nsyms, sizeof *lk->static_key);
     if (!lk->static_key)
         return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory", lk->path);
@@ -336,8 +338,9 @@ int hcr__link_resolve_symbols(struct linker *lk)
         if (rc < 0)
             return rc;
     }
-    int rc = hcr__link_bind_by_unit(lk);
-    if (rc < 0 || (rc = hcr__link_compare_layouts(lk)) < 0)
+    int rc = hcr__link_bind_pieces(lk);
+    if (rc < 0 || (rc = hcr__link_bind_by_unit(lk)) < 0 ||
+        (rc = hcr__link_compare_layouts(lk)) < 0)
         return rc;
     return hcr__link_bind_sections(lk);
 }
