@@ -4,6 +4,7 @@
  * file being loaded, and a crafted one must not exhaust the stack.
  */
 #include "dwarf/statics.h"
+#include "dwarf/pieces.h"
 
 #include <dwarf.h>
 #include <stddef.h>
@@ -122,13 +123,27 @@ char *hcr__dwarf_static_key(const char *function, const char *variable, size_t *
     return key;
 }
 
-static int is_at(void *user, const char *function, const char *variable, uint64_t address)
+/* Whether the variable stores some part of itself at *user: its one
+   address, or one of its pieces (a static clang split, whose symbols are
+   the pieces). */
+static int is_at(void *user, const char *function, const char *variable, uint64_t address,
+                 Dwarf_Die *die)
 {
+    uint64_t want = *(const uint64_t *)user;
+    struct hcr__dwarf_piece pieces[16];
+    size_t n;
     (void)function, (void)variable;
-    return address == *(const uint64_t *)user;
+    if (address)
+        return address == want;
+    if (hcr__dwarf_location_pieces(die, UINT64_MAX / 2, pieces, 16, &n) != HCR__LOC_PIECES)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (pieces[i].address == want)
+            return 1;
+    return 0;
 }
 
 int hcr__dwarf_declares_static_at(Dwarf_Die *cu, uint64_t address)
 {
-    return hcr__dwarf_each_static(cu, is_at, &address) != 0;
+    return walk(cu, NULL, is_at, &address, 1, 0) != 0;
 }
