@@ -4,7 +4,6 @@
  * file being loaded, and a crafted one must not exhaust the stack.
  */
 #include "dwarf/statics.h"
-#include "dwarf/pieces.h"
 
 #include <dwarf.h>
 #include <stddef.h>
@@ -124,22 +123,29 @@ char *hcr__dwarf_static_key(const char *function, const char *variable, size_t *
 }
 
 /* Whether the variable stores some part of itself at *user: its one
-   address, or one of its pieces (a static clang split, whose symbols are
-   the pieces). */
+   address, or an address its location names otherwise (a piece of a
+   static clang split, a flag: whose symbols are at those addresses). */
 static int is_at(void *user, const char *function, const char *variable, uint64_t address,
                  Dwarf_Die *die)
 {
     uint64_t want = *(const uint64_t *)user;
-    struct hcr__dwarf_piece pieces[16];
-    size_t n;
+    Dwarf_Attribute attr, entry;
+    Dwarf_Op *ops;
+    size_t count;
     (void)function, (void)variable;
     if (address)
         return address == want;
-    if (hcr__dwarf_location_pieces(die, UINT64_MAX / 2, pieces, 16, &n) != HCR__LOC_PIECES)
+    if (!dwarf_attr(die, DW_AT_location, &attr) || dwarf_getlocation(&attr, &ops, &count) != 0)
         return 0;
-    for (size_t i = 0; i < n; i++)
-        if (pieces[i].address == want)
+    for (size_t i = 0; i < count; i++) {
+        Dwarf_Addr a;
+        if (ops[i].atom == DW_OP_addr && ops[i].number == want)
             return 1;
+        if ((ops[i].atom == DW_OP_addrx || ops[i].atom == DW_OP_GNU_addr_index) &&
+            dwarf_getlocation_attr(&attr, &ops[i], &entry) == 0 &&
+            dwarf_formaddr(&entry, &a) == 0 && a == want)
+            return 1;
+    }
     return 0;
 }
 

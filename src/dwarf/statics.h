@@ -39,7 +39,7 @@ int hcr__dwarf_each_located_die(Dwarf_Die *cu, hcr__dwarf_static_die_fn found, v
 char *hcr__dwarf_static_key(const char *function, const char *variable, size_t *len);
 
 /* Whether `cu` declares a variable stored at `address`: its one address,
-   or one of its pieces (pieces.h). */
+   or one its location names otherwise (a piece, a flag: pieces.h). */
 int hcr__dwarf_declares_static_at(Dwarf_Die *cu, uint64_t address);
 
 #endif

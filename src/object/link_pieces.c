@@ -531,7 +531,7 @@ static int bind_variable(struct pieces *st, struct var *v, int dotted, int any_s
                          "function), and the compiler split one into pieces: cannot tell which "
                          "is which; nothing was changed (rename one, or restart to apply)",
                          lk->path, v->key, lk->file_name ? lk->file_name : "the unit");
-    if (v->kind != HCR__LOC_INVALID && (rc = load(st, v, m->object_types, 0)) < 0)
+    if ((rc = load(st, v, m->object_types, 0)) < 0) /* a whole flag is told with its size */
         return hcr__fail(lk->msg, rc, "%s: out of memory reading debug information", lk->path);
     if (v->kind == HCR__LOC_INVALID) {
         if (!in_registry && !(pv && pv->kind != HCR__LOC_NONE))
@@ -626,12 +626,14 @@ static int check_names(struct pieces *st)
     struct linker *lk = st->lk;
     for (size_t i = 0; i < st->program.n; i++) {
         struct var *pv = &st->program.v[i];
-        if (pv->kind != HCR__LOC_PIECES)
+        if (pv->kind != HCR__LOC_PIECES && pv->kind != HCR__LOC_INVALID)
             continue;
         int rc = load(st, pv, lk->migrations->program_types, st->program_bias);
         if (rc < 0)
             return hcr__fail(lk->msg, rc, "%s: out of memory reading debug information",
                              lk->path);
+        if (pv->kind != HCR__LOC_PIECES)
+            continue;
         for (size_t k = 1; k < lk->elf->nsyms; k++) {
             const struct lsym *ls = &lk->syms[k];
             if (ls->state != S_BOUND || ls->piece || !is_state_symbol(lk, k))

@@ -423,9 +423,12 @@ void hcr__object_migrations_apply(const struct hcr__migrate_object *objs, size_t
                 hcr__migrate_apply(mg->plan, (const void *)mg->from, (void *)mg->to, 1,
                                    rebase_pointer, &all, &outcome);
             const char *loss = hcr__migrate_plan_loss(mg->plan);
+            const char *summary = hcr__migrate_plan_summary(mg->plan);
+            if (!summary[0])
+                summary = "the same type, stored another way (pieces, a flag)";
             hcr__log(NULL, loss || outcome.unfit ? HCR_LOG_WARN : HCR_LOG_INFO,
                      "object: %s: %s migrated to its new layout: %s%s%s%s", objs[i].path,
-                     mg->name, hcr__migrate_plan_summary(mg->plan),
+                     mg->name, summary,
                      outcome.unfit ? "; kept the new initialiser where a value did not fit: "
                                    : "",
                      outcome.unfit ? outcome.first_unfit : "",
