@@ -198,6 +198,24 @@ TEST(a_field_inserted_before_a_split_field_keeps_that_fields_value)
     CHECK_EQ(split_get("c"), 23);
 }
 
+/* clang stores s_mode as a flag byte meaning 0 or 5 in version 1, and 0
+   or 7 in version 3; version 2 stores it as an int. Its value goes by
+   value across the encodings. */
+TEST(a_static_kept_as_a_flag_keeps_its_value_across_encodings)
+{
+#if SUITE_SPLITS_STATICS
+    CHECK(defines("mig_v1_split.o", "s_mode"));
+#endif
+    split_mode(1);
+    CHECK_EQ(split_mode_get(), 5);
+    reload("mig_v2_split.o");
+    CHECK_EQ(split_mode_get(), 5); /* decoded from the flag */
+    split_mode(1);
+    CHECK_EQ(split_mode_get(), 7);
+    reload("mig_v3_split.o");
+    CHECK_EQ(split_mode_get(), 7); /* encoded into the new flag */
+}
+
 #if SUITE_SPLITS_STATICS
 /* Writes fixture `name` to `out` with `patch` applied to the DIE of its
    file-scope variable `variable`, through the bytes of the file: what a

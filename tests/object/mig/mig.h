@@ -31,6 +31,8 @@ long long user_read(void);     /* mig_user.c reads the global */
 int split_version(void);
 long long split_get(const char *field);
 void split_set(const char *field, long long value);
+void split_mode(int on);       /* a static clang keeps as a flag */
+int split_mode_get(void);
 
 /* mig_escape.c: a file static whose address is kept in a global. */
 int escape_version(void);

@@ -9,6 +9,35 @@
 
 #include <string.h>
 
+/* A static that only ever holds its initialiser and one other value, which
+   clang -O2 keeps as a one-byte flag (0 or 5 in version 1, 0 or 7 in
+   version 3); version 2 stores two values, so a plain int. */
+static int s_mode;
+
+#if MIG_V == 1
+void split_mode(int on)
+{
+    if (on)
+        s_mode = 5;
+}
+#elif MIG_V == 2
+void split_mode(int on)
+{
+    s_mode = on ? 7 : 5;
+}
+#else
+void split_mode(int on)
+{
+    if (on)
+        s_mode = 7;
+}
+#endif
+
+int split_mode_get(void)
+{
+    return s_mode;
+}
+
 #if MIG_V == 1
 static struct inserted { int a; int c; } s_inserted = {1, 3};
 #else
