@@ -82,6 +82,9 @@ struct linker {
     int unit_checked;              /* new names were checked against the program's
                                       debug information for the unit */
     struct hcr__link_migrations *migrations; /* link_migrate.c; handed to the result */
+    struct hcr__object_dwarf *dwarf; /* the object's debug information, opened once by
+                                        hcr__link_dwarf; moves to `migrations` */
+    int dwarf_opened;
 };
 
 static inline int hcr__starts_with(const char *s, const char *prefix)
@@ -94,6 +97,12 @@ static inline size_t hcr__align_up(size_t v, size_t a)
 {
     return (v + a - 1) & ~(a - 1);
 }
+
+/* ---- link.c ---- */
+
+/* The object's debug information, opened on first use (NULL when it has
+   none), into lk->dwarf. 0 or HCR_ENOMEM. */
+int hcr__link_dwarf(struct linker *lk);
 
 /* ---- link_resolve.c ---- */
 

@@ -2,7 +2,7 @@
  * link_migrate.c: the linker's stage that tells whether a variable the
  * program already has kept its layout (see link_internal.h). The types
  * come from two debug informations: the object's, relocated by libdwfl
- * (dwarf_statics.c), where each variable's DW_OP_addr leads to its symbol;
+ * (dwarf_statics.c; opened once per link, hcr__link_dwarf), where each variable's DW_OP_addr leads to its symbol;
  * and the storage's owner's: the registry's copy of the type when an
  * earlier reload placed that storage (reloaded.c), else the running
  * image's debug information, where the variable is found by its run-time
@@ -49,7 +49,7 @@ static int type_of_symbol(void *user, const char *function, const char *variable
     struct linker *lk = ((struct object_walk *)user)->lk;
     struct hcr__link_migrations *m = lk->migrations;
     (void)function, (void)variable;
-    size_t k = hcr__object_dwarf_symbol_at(m->dwarf, lk->elf, address);
+    size_t k = hcr__object_dwarf_symbol_at(m->dwarf, address);
     if (k && !lk->syms[k].type_tree)
         lk->syms[k].type_tree = hcr__types_of_variable(m->object_types, die);
     return 0;
@@ -153,8 +153,11 @@ static int unbind(struct linker *lk, size_t k, const struct hcr__type *from,
 static int read_types(struct linker *lk)
 {
     struct hcr__link_migrations *m = lk->migrations;
-    if (hcr__object_dwarf_open(lk->path, lk->elf, &m->dwarf) < 0 ||
-        hcr__types_open_dwarf(hcr__object_dwarf_handle(m->dwarf), &m->object_types) < 0 ||
+    if (hcr__link_dwarf(lk) < 0)
+        return HCR_ENOMEM;
+    m->dwarf = lk->dwarf; /* the types read from it live as long as the migrations */
+    lk->dwarf = NULL;
+    if (hcr__types_open_dwarf(hcr__object_dwarf_handle(m->dwarf), &m->object_types) < 0 ||
         hcr__types_open_dwarf(hcr__process_image_dwarf(lk->proc, lk->home), &m->program_types) < 0)
         return HCR_ENOMEM;
     Dwarf_Die cu;

@@ -47,7 +47,7 @@ int hcr__link_read_statics(struct linker *lk)
     }
     if (!any)
         return 0;
-    if (hcr__object_statics(lk->path, elf, &lk->statics, &lk->nstatics) < 0)
+    if (hcr__link_dwarf(lk) < 0 || hcr__object_statics(lk->dwarf, &lk->statics, &lk->nstatics) < 0)
         return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory reading debug information",
                          lk->path);
     if (!lk->nstatics)
