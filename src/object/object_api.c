@@ -238,9 +238,24 @@ static int prepare_all(struct prepared *ps, const struct hcr__reload_item *items
     }
 }
 
+/* The values of the variables that move, for the patcher's hold. */
+struct moving {
+    const struct hcr__migrate_object *objs;
+    size_t n;
+    struct hcr__migrate_outcome *outcomes;
+};
+
+static void move_values(void *user)
+{
+    struct moving *mv = user;
+    hcr__object_migrations_apply(mv->objs, mv->n, mv->outcomes);
+}
+
 /* Makes the new entry of every switched function of the n objects current,
-   as one change of the patcher: all or none. 0 or the error. */
-static int switch_all(struct prepared *ps, size_t n, struct hcr__message *msg)
+   as one change of the patcher: all or none; with `hold`, the values move
+   while the other threads are paused for it. 0 or the error. */
+static int switch_all(struct prepared *ps, size_t n, const struct hcr__patch_hold *hold,
+                      struct hcr__message *msg)
 {
     size_t total = 0;
     for (size_t i = 0; i < n; i++)
@@ -253,7 +268,7 @@ static int switch_all(struct prepared *ps, size_t n, struct hcr__message *msg)
         for (size_t j = 0; j < ps[i].nsw; j++)
             sw[k++] = (struct hcr__patch_switch){ps[i].sw[j].target, ps[i].sw[j].entry,
                                                  ps[i].sw[j].size, ps[i].sw[j].no_pads};
-    int rc = hcr__patch_switch_many(sw, total, msg);
+    int rc = hcr__patch_switch_many(sw, total, hold, msg);
     free(sw);
     return rc;
 }
@@ -408,24 +423,39 @@ static int reload_locked(struct hcr__reload_item *items, size_t n, int quiet, ui
         free(objs);
         return rc;
     }
-    for (size_t i = 0; i < n; i++)
-        publish(&ps[i], hcr__object_records_next_id() + (unsigned)i, items[i].source, mark);
-    /* The values move as late as can be, right before the switch: old code
-       that runs meanwhile writes the old storage, and a write after this
-       point is the new code's or lost (hcr.h section 9). */
-    hcr__object_migrations_apply(objs, n);
-    free(objs);
-    if ((rc = switch_all(ps, n, msg)) < 0) {
-        /* switch_all switched nothing. */
-        for (size_t i = n; i-- > 0;)
-            unswitch(&ps[i]);
+    /* The values move with every other thread paused, right before the
+       switch: no call of the old code writes between the copy and the
+       switch, and one that was running finishes on the old storage
+       (hcr.h section 9). */
+    struct moving mv = {objs, n, NULL};
+    size_t moves = hcr__object_migrations_count(objs, n);
+    if (moves && !(mv.outcomes = calloc(moves, sizeof *mv.outcomes)))
+        rc = hcr__fail(msg, HCR_ENOMEM, "%s: out of memory", items[0].object);
+    struct hcr__patch_hold hold = {move_values, &mv};
+    if (rc == 0) {
+        for (size_t i = 0; i < n; i++)
+            publish(&ps[i], hcr__object_records_next_id() + (unsigned)i, items[i].source, mark);
+        if ((rc = switch_all(ps, n, moves ? &hold : NULL, msg)) < 0)
+            /* switch_all switched nothing. */
+            for (size_t i = n; i-- > 0;)
+                unswitch(&ps[i]);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            discard(&ps[i]);
+    }
+    if (rc < 0) {
         hcr__reloaded_truncate(mark);
         free(*ctors);
         *ctors = NULL;
         *nctors = 0;
+        free(mv.outcomes);
+        free(objs);
         free(ps);
         return rc;
     }
+    hcr__object_migrations_report(objs, n, mv.outcomes);
+    free(mv.outcomes);
+    free(objs);
     hcr__object_records_count_live((unsigned)n);
     for (size_t i = 0; i < n; i++) {
         struct prepared *p = &ps[i];

@@ -20,10 +20,12 @@
  * image and the reloads. A function-local static of the unit, or a file
  * static, cannot be named by those; a global can, and the README says so.
  *
- * The move itself reads the old storage only: old code still running
- * (another thread inside an old function) finishes on it, and reverting
- * the reload (a crash under hcr_object_protect) resumes the old code on
- * values the migration never touched.
+ * The move runs while every other thread is paused, right before the
+ * switch (hcr__patch_switch_many's hold), so no call of the old code
+ * writes between the copy and the switch. It reads the old storage only:
+ * a thread that was inside an old function finishes that call on it, and
+ * reverting the reload (a crash under hcr_object_protect) resumes the old
+ * code on values the migration never touched.
  */
 #include "object/object_migrate.h"
 #include "arch/address_refs.h"
@@ -279,24 +281,45 @@ static int rebase_pointer(void *user, uintptr_t *value)
     return 1;
 }
 
-void hcr__object_migrations_apply(const struct hcr__migrate_object *objs, size_t n)
+size_t hcr__object_migrations_count(const struct hcr__migrate_object *objs, size_t n)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++)
+        count += objs[i].linked->migrations ? objs[i].linked->migrations->count : 0;
+    return count;
+}
+
+void hcr__object_migrations_apply(const struct hcr__migrate_object *objs, size_t n,
+                                  struct hcr__migrate_outcome *outcomes)
 {
     struct rebase_all all = {objs, n};
+    size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         const struct hcr__link_migrations *m = objs[i].linked->migrations;
-        for (size_t j = 0; m && j < m->count; j++) {
+        for (size_t j = 0; m && j < m->count; j++, k++) {
             const struct hcr__link_migration *mg = &m->items[j];
-            struct hcr__migrate_outcome outcome = {0};
+            outcomes[k] = (struct hcr__migrate_outcome){0};
             hcr__migrate_apply(mg->plan, (const void *)mg->from, (void *)mg->to, 1,
-                               rebase_pointer, &all, &outcome);
+                               rebase_pointer, &all, &outcomes[k]);
+        }
+    }
+}
+
+void hcr__object_migrations_report(const struct hcr__migrate_object *objs, size_t n,
+                                   const struct hcr__migrate_outcome *outcomes)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct hcr__link_migrations *m = objs[i].linked->migrations;
+        for (size_t j = 0; m && j < m->count; j++, k++) {
+            const struct hcr__link_migration *mg = &m->items[j];
+            const struct hcr__migrate_outcome *o = &outcomes[k];
             const char *loss = hcr__migrate_plan_loss(mg->plan);
-            hcr__log(NULL, loss || outcome.unfit ? HCR_LOG_WARN : HCR_LOG_INFO,
+            hcr__log(NULL, loss || o->unfit ? HCR_LOG_WARN : HCR_LOG_INFO,
                      "object: %s: %s migrated to its new layout: %s%s%s%s", objs[i].path,
                      mg->name, hcr__migrate_plan_summary(mg->plan),
-                     outcome.unfit ? "; kept the new initialiser where a value did not fit: "
-                                   : "",
-                     outcome.unfit ? outcome.first_unfit : "",
-                     outcome.unfit > 1 ? " (and others)" : "");
+                     o->unfit ? "; kept the new initialiser where a value did not fit: " : "",
+                     o->unfit ? o->first_unfit : "", o->unfit > 1 ? " (and others)" : "");
         }
     }
 }

@@ -50,7 +50,7 @@ static void set(struct hcr__patch_target *t, const void *fn)
 {
     struct hcr__message msg = {{0}};
     struct hcr__patch_switch sw = {t, (void *)fn, plain_size(fn), 1};
-    int rc = hcr__patch_switch_many(&sw, 1, &msg);
+    int rc = hcr__patch_switch_many(&sw, 1, NULL, &msg);
     if (rc != 0)
         harness_fail(__FILE__, __LINE__, "set %s: %s: %s", hcr__patch_target_name(t),
                      hcr_error_name(rc), msg.text);
@@ -145,7 +145,7 @@ TEST_TIMEOUT(a_thread_in_a_call_from_the_first_bytes_holds_the_redirect_off, 120
         sched_yield();
     struct hcr__message msg = {{0}};
     struct hcr__patch_switch sw = {t, (void *)plain_calls_late, plain_size(plain_calls_late), 1};
-    CHECK_EQ(hcr__patch_switch_many(&sw, 1, &msg), HCR_EBUSY);
+    CHECK_EQ(hcr__patch_switch_many(&sw, 1, NULL, &msg), HCR_EBUSY);
     CHECK_STR_HAS(msg.text, "plain_calls_early");
     CHECK_STR_HAS(msg.text, "is in a call made from the first");
     CHECK_EQ(plain_calls_early(other), 43); /* unchanged */
@@ -153,7 +153,7 @@ TEST_TIMEOUT(a_thread_in_a_call_from_the_first_bytes_holds_the_redirect_off, 120
     void *result;
     CHECK_EQ(pthread_join(th, &result), 0);
     CHECK_EQ((intptr_t)result, 42); /* returned through its own bytes */
-    CHECK_EQ(hcr__patch_switch_many(&sw, 1, &msg), 0);
+    CHECK_EQ(hcr__patch_switch_many(&sw, 1, NULL, &msg), 0);
     CHECK_EQ(plain_calls_early(other), 1043);
 }
 

@@ -10,6 +10,11 @@
 
 #ifndef MIG_V
 #define MIG_V 1
+/* mig_busy.c: a counter a busy thread bumps while the reload moves it. */
+int busy_version(void);
+int busy_bump(void);           /* the count after this call */
+int busy_added(void);          /* the field version 2 adds (64); version 1: -1 */
+
 #endif
 
 /* mig_state.c: file and function-local statics of every shape. */
@@ -32,5 +37,10 @@ int escape_version(void);
 int escape_read(void);
 extern int *escape_pointer;
 int escape_through_pointer(void); /* mig_user.c reads it */
+
+/* mig_busy.c: a counter a busy thread bumps while the reload moves it. */
+int busy_version(void);
+int busy_bump(void);           /* the count after this call */
+int busy_added(void);          /* the field version 2 adds (64); version 1: -1 */
 
 #endif
