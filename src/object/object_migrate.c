@@ -14,10 +14,13 @@
  *   - a global is named only by code of units this reload replaces (the
  *     compilation unit of each referring instruction, from the image's
  *     debug information; an earlier reload's code by the unit it was
- *     compiled from).
- * What is not seen: a library that refers to the executable's global by
- * name through its own dynamic relocations, and code outside the home
- * image and the reloads. A function-local static of the unit, or a file
+ *     compiled from);
+ *   - no other image (a library) refers to a global by name in its dynamic
+ *     symbol table while the home image exports it: the dynamic linker
+ *     bound that library's references to the old storage.
+ * What is not seen: code outside the home image and the reloads that
+ * found the variable some other way (dlsym, an address computed from
+ * another variable's). A function-local static of the unit, or a file
  * static, cannot be named by those; a global can, and the README says so.
  *
  * The move runs while every other thread is paused, right before the
@@ -44,6 +47,7 @@
 struct candidate {
     const struct hcr__link_migration *m;
     const char *path;                /* its object */
+    size_t image;                    /* the image its unit belongs to */
     char why[HCR__MESSAGE_MAX / 2];  /* the first reason it cannot move; "" if none */
 };
 
@@ -205,7 +209,8 @@ int hcr__object_migrations_check(struct hcr__process *proc, const struct hcr__mi
     for (size_t i = 0; i < n; i++) {
         const struct hcr__link_migrations *m = objs[i].linked->migrations;
         for (size_t j = 0; m && j < m->count; j++)
-            s.c[s.nc++] = (struct candidate){.m = &m->items[j], .path = objs[i].path};
+            s.c[s.nc++] = (struct candidate){.m = &m->items[j], .path = objs[i].path,
+                                             .image = objs[i].linked->home_image};
     }
     s.lo = UINTPTR_MAX;
     for (size_t i = 0; i < s.nc; i++) {
@@ -226,6 +231,19 @@ int hcr__object_migrations_check(struct hcr__process *proc, const struct hcr__mi
         scan_image(&s);
     }
     scan_records(&s);
+    /* A library that names a global of the program binds to it through its
+       own dynamic relocations, which no scan of the program sees. */
+    for (size_t i = 0; i < s.nc; i++) {
+        const char *other =
+            s.c[i].m->local || s.c[i].why[0]
+                ? NULL
+                : hcr__process_named_by_other_images(proc, s.c[i].image, s.c[i].m->name);
+        if (other)
+            snprintf(s.c[i].why, sizeof s.c[i].why,
+                     "the library %.*s refers to it by name (its dynamic symbol table), and "
+                     "would keep using the old storage",
+                     96, other);
+    }
     int rc = 0;
     for (size_t i = 0; i < s.nc && rc == 0; i++)
         if (s.c[i].why[0])

@@ -273,3 +273,17 @@ TEST(a_busy_thread_loses_no_write_while_the_values_move)
         harness_fail(__FILE__, __LINE__, "%ld calls returned, the new code counts %ld: %ld "
                      "writes lost", calls + 1, count, calls + 1 - count);
 }
+
+/* A library binds its references to a global of the program when it is
+   loaded, through its own GOT, which no scan of the program sees: the
+   global cannot move, and the library is named. */
+TEST(a_global_a_library_names_is_refused_with_the_library)
+{
+    CHECK_EQ(libuser_read(), 5);
+    int rc = hcr_object_reload(obj("mig_v2_libglobal.o"));
+    CHECK_EQ(rc, HCR_ESTATE);
+    CHECK_STR_HAS(hcr_object_error(), "lib_named");
+    CHECK_STR_HAS(hcr_object_error(), "libmig_libuser");
+    CHECK_EQ(libglobal_version(), 1);
+    CHECK_EQ(libglobal_get(), 5);
+}

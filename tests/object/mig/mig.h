@@ -10,6 +10,11 @@
 
 #ifndef MIG_V
 #define MIG_V 1
+/* mig_libglobal.c: a global the library libmig_libuser.so names too. */
+int libglobal_version(void);
+long long libglobal_get(void);
+long long libuser_read(void);  /* mig_libuser.c, in the library */
+
 /* mig_busy.c: a counter a busy thread bumps while the reload moves it. */
 int busy_version(void);
 int busy_bump(void);           /* the count after this call */
@@ -37,6 +42,11 @@ int escape_version(void);
 int escape_read(void);
 extern int *escape_pointer;
 int escape_through_pointer(void); /* mig_user.c reads it */
+
+/* mig_libglobal.c: a global the library libmig_libuser.so names too. */
+int libglobal_version(void);
+long long libglobal_get(void);
+long long libuser_read(void);  /* mig_libuser.c, in the library */
 
 /* mig_busy.c: a counter a busy thread bumps while the reload moves it. */
 int busy_version(void);
