@@ -10,16 +10,6 @@
 
 #ifndef MIG_V
 #define MIG_V 1
-/* mig_libglobal.c: a global the library libmig_libuser.so names too. */
-int libglobal_version(void);
-long long libglobal_get(void);
-long long libuser_read(void);  /* mig_libuser.c, in the library */
-
-/* mig_busy.c: a counter a busy thread bumps while the reload moves it. */
-int busy_version(void);
-int busy_bump(void);           /* the count after this call */
-int busy_added(void);          /* the field version 2 adds (64); version 1: -1 */
-
 #endif
 
 /* mig_state.c: file and function-local statics of every shape. */
