@@ -17,7 +17,9 @@
  * hcr is linked here as libhcr_fault.so, its calls wrapped like a fault
  * test's: a library of hcr's own is left out of discovery, so the units
  * live editing watches are this test's few rather than hcr's whole
- * source, each of which would be preprocessed in every run.
+ * source, each of which would be preprocessed in every run. A process
+ * that follows another, and its takeover, are swept in
+ * test_live_fault_follower.c.
  */
 #include "fault.h"
 #include "harness.h"
