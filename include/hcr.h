@@ -282,9 +282,13 @@
  *   transaction (live editing reloads a change's units together).
  *   Otherwise the reload fails with HCR_ESTATE naming the variable and the
  *   reason, and nothing changes; so does a size change without debug
- *   information. The old storage is only read: a thread still inside an
- *   old function finishes on it (its writes after the move are not seen
- *   by the new code), and a revert after a crash (hcr_object_protect)
+ *   information. The values move while every other thread is paused,
+ *   right before the switch, so no write made by the old code before the
+ *   switch is lost (a reload that moves values fails with HCR_EBUSY when a
+ *   thread cannot be paused: it blocks the signal, or a debugger holds
+ *   it). The old storage is only read: a thread that was inside an old
+ *   function finishes that call on it (what it writes then is not seen by
+ *   the new code), and a revert after a crash (hcr_object_protect)
  *   resumes the old code on the values it had. A later reload binds to
  *   the new storage.
  *

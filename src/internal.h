@@ -58,9 +58,9 @@ static inline const char *hcr__base_name(const char *path)
 /* A descriptor of a file under /proc/self, opened on first use and again
    in a forked child (proc_fd.c). Zero-initialised: not open yet. */
 struct hcr__proc_fd {
-    int opened; /* by process pid */
-    int fd;     /* -1 when the last open failed */
-    int pid;
+    int opened;          /* in the process of `generation` */
+    int fd;              /* -1 when the last open failed */
+    unsigned generation; /* forks counted when it was opened */
 };
 
 /* f's descriptor, opening `path` with `flags` (O_CLOEXEC added) if this

@@ -96,7 +96,7 @@ static double switch_all(struct hcr__patch_target **t, unsigned char **to, int p
                                            !padded};
     struct hcr__message msg;
     uint64_t t0 = bench_now_ns();
-    int rc = hcr__patch_switch_many(sw, FUNCTIONS, &msg);
+    int rc = hcr__patch_switch_many(sw, FUNCTIONS, NULL, &msg);
     uint64_t t1 = bench_now_ns();
     free(sw);
     if (rc != 0) {

@@ -272,12 +272,14 @@ static void start_settled(struct hcr__live *lv)
 }
 
 /* The leader's work: discovers, then watches, compiles and reloads until
-   stopped (1). 0 when discovery found nothing to edit (logged). */
+   stopped (1). 0 when discovery found nothing to edit or failed (logged). */
 static int lead(void)
 {
     struct hcr__live *lv = malloc(sizeof *lv);
-    if (!lv)
+    if (!lv) {
+        hcr__log(&L.log, HCR_LOG_ERROR, "live: out of memory starting to watch the sources");
         return 0;
+    }
     hcr__live_init(lv);
     /* Published before any descriptor is opened: a fork from now on
        closes them in the child. */

@@ -352,8 +352,10 @@ int hcr__live_discover(struct hcr__live *lv, const char *compile_commands,
     char summary[512];
     rc = find_units(lv, &images, compile_commands, summary, sizeof summary);
     struct hcr__message msg = {{0}};
-    if (rc == 0 && !(lv->state = calloc(lv->units.n, sizeof *lv->state)))
+    if (rc == 0 && !(lv->state = calloc(lv->units.n, sizeof *lv->state))) {
         rc = HCR_ENOMEM;
+        hcr__log(log, HCR_LOG_ERROR, "live: out of memory listing the units of %s", exe);
+    }
     for (size_t u = 0; rc == 0 && u < lv->units.n; u++)
         lv->state[u].need_deps = 1;
     if (rc == 0 && (rc = hcr__snapshot_dir_create(NULL, exe, &lv->cache_dir, &msg)) < 0)

@@ -84,15 +84,30 @@ static int append_image(struct hcr__live_images *images, size_t *cap, const char
     return 0;
 }
 
+/* Whether reading an image's debug information failed for want of
+   memory or descriptors. Discovery then fails: it would watch fewer units
+   than the program has, and a save of a unit left out would go unseen.
+   Any other failure says the file has nothing to give (no debug
+   information, not an ELF file, gone). */
+static int lacks_resources(int rc)
+{
+    return rc == HCR_ENOMEM || rc == -EMFILE || rc == -ENFILE;
+}
+
 /* The units of library `path` that live editing can reload, into *units
-   (left empty when there are none). 0 or HCR_ENOMEM. */
+   (left empty when there are none). 0, or a negative code (logged) when
+   the library could not be read for want of resources. */
 static int library_units(const char *path, const struct hcr__live_images *images,
-                         struct hcr__live_units *units)
+                         struct hcr__live_units *units, const struct hcr__log *log)
 {
     struct hcr__message msg = {{0}};
     int rc = hcr__units_from_debug_info(path, units, &msg);
+    if (rc < 0 && lacks_resources(rc)) {
+        hcr__log(log, HCR_LOG_ERROR, "live: %s", msg.text);
+        return rc;
+    }
     if (rc < 0)
-        return rc == HCR_ENOMEM ? rc : 0; /* no debug information: a system library */
+        return 0; /* no debug information: a system library */
     drop_taken(units, images);
     return 0;
 }
@@ -112,6 +127,10 @@ static int add_executable(struct hcr__live_images *images, size_t *cap,
     struct hcr__live_units units = {0};
     struct hcr__message msg = {{0}};
     int rc = hcr__units_from_debug_info(exe, &units, &msg);
+    if (rc < 0 && rc != HCR_ENOMEM && lacks_resources(rc)) {
+        hcr__log(log, HCR_LOG_ERROR, "live: %s", msg.text);
+        return rc;
+    }
     if (rc < 0 && rc != HCR_ENOMEM)
         hcr__log(log, HCR_LOG_WARN, "live: %s", msg.text);
     if (rc == HCR_ENOMEM || append_image(images, cap, exe, &units) < 0) {
@@ -136,10 +155,8 @@ int hcr__live_images_find(struct hcr__live_images *out, const struct hcr__log *l
     }
     for (size_t i = 0; rc == 0 && i < libs.names.n; i++) {
         struct hcr__live_units units = {0};
-        rc = library_units(libs.names.v[i], out, &units);
-        if (rc == 0 && units.n)
-            rc = append_image(out, &cap, libs.names.v[i], &units);
-        if (rc < 0)
+        rc = library_units(libs.names.v[i], out, &units, log);
+        if (rc == 0 && units.n && (rc = append_image(out, &cap, libs.names.v[i], &units)) < 0)
             hcr__log(log, HCR_LOG_ERROR, "live: out of memory reading the debug information "
                      "of %s", libs.names.v[i]);
     }

@@ -95,7 +95,9 @@ struct hcr__live_images {
    but no patchable entries. A source an earlier image has is not taken
    again. The executable's debug information missing is logged as a
    warning, and v[0] then has no units. 0, or a negative code (logged):
-   HCR_ENOENT when /proc/self/exe cannot be read, HCR_ENOMEM. */
+   HCR_ENOENT when /proc/self/exe cannot be read; HCR_ENOMEM, -EMFILE or
+   -ENFILE when an image could not be read for want of memory or
+   descriptors (its units would be missing). */
 int hcr__live_images_find(struct hcr__live_images *out, const struct hcr__log *log);
 
 /* Frees every image and the array; *images is left empty. */

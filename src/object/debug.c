@@ -23,7 +23,8 @@ struct hcr__debug_image *hcr__debug_register(const char *object_path, const stru
                                              const uintptr_t *section_address,
                                              const struct hcr__debug_function *functions,
                                              size_t count, const void *eh_frame,
-                                             size_t eh_frame_size, struct hcr__message *msg)
+                                             size_t eh_frame_size, void *file,
+                                             struct hcr__message *msg)
 {
     struct hcr__debug_image *image = calloc(1, sizeof *image);
     if (!image) {
@@ -35,7 +36,7 @@ struct hcr__debug_image *hcr__debug_register(const char *object_path, const stru
         if (!image->frames)
             goto fail;
     }
-    image->gdb = hcr__debug_gdb_add(object_path, elf, section_address, msg);
+    image->gdb = hcr__debug_gdb_add(object_path, elf, section_address, file, msg);
     if (!image->gdb)
         goto fail;
     struct hcr__message perf_msg;

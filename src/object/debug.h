@@ -39,8 +39,11 @@ struct hcr__debug_image; /* one registered object */
    live variable. `eh_frame` is the object's .eh_frame as loaded and
    relocated (eh_frame_size bytes), NULL if none; it may be followed by
    anything (a copy with the terminator the unwinder needs is made within
-   reach of it). The caller keeps nothing alive for the image: everything
-   needed is copied.
+   reach of it). `file`: elf's bytes, malloc'ed, handed to the image when it
+   is made (gdb's symbol file is then made in place, its section headers
+   rewritten, and freed with the image), or NULL to have them copied; on
+   failure they stay the caller's. The caller keeps nothing else alive for
+   the image.
    Returns the image, or NULL + msg (HCR_ENOMEM; HCR_ECORRUPT when the
    .eh_frame cannot be parsed). A perf map that cannot be written is logged,
    not an error. Thread-safe. */
@@ -48,7 +51,8 @@ struct hcr__debug_image *hcr__debug_register(const char *object_path, const stru
                                              const uintptr_t *section_address,
                                              const struct hcr__debug_function *functions,
                                              size_t count, const void *eh_frame,
-                                             size_t eh_frame_size, struct hcr__message *msg);
+                                             size_t eh_frame_size, void *file,
+                                             struct hcr__message *msg);
 
 /* Unregisters from gdb and from the unwinder, and frees the image. The code
    it describes must not run any more if its memory is unmapped after.

@@ -38,13 +38,16 @@ __attribute__((visibility("default"), noinline, used)) void __jit_debug_register
 
 static pthread_mutex_t jit_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* The copy of the object with load addresses. NULL on allocation failure. */
-static char *build_symfile(const struct hcr__elf *elf, const uintptr_t *section_address)
+/* The object with load addresses: `file` (elf's bytes) rewritten in place,
+   or a copy (file NULL). NULL on allocation failure. */
+static char *build_symfile(const struct hcr__elf *elf, const uintptr_t *section_address,
+                           char *file)
 {
-    char *copy = malloc(elf->size);
+    char *copy = file ? file : malloc(elf->size);
     if (!copy)
         return NULL;
-    memcpy(copy, elf->data, elf->size);
+    if (!file)
+        memcpy(copy, elf->data, elf->size);
     /* The reader validated the section table: it lies inside the file. */
     Elf64_Shdr *shdrs = (Elf64_Shdr *)(copy + ((const unsigned char *)elf->shdrs - elf->data));
     for (size_t i = 1; i < elf->shnum; i++) {
@@ -57,11 +60,11 @@ static char *build_symfile(const struct hcr__elf *elf, const uintptr_t *section_
 }
 
 struct hcr__jit_code_entry *hcr__debug_gdb_add(const char *object_path, const struct hcr__elf *elf,
-                                               const uintptr_t *section_address,
+                                               const uintptr_t *section_address, void *file,
                                                struct hcr__message *msg)
 {
     struct hcr__jit_code_entry *e = calloc(1, sizeof *e);
-    char *symfile = e ? build_symfile(elf, section_address) : NULL;
+    char *symfile = e ? build_symfile(elf, section_address, file) : NULL;
     if (!symfile) {
         free(e);
         hcr__fail(msg, HCR_ENOMEM, "%s: out of memory for its debugger image", object_path);

@@ -8,10 +8,11 @@
 
 #include "object/debug.h"
 
-/* Builds the in-memory object for gdb and links it into the JIT list,
-   telling an attached gdb. NULL + msg (HCR_ENOMEM) on failure. */
+/* Builds the in-memory object for gdb, in `file` (elf's bytes, malloc'ed,
+   taken on success) or in a copy (file NULL), and links it into the JIT
+   list, telling an attached gdb. NULL + msg (HCR_ENOMEM) on failure. */
 struct hcr__jit_code_entry *hcr__debug_gdb_add(const char *object_path, const struct hcr__elf *elf,
-                                               const uintptr_t *section_address,
+                                               const uintptr_t *section_address, void *file,
                                                struct hcr__message *msg);
 
 /* Unlinks an entry from the JIT list (telling gdb) and frees it. */

@@ -57,21 +57,6 @@ void hcr__local_statics_free(struct hcr__local_static *v, size_t n)
     free(v);
 }
 
-/* The defined data symbol of `elf` at (section, offset), locals only or
-   any, or 0. */
-static size_t symbol_at(const struct hcr__elf *elf, size_t section, uint64_t offset,
-                        int locals_only)
-{
-    for (size_t k = 1; k < elf->nsyms; k++) {
-        const Elf64_Sym *s = &elf->syms[k];
-        if ((!locals_only || ELF64_ST_BIND(s->st_info) == STB_LOCAL) &&
-            ELF64_ST_TYPE(s->st_info) == STT_OBJECT && hcr__elf_sym_shndx(elf, k) == section &&
-            s->st_value == offset)
-            return k;
-    }
-    return 0;
-}
-
 /* Opens the debug information of the validated object `elf` with libdwfl,
    which relocates an ET_REL file's debug sections; it reads the bytes
    already validated, not the file again (it may have changed since). The
@@ -156,45 +141,25 @@ char *hcr__object_cu_path(const char *path, const struct hcr__elf *elf)
     return out;
 }
 
-int hcr__object_statics(const char *path, const struct hcr__elf *elf,
-                        struct hcr__local_static **out, size_t *n)
-{
-    size_t cap = 0;
-    int rc = 0;
-    Dwfl_Module *mod;
-    Dwarf *dw;
-    Dwarf_Addr bias;
-    Dwarf_Die cu;
-    *out = NULL;
-    *n = 0;
-    Dwfl *dwfl = open_object(path, elf, &mod, &dw, &bias);
-    if (!dwfl)
-        return 0;
-    if (first_cu(dw, &cu))
-        rc = hcr__dwarf_collect_statics(&cu, (uintptr_t)bias, out, n, &cap);
-    for (size_t i = 0; rc == 0 && i < *n; i++) {
-        Dwarf_Addr addr = (*out)[i].address;
-        Dwarf_Addr section_bias;
-        Elf_Scn *scn = dwfl_module_address_section(mod, &addr, &section_bias);
-        size_t section = scn ? elf_ndxscn(scn) : 0;
-        (*out)[i].symbol = section && section < elf->shnum ? symbol_at(elf, section, addr, 1) : 0;
-    }
-    dwfl_end(dwfl);
-    if (rc < 0) {
-        hcr__local_statics_free(*out, *n);
-        *out = NULL;
-        *n = 0;
-    }
-    return rc;
-}
+/* ---- a session kept open: statics and types of one reload -------------- */
 
-/* ---- a session kept open: object mode's type comparison ---------------- */
+/* A data symbol of the object at its place, for finding the symbol a
+   DW_OP_addr leads to without a walk of the symbol table per variable. */
+struct placed_symbol {
+    size_t section;
+    uint64_t offset;
+    size_t symbol;
+};
 
 struct hcr__object_dwarf {
     Dwfl *dwfl;
     Dwfl_Module *mod;
     Dwarf *dw;
     Dwarf_Addr bias;
+    const struct hcr__elf *elf;
+    struct placed_symbol *placed; /* sorted by (section, offset, symbol) */
+    size_t nplaced;
+    int placed_read;
 };
 
 int hcr__object_dwarf_open(const char *path, const struct hcr__elf *elf,
@@ -203,6 +168,7 @@ int hcr__object_dwarf_open(const char *path, const struct hcr__elf *elf,
     *out = calloc(1, sizeof **out);
     if (!*out)
         return HCR_ENOMEM;
+    (*out)->elf = elf;
     (*out)->dwfl = open_object(path, elf, &(*out)->mod, &(*out)->dw, &(*out)->bias);
     if (!(*out)->dwfl) {
         free(*out);
@@ -221,13 +187,98 @@ int hcr__object_dwarf_cu(struct hcr__object_dwarf *d, Dwarf_Die *cu)
     return d && first_cu(d->dw, cu);
 }
 
-size_t hcr__object_dwarf_symbol_at(struct hcr__object_dwarf *d, const struct hcr__elf *elf,
-                                   uint64_t address)
+static int placed_order(const void *a, const void *b)
 {
-    Dwarf_Addr addr = address + d->bias, section_bias;
-    Elf_Scn *scn = dwfl_module_address_section(d->mod, &addr, &section_bias);
+    const struct placed_symbol *x = a, *y = b;
+    if (x->section != y->section)
+        return x->section < y->section ? -1 : 1;
+    if (x->offset != y->offset)
+        return x->offset < y->offset ? -1 : 1;
+    return x->symbol < y->symbol ? -1 : x->symbol > y->symbol;
+}
+
+/* Lists the object's data symbols by place, once. 0 or HCR_ENOMEM. */
+static int place_symbols(struct hcr__object_dwarf *d)
+{
+    const struct hcr__elf *elf = d->elf;
+    if (d->placed_read)
+        return 0;
+    size_t n = 0;
+    for (size_t k = 1; k < elf->nsyms; k++)
+        n += ELF64_ST_TYPE(elf->syms[k].st_info) == STT_OBJECT;
+    d->placed = malloc((n ? n : 1) * sizeof *d->placed);
+    if (!d->placed)
+        return HCR_ENOMEM;
+    for (size_t k = 1; k < elf->nsyms; k++)
+        if (ELF64_ST_TYPE(elf->syms[k].st_info) == STT_OBJECT)
+            d->placed[d->nplaced++] = (struct placed_symbol){hcr__elf_sym_shndx(elf, k),
+                                                             elf->syms[k].st_value, k};
+    qsort(d->placed, d->nplaced, sizeof *d->placed, placed_order);
+    d->placed_read = 1;
+    return 0;
+}
+
+/* The defined data symbol of the object at (section, offset), locals only
+   or any, the first in the symbol table, or 0. */
+static size_t symbol_at(struct hcr__object_dwarf *d, size_t section, uint64_t offset,
+                        int locals_only)
+{
+    size_t lo = 0, hi = d->nplaced;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const struct placed_symbol *p = &d->placed[mid];
+        if (p->section < section || (p->section == section && p->offset < offset))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < d->nplaced && d->placed[lo].section == section && d->placed[lo].offset == offset;
+         lo++) {
+        const Elf64_Sym *s = &d->elf->syms[d->placed[lo].symbol];
+        if (!locals_only || ELF64_ST_BIND(s->st_info) == STB_LOCAL)
+            return d->placed[lo].symbol;
+    }
+    return 0;
+}
+
+/* The symbol at `address` of the relocated debug information (bias
+   included), or 0. */
+static size_t symbol_at_address(struct hcr__object_dwarf *d, Dwarf_Addr address, int locals_only)
+{
+    Dwarf_Addr section_bias;
+    Elf_Scn *scn = dwfl_module_address_section(d->mod, &address, &section_bias);
     size_t section = scn ? elf_ndxscn(scn) : 0;
-    return section && section < elf->shnum ? symbol_at(elf, section, addr, 0) : 0;
+    return section && section < d->elf->shnum ? symbol_at(d, section, address, locals_only) : 0;
+}
+
+size_t hcr__object_dwarf_symbol_at(struct hcr__object_dwarf *d, uint64_t address)
+{
+    if (place_symbols(d) < 0)
+        return 0;
+    return symbol_at_address(d, address + d->bias, 0);
+}
+
+int hcr__object_statics(struct hcr__object_dwarf *d, struct hcr__local_static **out, size_t *n)
+{
+    size_t cap = 0;
+    int rc = 0;
+    Dwarf_Die cu;
+    *out = NULL;
+    *n = 0;
+    if (!d)
+        return 0;
+    if (first_cu(d->dw, &cu))
+        rc = hcr__dwarf_collect_statics(&cu, (uintptr_t)d->bias, out, n, &cap);
+    if (rc == 0)
+        rc = place_symbols(d);
+    for (size_t i = 0; rc == 0 && i < *n; i++)
+        (*out)[i].symbol = symbol_at_address(d, (*out)[i].address, 1);
+    if (rc < 0) {
+        hcr__local_statics_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
 }
 
 void hcr__object_dwarf_close(struct hcr__object_dwarf *d)
@@ -235,5 +286,6 @@ void hcr__object_dwarf_close(struct hcr__object_dwarf *d)
     if (!d)
         return;
     dwfl_end(d->dwfl);
+    free(d->placed);
     free(d);
 }

@@ -29,12 +29,6 @@ struct hcr__local_static {
 int hcr__dwarf_collect_statics(Dwarf_Die *cu, uintptr_t bias, struct hcr__local_static **v,
                                size_t *n, size_t *cap);
 
-/* For the relocatable object `elf` read from `path`: the function-local
-   statics of its first compilation unit, each with the index of the
-   symbol at its place. *n = 0 when the object has no readable debug
-   information. 0 or HCR_ENOMEM. */
-int hcr__object_statics(const char *path, const struct hcr__elf *elf,
-                        struct hcr__local_static **out, size_t *n);
 
 /* The path of compilation unit `cu`: DW_AT_comp_dir joined with
    DW_AT_name, resolved with realpath when the file exists. malloc'ed, or
@@ -48,18 +42,22 @@ char *hcr__object_cu_path(const char *path, const struct hcr__elf *elf);
 void hcr__local_statics_free(struct hcr__local_static *v, size_t n);
 
 /* The debug information of the object `elf` (read from `path`), relocated
-   by libdwfl and kept open for reading types (src/dwarf/types.h). 0 and
-   *out (NULL when the object has none), or HCR_ENOMEM. */
+   by libdwfl: opened once per reload, for its statics and types
+   (src/dwarf/types.h). `elf` must outlive it. 0 and *out (NULL when the
+   object has none), or HCR_ENOMEM. */
 struct hcr__object_dwarf;
 int hcr__object_dwarf_open(const char *path, const struct hcr__elf *elf,
                            struct hcr__object_dwarf **out);
 Dwarf *hcr__object_dwarf_handle(struct hcr__object_dwarf *d);
 /* Its first compilation unit's DIE. 1 if found. */
 int hcr__object_dwarf_cu(struct hcr__object_dwarf *d, Dwarf_Die *cu);
-/* The data symbol (any binding) of `elf` at the address `address` read
-   from this debug information (a DW_OP_addr), or 0. */
-size_t hcr__object_dwarf_symbol_at(struct hcr__object_dwarf *d, const struct hcr__elf *elf,
-                                   uint64_t address);
+/* The data symbol (any binding) of the object at the address `address`
+   read from this debug information (a DW_OP_addr), or 0. */
+size_t hcr__object_dwarf_symbol_at(struct hcr__object_dwarf *d, uint64_t address);
+/* The function-local statics of the object's first compilation unit, each
+   with the index of the symbol at its place. *n = 0 when d is NULL (the
+   object has no readable debug information). 0 or HCR_ENOMEM. */
+int hcr__object_statics(struct hcr__object_dwarf *d, struct hcr__local_static **out, size_t *n);
 void hcr__object_dwarf_close(struct hcr__object_dwarf *d);
 
 #endif

@@ -23,6 +23,16 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+/* ---- debug information --------------------------------------------------- */
+
+int hcr__link_dwarf(struct linker *lk)
+{
+    if (lk->dwarf_opened)
+        return 0;
+    lk->dwarf_opened = 1;
+    return hcr__object_dwarf_open(lk->path, lk->elf, &lk->dwarf);
+}
+
 /* ---- sections ----------------------------------------------------------- */
 
 /* Decides which sections are loaded and into which region. Writable data
@@ -241,6 +251,7 @@ int hcr__link(struct hcr__linked *out, const struct hcr__elf *elf, const char *o
     out->migrations = lk.migrations; /* new_symbols may point at their types */
     out->splits = lk.splits;         /* their types too */
     out->nsplits = lk.nsplits;
+    hcr__object_dwarf_close(lk.dwarf);
     free(lk.static_key);
     free(lk.secs);
     free(lk.syms);
@@ -253,6 +264,7 @@ fail:
     hcr__link_migrations_free(lk.migrations);
     hcr__link_splits_free(lk.splits, lk.nsplits);
     hcr__local_statics_free(lk.statics, lk.nstatics);
+    hcr__object_dwarf_close(lk.dwarf);
     free(lk.static_key);
     free(lk.secs);
     free(lk.syms);

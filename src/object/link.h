@@ -70,6 +70,9 @@ struct hcr__link_migration {
     size_t nfrom_runs;
     struct hcr__dwarf_piece to_run;
     int by_pieces;
+    unsigned char *scratch; /* with from_runs: the old value, which of its bytes
+                               are stored, and the new value, set aside at link
+                               time (the move runs with threads paused) */
 };
 
 /* What link_migrate.c hands over: the migrations, the debug information

@@ -84,9 +84,9 @@ struct linker {
     int unit_checked;              /* new names were checked against the program's
                                       debug information for the unit */
     struct hcr__link_migrations *migrations; /* link_migrate.c; handed to the result */
-    const char *dotted_example;    /* a state variable named like a function-local static
-                                      (`x.1`) while the object's debug information lists
-                                      none: fine if it has debug information at all */
+    struct hcr__object_dwarf *dwarf; /* the object's debug information, opened once by
+                                        hcr__link_dwarf; moves to `migrations` */
+    int dwarf_opened;
     struct hcr__link_split *splits; /* link_pieces.c; handed to the result */
     size_t nsplits, splits_cap;
 };
@@ -101,6 +101,12 @@ static inline size_t hcr__align_up(size_t v, size_t a)
 {
     return (v + a - 1) & ~(a - 1);
 }
+
+/* ---- link.c ---- */
+
+/* The object's debug information, opened on first use (NULL when it has
+   none), into lk->dwarf. 0 or HCR_ENOMEM. */
+int hcr__link_dwarf(struct linker *lk);
 
 /* ---- link_resolve.c ---- */
 
@@ -126,8 +132,9 @@ int hcr__link_compare_layouts(struct linker *lk);
 /* After layout: the new storage of each migrated variable. */
 void hcr__link_place_migrations(struct linker *lk);
 
-/* Opens the object's debug information and both readers of types
-   (lk->migrations), once per link. 0 or HCR_ENOMEM with lk->msg. */
+/* Moves the object's debug information (hcr__link_dwarf) into
+   lk->migrations and opens both readers of types, once per link. 0 or
+   HCR_ENOMEM with lk->msg. */
 int hcr__link_open_debug(struct linker *lk);
 
 /* ---- link_pieces.c ---- */

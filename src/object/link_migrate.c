@@ -2,7 +2,7 @@
  * link_migrate.c: the linker's stage that tells whether a variable the
  * program already has kept its layout (see link_internal.h). The types
  * come from two debug informations: the object's, relocated by libdwfl
- * (dwarf_statics.c), where each variable's DW_OP_addr leads to its symbol;
+ * (dwarf_statics.c; opened once per link, hcr__link_dwarf), where each variable's DW_OP_addr leads to its symbol;
  * and the storage's owner's: the registry's copy of the type when an
  * earlier reload placed that storage (reloaded.c), else the running
  * image's debug information, where the variable is found by its run-time
@@ -29,6 +29,7 @@ void hcr__link_migrations_free(struct hcr__link_migrations *m)
     for (size_t i = 0; i < m->count; i++) {
         hcr__migrate_plan_free(m->items[i].plan);
         free(m->items[i].from_runs);
+        free(m->items[i].scratch);
         if (m->items[i].by_pieces)
             free((char *)m->items[i].name);
     }
@@ -53,7 +54,7 @@ static int type_of_symbol(void *user, const char *function, const char *variable
     struct linker *lk = ((struct object_walk *)user)->lk;
     struct hcr__link_migrations *m = lk->migrations;
     (void)function, (void)variable;
-    size_t k = hcr__object_dwarf_symbol_at(m->dwarf, lk->elf, address);
+    size_t k = hcr__object_dwarf_symbol_at(m->dwarf, address);
     if (k && !lk->syms[k].type_tree)
         lk->syms[k].type_tree = hcr__types_of_variable(m->object_types, die);
     return 0;
@@ -157,8 +158,12 @@ int hcr__link_open_debug(struct linker *lk)
     if (lk->migrations)
         return 0;
     struct hcr__link_migrations *m = lk->migrations = calloc(1, sizeof *lk->migrations);
-    if (!m || hcr__object_dwarf_open(lk->path, lk->elf, &m->dwarf) < 0 ||
-        hcr__types_open_dwarf(hcr__object_dwarf_handle(m->dwarf), &m->object_types) < 0 ||
+    if (!m || hcr__link_dwarf(lk) < 0)
+        return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory reading debug information",
+                         lk->path);
+    m->dwarf = lk->dwarf; /* the types read from it live as long as the migrations */
+    lk->dwarf = NULL;
+    if (hcr__types_open_dwarf(hcr__object_dwarf_handle(m->dwarf), &m->object_types) < 0 ||
         hcr__types_open_dwarf(hcr__process_image_dwarf(lk->proc, lk->home), &m->program_types) < 0)
         return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory reading debug information",
                          lk->path);

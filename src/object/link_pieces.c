@@ -228,10 +228,12 @@ static int move(struct binding *b, size_t k, const struct hcr__dwarf_piece *r,
     struct hcr__link_migrations *m = lk->migrations;
     const struct old *old = b->old;
     struct hcr__dwarf_piece *runs = calloc(old->nruns ? old->nruns : 1, sizeof *runs);
-    unsigned char *stored = calloc(from->size ? from->size : 1, 1);
+    /* The old value, its stored bytes, the new value (object_migrate.c). */
+    unsigned char *scratch = calloc(1, 2 * from->size + to->size + 1);
+    unsigned char *stored = scratch ? scratch + from->size : NULL;
     struct hcr__link_migration *grown = hcr__grow(m->items, m->count, &m->cap, sizeof *grown, 8);
     int rc = 0;
-    if (!runs || !stored || !grown) {
+    if (!runs || !scratch || !grown) {
         rc = hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory", lk->path);
         goto out;
     }
@@ -260,7 +262,7 @@ static int move(struct binding *b, size_t k, const struct hcr__dwarf_piece *r,
     *mg = (struct hcr__link_migration){.name = NULL, .local = 1, .from_size = 0,
                                        .to_size = r->size, .from_type = from, .to_type = to,
                                        .sym = k, .from_runs = runs, .nfrom_runs = n,
-                                       .to_run = *r, .by_pieces = 1};
+                                       .to_run = *r, .by_pieces = 1, .scratch = scratch};
     mg->to_run.offset = 0;
     mg->to_run.address = 0;
     if (old->whole) {
@@ -288,11 +290,12 @@ static int move(struct binding *b, size_t k, const struct hcr__dwarf_piece *r,
     mg->name = name; /* owned: freed with the migrations (by_pieces) */
     m->count++;
     runs = NULL;
+    scratch = NULL;
     fresh(lk, k);
     lk->syms[k].migrated = 1;
 out:
     free(runs);
-    free(stored);
+    free(scratch);
     return rc;
 }
 
@@ -516,7 +519,7 @@ static int bind_variable(struct pieces *st, struct var *v, int dotted, int any_s
         if ((rc = load(st, v, m->object_types, 0)) < 0)
             return hcr__fail(lk->msg, rc, "%s: out of memory reading debug information",
                              lk->path);
-        size_t k = v->nruns ? hcr__object_dwarf_symbol_at(m->dwarf, lk->elf, v->runs[0].address)
+        size_t k = v->nruns ? hcr__object_dwarf_symbol_at(m->dwarf, v->runs[0].address)
                             : 0;
         split = k && strcmp(hcr__elf_sym_name(lk->elf, &lk->elf->syms[k]), v->name) != 0;
     }
@@ -551,7 +554,7 @@ static int bind_variable(struct pieces *st, struct var *v, int dotted, int any_s
     rc = 0;
     for (size_t i = 0; i < v->nruns && rc == 0; i++) {
         const struct hcr__dwarf_piece *r = &v->runs[i];
-        size_t k = hcr__object_dwarf_symbol_at(m->dwarf, lk->elf, r->address);
+        size_t k = hcr__object_dwarf_symbol_at(m->dwarf, r->address);
         if (!k || !is_state_symbol(lk, k))
             continue; /* constant data: the new object's, like any constant */
         uint64_t want = r->flag_size ? r->flag_size : r->size;
@@ -668,11 +671,6 @@ int hcr__link_bind_pieces(struct linker *lk)
     struct hcr__link_migrations *m = lk->migrations;
     Dwarf_Die cu, program_cu;
     int object_debug = m->object_types && hcr__object_dwarf_cu(m->dwarf, &cu);
-    if (!object_debug && lk->dotted_example)
-        return hcr__fail(lk->msg, HCR_EFLAGS,
-                         "%s: has function-local statics (%s) but no debug information to tell "
-                         "whose they are (gcc renumbers them between builds); build with -g",
-                         lk->path, lk->dotted_example);
     struct pieces st = {.lk = lk, .scratch = malloc(HCR__PIECES_MAX * sizeof *st.scratch)};
     if (!st.scratch)
         return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory", lk->path);

@@ -47,16 +47,16 @@ int hcr__link_read_statics(struct linker *lk)
     }
     if (!any)
         return 0;
-    if (hcr__object_statics(lk->path, elf, &lk->statics, &lk->nstatics) < 0)
+    if (hcr__link_dwarf(lk) < 0 || hcr__object_statics(lk->dwarf, &lk->statics, &lk->nstatics) < 0)
         return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory reading debug information",
                          lk->path);
-    if (!lk->nstatics) {
-        /* No debug information, or none of those names is a function-local
-           static (clang's pieces of a split static, `s.0`): told apart
-           once the debug information is open (link_pieces.c). */
-        lk->dotted_example = example;
-        return 0;
-    }
+    if (!lk->nstatics && !lk->dwarf)
+        return hcr__fail(lk->msg, HCR_EFLAGS,
+                         "%s: has function-local statics (%s) but no debug information to tell "
+                         "whose they are (gcc renumbers them between builds); build with -g",
+                         lk->path, example);
+    if (!lk->nstatics)
+        return 0; /* none is a function-local static: clang's pieces (link_pieces.c) */
     lk->static_key = calloc(elf->nsyms, sizeof *lk->static_key);
     if (!lk->static_key)
         return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory", lk->path);

@@ -90,7 +90,8 @@ static void forget_all(struct hcr__switched *s, size_t n)
 /* Registers the linked object with gdb, perf and the unwinder. The image,
    or NULL (logged) when that failed. */
 static struct hcr__debug_image *register_debug(const char *path, const struct hcr__elf *elf,
-                                               const struct hcr__linked *linked)
+                                               const struct hcr__linked *linked,
+                                               unsigned char **file)
 {
     struct hcr__message msg = {{0}};
     struct hcr__debug_function *fns = calloc(linked->nfunctions + 1, sizeof *fns);
@@ -101,11 +102,13 @@ static struct hcr__debug_image *register_debug(const char *path, const struct hc
                                                   linked->functions[i].entry,
                                                   (size_t)linked->functions[i].size};
         image = hcr__debug_register(path, elf, linked->section_address, fns, linked->nfunctions,
-                                    linked->eh_frame, linked->eh_frame_size, &msg);
+                                    linked->eh_frame, linked->eh_frame_size, *file, &msg);
     } else {
         hcr__fail(&msg, HCR_ENOMEM, "%s: out of memory", path);
     }
     free(fns);
+    if (image)
+        *file = NULL; /* the image's now: gdb's symbol file */
     if (!image)
         hcr__log(NULL, HCR_LOG_WARN, "object: %s: invisible to debuggers: %s", path, msg.text);
     return image;
@@ -114,7 +117,8 @@ static struct hcr__debug_image *register_debug(const char *path, const struct hc
 /* One object of a reload, linked and ready to switch in. */
 struct prepared {
     const char *path;
-    unsigned char *data;         /* the file; the linked tables point into it */
+    unsigned char *data;         /* the file; the linked tables point into it; NULL
+                                    once it is gdb's symbol file (the debug image's) */
     struct hcr__elf elf;
     struct hcr__linked linked;
     int is_linked;
@@ -177,13 +181,7 @@ static int prepare(struct prepared *p, struct hcr__process *proc, struct hcr__me
             return hcr__fail(msg, HCR_ENOMEM, "%s: out of memory recording %s", p->path,
                              ns->name);
     }
-    if ((rc = hcr__object_migrations_register(proc, p->path, l, msg)) < 0)
-        return rc;
-    /* Debuggers and profilers learn about the new code before any call can
-       reach it, so a breakpoint set by name before the reload is inserted
-       in the new copy in time. Not fatal: the reload works without. */
-    p->debug = register_debug(p->path, &p->elf, &p->linked);
-    return 0;
+    return hcr__object_migrations_register(proc, p->path, l, msg);
 }
 
 /* Undoes prepare() of an object that never went live (or was not
@@ -238,9 +236,24 @@ static int prepare_all(struct prepared *ps, const struct hcr__reload_item *items
     }
 }
 
+/* The values of the variables that move, for the patcher's hold. */
+struct moving {
+    const struct hcr__migrate_object *objs;
+    size_t n;
+    struct hcr__migrate_outcome *outcomes;
+};
+
+static void move_values(void *user)
+{
+    struct moving *mv = user;
+    hcr__object_migrations_apply(mv->objs, mv->n, mv->outcomes);
+}
+
 /* Makes the new entry of every switched function of the n objects current,
-   as one change of the patcher: all or none. 0 or the error. */
-static int switch_all(struct prepared *ps, size_t n, struct hcr__message *msg)
+   as one change of the patcher: all or none; with `hold`, the values move
+   while the other threads are paused for it. 0 or the error. */
+static int switch_all(struct prepared *ps, size_t n, const struct hcr__patch_hold *hold,
+                      struct hcr__message *msg)
 {
     size_t total = 0;
     for (size_t i = 0; i < n; i++)
@@ -253,7 +266,7 @@ static int switch_all(struct prepared *ps, size_t n, struct hcr__message *msg)
         for (size_t j = 0; j < ps[i].nsw; j++)
             sw[k++] = (struct hcr__patch_switch){ps[i].sw[j].target, ps[i].sw[j].entry,
                                                  ps[i].sw[j].size, ps[i].sw[j].no_pads};
-    int rc = hcr__patch_switch_many(sw, total, msg);
+    int rc = hcr__patch_switch_many(sw, total, hold, msg);
     free(sw);
     return rc;
 }
@@ -408,24 +421,46 @@ static int reload_locked(struct hcr__reload_item *items, size_t n, int quiet, ui
         free(objs);
         return rc;
     }
-    for (size_t i = 0; i < n; i++)
-        publish(&ps[i], hcr__object_records_next_id() + (unsigned)i, items[i].source, mark);
-    /* The values move as late as can be, right before the switch: old code
-       that runs meanwhile writes the old storage, and a write after this
-       point is the new code's or lost (hcr.h section 9). */
-    hcr__object_migrations_apply(objs, n);
-    free(objs);
-    if ((rc = switch_all(ps, n, msg)) < 0) {
-        /* switch_all switched nothing. */
-        for (size_t i = n; i-- > 0;)
-            unswitch(&ps[i]);
+    /* The values move with every other thread paused, right before the
+       switch: no call of the old code writes between the copy and the
+       switch, and one that was running finishes on the old storage
+       (hcr.h section 9). */
+    struct moving mv = {objs, n, NULL};
+    size_t moves = hcr__object_migrations_count(objs, n);
+    if (moves && !(mv.outcomes = calloc(moves, sizeof *mv.outcomes)))
+        rc = hcr__fail(msg, HCR_ENOMEM, "%s: out of memory", items[0].object);
+    struct hcr__patch_hold hold = {move_values, &mv};
+    if (rc == 0) {
+        /* Debuggers and profilers learn about the new code before any call
+           can reach it, so a breakpoint set by name before the reload is
+           inserted in the new copy in time. Not fatal: the reload works
+           without. The object's bytes become gdb's symbol file: nothing
+           reads them as the object after this. */
+        for (size_t i = 0; i < n; i++)
+            ps[i].debug = register_debug(ps[i].path, &ps[i].elf, &ps[i].linked, &ps[i].data);
+        for (size_t i = 0; i < n; i++)
+            publish(&ps[i], hcr__object_records_next_id() + (unsigned)i, items[i].source, mark);
+        if ((rc = switch_all(ps, n, moves ? &hold : NULL, msg)) < 0)
+            /* switch_all switched nothing. */
+            for (size_t i = n; i-- > 0;)
+                unswitch(&ps[i]);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            discard(&ps[i]);
+    }
+    if (rc < 0) {
         hcr__reloaded_truncate(mark);
         free(*ctors);
         *ctors = NULL;
         *nctors = 0;
+        free(mv.outcomes);
+        free(objs);
         free(ps);
         return rc;
     }
+    hcr__object_migrations_report(objs, n, mv.outcomes);
+    free(mv.outcomes);
+    free(objs);
     hcr__object_records_count_live((unsigned)n);
     for (size_t i = 0; i < n; i++) {
         struct prepared *p = &ps[i];

@@ -14,16 +14,21 @@
  *   - a global is named only by code of units this reload replaces (the
  *     compilation unit of each referring instruction, from the image's
  *     debug information; an earlier reload's code by the unit it was
- *     compiled from).
- * What is not seen: a library that refers to the executable's global by
- * name through its own dynamic relocations, and code outside the home
- * image and the reloads. A function-local static of the unit, or a file
+ *     compiled from);
+ *   - no other image (a library) refers to a global by name in its dynamic
+ *     symbol table while the home image exports it: the dynamic linker
+ *     bound that library's references to the old storage.
+ * What is not seen: code outside the home image and the reloads that
+ * found the variable some other way (dlsym, an address computed from
+ * another variable's). A function-local static of the unit, or a file
  * static, cannot be named by those; a global can, and the README says so.
  *
- * The move itself reads the old storage only: old code still running
- * (another thread inside an old function) finishes on it, and reverting
- * the reload (a crash under hcr_object_protect) resumes the old code on
- * values the migration never touched.
+ * The move runs while every other thread is paused, right before the
+ * switch (hcr__patch_switch_many's hold), so no call of the old code
+ * writes between the copy and the switch. It reads the old storage only:
+ * a thread that was inside an old function finishes that call on it, and
+ * reverting the reload (a crash under hcr_object_protect) resumes the old
+ * code on values the migration never touched.
  */
 #include "object/object_migrate.h"
 #include "arch/address_refs.h"
@@ -46,6 +51,7 @@ struct candidate {
     const char *path;                /* its object */
     uintptr_t lo;
     uint64_t size;
+    size_t image;                    /* the image its unit belongs to */
     char why[HCR__MESSAGE_MAX / 2];  /* the first reason it cannot move; "" if none */
 };
 
@@ -211,14 +217,15 @@ int hcr__object_migrations_check(struct hcr__process *proc, const struct hcr__mi
         const struct hcr__link_migrations *m = objs[i].linked->migrations;
         for (size_t j = 0; m && j < m->count; j++) {
             const struct hcr__link_migration *mg = &m->items[j];
+            size_t image = objs[i].linked->home_image;
             if (mg->from_size)
                 s.c[s.nc++] = (struct candidate){.m = mg, .path = objs[i].path, .lo = mg->from,
-                                                 .size = mg->from_size};
+                                                 .size = mg->from_size, .image = image};
             for (size_t r = 0; r < mg->nfrom_runs; r++) {
                 const struct hcr__dwarf_piece *run = &mg->from_runs[r];
                 s.c[s.nc++] = (struct candidate){
                     .m = mg, .path = objs[i].path, .lo = (uintptr_t)run->address,
-                    .size = run->flag_size ? run->flag_size : run->size};
+                    .size = run->flag_size ? run->flag_size : run->size, .image = image};
             }
         }
     }
@@ -241,6 +248,19 @@ int hcr__object_migrations_check(struct hcr__process *proc, const struct hcr__mi
         scan_image(&s);
     }
     scan_records(&s);
+    /* A library that names a global of the program binds to it through its
+       own dynamic relocations, which no scan of the program sees. */
+    for (size_t i = 0; i < s.nc; i++) {
+        const char *other =
+            s.c[i].m->local || s.c[i].why[0]
+                ? NULL
+                : hcr__process_named_by_other_images(proc, s.c[i].image, s.c[i].m->name);
+        if (other)
+            snprintf(s.c[i].why, sizeof s.c[i].why,
+                     "the library %.*s refers to it by name (its dynamic symbol table), and "
+                     "would keep using the old storage",
+                     96, other);
+    }
     int rc = 0;
     for (size_t i = 0; i < s.nc && rc == 0; i++)
         if (s.c[i].why[0])
@@ -367,27 +387,19 @@ static int write_run(const struct hcr__dwarf_piece *r, const unsigned char *valu
     return 1;
 }
 
-/* Migrates one field of a split variable: the old value gathered from its
-   stored parts (the bytes of none unknown: never stored), the new one
-   read from its storage (the new initialiser), converted, stored back. */
+/* Migrates one field of a split variable in the buffers the linker set
+   aside (threads are paused: nothing is allocated): the old value gathered
+   from its stored parts (the bytes of none unknown: never stored), the new
+   one read from its storage (the new initialiser), converted, stored back. */
 static void apply_pieces(const struct hcr__link_migration *mg, struct rebase_all *all,
                          struct hcr__migrate_outcome *outcome)
 {
-    uint64_t from_size = mg->from_type->size, to_size = mg->to_type->size;
-    unsigned char *from = calloc(1, from_size + 1), *stored = calloc(1, from_size + 1);
-    unsigned char *to = calloc(1, to_size + 1);
+    uint64_t from_size = mg->from_type->size;
+    unsigned char *from = mg->scratch, *stored = from + from_size, *to = stored + from_size;
     struct hcr__dwarf_piece dest = mg->to_run;
     dest.address = mg->to;
-    if (!from || !stored || !to) {
-        outcome->unfit++;
-        snprintf(outcome->first_unfit, sizeof outcome->first_unfit,
-                 "%s: out of memory: kept the new initialiser", mg->name);
-        goto out;
-    }
-    for (size_t r = 0; r < mg->nfrom_runs; r++) {
+    for (size_t r = 0; r < mg->nfrom_runs; r++)
         read_run(&mg->from_runs[r], from + mg->from_runs[r].offset);
-        memset(stored + mg->from_runs[r].offset, 1, mg->from_runs[r].size);
-    }
     read_run(&dest, to);
     hcr__migrate_apply_stored(mg->plan, from, stored, to, rebase_pointer, all, outcome);
     if (!write_run(&dest, to) && outcome->unfit++ == 0)
@@ -396,15 +408,39 @@ static void apply_pieces(const struct hcr__link_migration *mg, struct rebase_all
                  "one is neither",
                  mg->name, (unsigned long long)dest.flag_add,
                  (unsigned long long)(dest.flag_add + dest.flag_mul));
-out:
-    free(from);
-    free(stored);
-    free(to);
 }
 
-void hcr__object_migrations_apply(const struct hcr__migrate_object *objs, size_t n)
+size_t hcr__object_migrations_count(const struct hcr__migrate_object *objs, size_t n)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++)
+        count += objs[i].linked->migrations ? objs[i].linked->migrations->count : 0;
+    return count;
+}
+
+void hcr__object_migrations_apply(const struct hcr__migrate_object *objs, size_t n,
+                                  struct hcr__migrate_outcome *outcomes)
 {
     struct rebase_all all = {objs, n};
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct hcr__link_migrations *m = objs[i].linked->migrations;
+        for (size_t j = 0; m && j < m->count; j++, k++) {
+            const struct hcr__link_migration *mg = &m->items[j];
+            outcomes[k] = (struct hcr__migrate_outcome){0};
+            if (mg->by_pieces)
+                apply_pieces(mg, &all, &outcomes[k]);
+            else
+                hcr__migrate_apply(mg->plan, (const void *)mg->from, (void *)mg->to, 1,
+                                   rebase_pointer, &all, &outcomes[k]);
+        }
+    }
+}
+
+void hcr__object_migrations_report(const struct hcr__migrate_object *objs, size_t n,
+                                   const struct hcr__migrate_outcome *outcomes)
+{
+    size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         const struct hcr__linked *l = objs[i].linked;
         for (size_t j = 0; j < l->nsplits; j++)
@@ -414,25 +450,18 @@ void hcr__object_migrations_apply(const struct hcr__migrate_object *objs, size_t
                          "is not used for: %s",
                          objs[i].path, l->splits[j].key, l->splits[j].lost);
         const struct hcr__link_migrations *m = l->migrations;
-        for (size_t j = 0; m && j < m->count; j++) {
+        for (size_t j = 0; m && j < m->count; j++, k++) {
             const struct hcr__link_migration *mg = &m->items[j];
-            struct hcr__migrate_outcome outcome = {0};
-            if (mg->by_pieces)
-                apply_pieces(mg, &all, &outcome);
-            else
-                hcr__migrate_apply(mg->plan, (const void *)mg->from, (void *)mg->to, 1,
-                                   rebase_pointer, &all, &outcome);
+            const struct hcr__migrate_outcome *o = &outcomes[k];
             const char *loss = hcr__migrate_plan_loss(mg->plan);
             const char *summary = hcr__migrate_plan_summary(mg->plan);
             if (!summary[0])
                 summary = "the same type, stored another way (pieces, a flag)";
-            hcr__log(NULL, loss || outcome.unfit ? HCR_LOG_WARN : HCR_LOG_INFO,
+            hcr__log(NULL, loss || o->unfit ? HCR_LOG_WARN : HCR_LOG_INFO,
                      "object: %s: %s migrated to its new layout: %s%s%s%s", objs[i].path,
                      mg->name, summary,
-                     outcome.unfit ? "; kept the new initialiser where a value did not fit: "
-                                   : "",
-                     outcome.unfit ? outcome.first_unfit : "",
-                     outcome.unfit > 1 ? " (and others)" : "");
+                     o->unfit ? "; kept the new initialiser where a value did not fit: " : "",
+                     o->unfit ? o->first_unfit : "", o->unfit > 1 ? " (and others)" : "");
         }
     }
 }

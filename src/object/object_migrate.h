@@ -8,6 +8,7 @@
 #ifndef HCR_OBJECT_OBJECT_MIGRATE_H
 #define HCR_OBJECT_OBJECT_MIGRATE_H
 
+#include "migrate/migrate.h"
 #include "object/link.h"
 #include "object/symbols.h"
 
@@ -33,11 +34,22 @@ int hcr__object_migrations_check(struct hcr__process *proc, const struct hcr__mi
 int hcr__object_migrations_register(struct hcr__process *proc, const char *path,
                                     const struct hcr__linked *linked, struct hcr__message *msg);
 
+/* How many variables the n objects migrate. */
+size_t hcr__object_migrations_count(const struct hcr__migrate_object *objs, size_t n);
+
 /* Moves the value of every migrated variable of the n objects from its old
    storage, only read, into its new one (which holds the new initialiser),
    field by field, pointers into the old storage of any of them rebased;
-   logs one line per variable. Right before the switch. */
-void hcr__object_migrations_apply(const struct hcr__migrate_object *objs, size_t n);
+   what became of each goes to outcomes[] (one per variable, in order).
+   Runs with every other thread paused, right before the switch: allocates,
+   locks and logs nothing. */
+void hcr__object_migrations_apply(const struct hcr__migrate_object *objs, size_t n,
+                                  struct hcr__migrate_outcome *outcomes);
+
+/* Logs one line per migrated variable: its fields added, dropped and
+   converted, and the values that did not fit. Once the threads run again. */
+void hcr__object_migrations_report(const struct hcr__migrate_object *objs, size_t n,
+                                   const struct hcr__migrate_outcome *outcomes);
 
 /* Whether object i of the n refers by name to a global another object
    migrates and was linked before that object registered the new storage

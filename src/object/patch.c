@@ -529,8 +529,25 @@ static int interiors_collect(const struct hcr__patch_switch *sw, size_t n,
     return 0;
 }
 
+/* Pauses every other thread for the n switches: none may be in the
+   interiors of their plain entries. 0 with the threads paused, or the
+   error with every thread running. Lock held. */
+static int pause_for(const struct hcr__patch_switch *sw, size_t n,
+                     struct hcr__patch_interior **in, size_t *nin, struct hcr__message *msg)
+{
+    /* Room for every plain entry written, and written back. */
+    size_t entries = 0;
+    for (size_t j = 0; j < n; j++)
+        entries += sw[j].target->count;
+    if (interiors_collect(sw, n, in, nin) < 0 || pending_reserve(2 * entries) < 0)
+        return hcr__fail(msg, HCR_ENOMEM, "out of memory switching %zu functions", n);
+    (void)debugger_was_attached(); /* asked now: not while paused */
+    return hcr__patch_pause_outside(*in, *nin, msg);
+}
+
 /* Makes the n switches' entries current, all or none. Lock held. */
-static int switch_locked(const struct hcr__patch_switch *sw, size_t n, struct hcr__message *msg)
+static int switch_locked(const struct hcr__patch_switch *sw, size_t n,
+                         const struct hcr__patch_hold *hold, struct hcr__message *msg)
 {
     traced_now = -1;
     uintptr_t *previous = malloc((n ? n : 1) * sizeof *previous);
@@ -545,19 +562,14 @@ static int switch_locked(const struct hcr__patch_switch *sw, size_t n, struct hc
     }
     struct hcr__patch_interior *in = NULL;
     size_t nin = 0;
-    for (size_t i = 0; i < n && rc == 0 && !paused; i++)
-        if (changes_plain(sw[i].target, (uintptr_t)sw[i].entry)) {
-            /* Room for every plain entry written, and written back. */
-            size_t entries = 0;
-            for (size_t j = 0; j < n; j++)
-                entries += sw[j].target->count;
-            if (interiors_collect(sw, n, &in, &nin) < 0 || pending_reserve(2 * entries) < 0)
-                rc = hcr__fail(msg, HCR_ENOMEM, "out of memory switching %zu functions", n);
-            else if ((void)debugger_was_attached(), /* asked now: not while paused */
-                     (rc = hcr__patch_pause_outside(in, nin, msg)) == 0)
-                paused = queueing = 1;
-        }
+    int pause = hold != NULL;
+    for (size_t i = 0; i < n && !pause; i++)
+        pause = changes_plain(sw[i].target, (uintptr_t)sw[i].entry);
+    if (rc == 0 && pause && (rc = pause_for(sw, n, &in, &nin, msg)) == 0)
+        paused = queueing = 1;
     /* From here until the threads are let go: no allocation, no log. */
+    if (rc == 0 && hold)
+        hold->run(hold->user);
     size_t done = 0;
     for (; done < n && rc == 0; done++)
         if ((rc = make_current(sw[done].target, (uintptr_t)sw[done].entry, msg)) < 0)
@@ -581,10 +593,11 @@ static int switch_locked(const struct hcr__patch_switch *sw, size_t n, struct hc
     return rc;
 }
 
-int hcr__patch_switch_many(const struct hcr__patch_switch *sw, size_t n, struct hcr__message *msg)
+int hcr__patch_switch_many(const struct hcr__patch_switch *sw, size_t n,
+                           const struct hcr__patch_hold *hold, struct hcr__message *msg)
 {
     pthread_mutex_lock(&patch_lock);
-    int rc = switch_locked(sw, n, msg);
+    int rc = switch_locked(sw, n, hold, msg);
     pthread_mutex_unlock(&patch_lock);
     return rc;
 }
@@ -592,7 +605,7 @@ int hcr__patch_switch_many(const struct hcr__patch_switch *sw, size_t n, struct 
 int hcr__patch_target_set(struct hcr__patch_target *t, void *entry, struct hcr__message *msg)
 {
     struct hcr__patch_switch one = {t, entry, 0, 0};
-    return hcr__patch_switch_many(&one, 1, msg);
+    return hcr__patch_switch_many(&one, 1, NULL, msg);
 }
 
 struct hcr__patch_target *hcr__patch_target_find(const void *original)

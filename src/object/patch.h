@@ -62,12 +62,25 @@ struct hcr__patch_switch {
     int no_pads;
 };
 
+/* Work that must happen while no other thread runs, right before a change
+   takes effect: object mode moves the values of variables whose layout
+   changed there, so that no write of old code falls between the copy and
+   the switch. It runs with every other thread stopped wherever it was
+   (one may hold malloc's lock, or stdio's): it must not allocate, lock or
+   log. */
+struct hcr__patch_hold {
+    void (*run)(void *user);
+    void *user;
+};
+
 /* hcr__patch_target_set for n functions as one change: all become current
    or, on failure, each is left with the entry it had. When any entry
-   without pads is written, every other thread is paused once for the whole
-   change (HCR_EBUSY, naming it, when a thread cannot be paused or stays in
-   the bytes a jump must replace). */
-int hcr__patch_switch_many(const struct hcr__patch_switch *sw, size_t n, struct hcr__message *msg);
+   without pads is written, or `hold` is given (NULL: none), every other
+   thread is paused once for the whole change (HCR_EBUSY, naming it, when a
+   thread cannot be paused or stays in the bytes a jump must replace), and
+   hold runs first. */
+int hcr__patch_switch_many(const struct hcr__patch_switch *sw, size_t n,
+                           const struct hcr__patch_hold *hold, struct hcr__message *msg);
 
 /* Removes `entry` from the identity's entries, without writing to it,
    because its memory is about to be unmapped. HCR_EBUSY when `entry` is the

@@ -103,7 +103,7 @@ static int revert_record(const struct hcr__object_record *r, struct hcr__message
         return hcr__fail(msg, HCR_ENOMEM, "%s: out of memory reverting", r->path);
     for (size_t i = 0; i < r->nswitched; i++)
         sw[i] = (struct hcr__patch_switch){r->switched[i].target, r->switched[i].previous, 0, 0};
-    int rc = hcr__patch_switch_many(sw, r->nswitched, msg);
+    int rc = hcr__patch_switch_many(sw, r->nswitched, NULL, msg);
     free(sw);
     return rc;
 }

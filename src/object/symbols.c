@@ -468,3 +468,29 @@ int hcr__process_initial_address(const struct hcr__process *p, size_t image, uin
     }
     return 0;
 }
+
+/* Whether `name` is in the dynamic symbol table of the image file f,
+   defined (`defined`) or referred to. */
+static int dynamic_has(const struct image_file *f, const char *name, int defined)
+{
+    if (!f->valid)
+        return 0;
+    for (size_t k = 1; k < f->elf.ndynsyms; k++) {
+        const Elf64_Sym *s = &f->elf.dynsyms[k];
+        if ((s->st_shndx != SHN_UNDEF) == defined &&
+            !strcmp(hcr__elf_dynsym_name(&f->elf, s), name))
+            return 1;
+    }
+    return 0;
+}
+
+const char *hcr__process_named_by_other_images(const struct hcr__process *p, size_t image,
+                                               const char *name)
+{
+    if (image >= p->nimages || !dynamic_has(&p->files[image], name, 1))
+        return NULL;
+    for (size_t i = 0; i < p->nimages; i++)
+        if (i != image && dynamic_has(&p->files[i], name, 0))
+            return p->images[i].path;
+    return NULL;
+}

@@ -65,6 +65,13 @@ void hcr__process_release(void);
 size_t hcr__process_image_count(const struct hcr__process *p);
 const struct hcr__proc_image *hcr__process_image(const struct hcr__process *p, size_t i);
 
+/* The first image other than `image` whose dynamic symbol table refers to
+   `name` without defining it, while `image` exports `name` in its own:
+   the dynamic linker bound that image's references to `image`'s
+   definition. Its path, or NULL (none, or `image` does not export it). */
+const char *hcr__process_named_by_other_images(const struct hcr__process *p, size_t image,
+                                               const char *name);
+
 /* The global (or weak) symbol `name` defined in image `image`, or NULL. */
 const struct hcr__proc_sym *hcr__process_find_global(const struct hcr__process *p, size_t image,
                                                      const char *name);

@@ -24,10 +24,13 @@
 #include <time.h>
 #include <unistd.h>
 
-/* How long a thread may take to reach its handler before the pause gives
-   up: a thread runs its handler as soon as it is scheduled, unless it
-   blocks the signal or a debugger holds it. */
+/* How long a thread may take to reach its handler before the pause looks
+   at it: a thread runs its handler as soon as it is scheduled, unless it
+   blocks the signal or a debugger holds it. One that could still arrive
+   (it is waiting for a CPU on a busy machine, or for the disk) is given
+   more time, up to RUNNABLE_TIMEOUT_NS in all. */
 #define ARRIVAL_TIMEOUT_NS (500 * 1000 * 1000L)
+#define RUNNABLE_TIMEOUT_NS (10 * 1000 * 1000 * 1000L)
 
 struct slot {
     int tid;
@@ -198,35 +201,89 @@ static int thread_alive(int tid)
     return access(path, F_OK) == 0;
 }
 
-/* Names a thread that did not arrive, in msg. */
-static int fail_straggler(int tid, struct hcr__message *msg)
+/* Reads /proc/self/task/<tid>/<name> into buf (NUL-terminated), with
+   system calls only: other threads may be paused holding malloc's lock.
+   The length read, or -1. */
+static ssize_t read_task_file(int tid, const char *name, char *buf, size_t size)
 {
-    char path[64], comm[32] = "?", status[4096];
-    snprintf(path, sizeof path, "/proc/self/task/%d/comm", tid);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d/%s", tid, name);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        ssize_t n = read(fd, comm, sizeof comm - 1);
-        comm[n > 0 ? n : 0] = 0;
-        comm[strcspn(comm, "\n")] = 0;
-        close(fd);
-    }
-    int blocks = 0;
-    snprintf(path, sizeof path, "/proc/self/task/%d/status", tid);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        ssize_t n = read(fd, status, sizeof status - 1);
-        status[n > 0 ? n : 0] = 0;
-        close(fd);
-        const char *b = strstr(status, "SigBlk:");
-        unsigned long long mask;
-        if (b && sscanf(b + 7, "%llx", &mask) == 1)
-            blocks = (mask >> (HCR__PAUSE_SIGNAL - 1)) & 1;
-    }
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, size - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = 0;
+    return n;
+}
+
+/* Whether thread tid blocks the pause signal. */
+static int blocks_signal(int tid)
+{
+    char status[4096];
+    unsigned long long mask;
+    const char *b = read_task_file(tid, "status", status, sizeof status) > 0
+                        ? strstr(status, "SigBlk:")
+                        : NULL;
+    return b && sscanf(b + 7, "%llx", &mask) == 1 && ((mask >> (HCR__PAUSE_SIGNAL - 1)) & 1);
+}
+
+/* Whether thread tid, not arrived yet, still may: it does not block the
+   signal and is not stopped (by a debugger or SIGSTOP). Its state is the
+   letter after the last ')' of its stat line (the name may hold one). */
+static int may_still_arrive(int tid)
+{
+    char stat[512];
+    if (read_task_file(tid, "stat", stat, sizeof stat) <= 0 || blocks_signal(tid))
+        return 0;
+    const char *paren = strrchr(stat, ')');
+    char state = paren && paren[1] ? paren[2] : '?';
+    return state == 'R' || state == 'S' || state == 'D';
+}
+
+/* Names a thread that did not arrive within waited_ns, in msg. */
+static int fail_straggler(int tid, uint64_t waited_ns, struct hcr__message *msg)
+{
+    char comm[32];
+    if (read_task_file(tid, "comm", comm, sizeof comm) <= 0)
+        snprintf(comm, sizeof comm, "?");
+    comm[strcspn(comm, "\n")] = 0;
     return hcr__fail(msg, HCR_EBUSY,
-                     "thread %d (%s) did not pause within %ld ms%s; hcr pauses threads to "
+                     "thread %d (%s) did not pause within %llu ms%s; hcr pauses threads to "
                      "rewrite functions built without patchable entries",
-                     tid, comm, ARRIVAL_TIMEOUT_NS / 1000000,
-                     blocks ? ": it blocks signal SIGRTMAX-3" : " (held by a debugger?)");
+                     tid, comm, (unsigned long long)(waited_ns / 1000000),
+                     blocks_signal(tid) ? ": it blocks signal SIGRTMAX-3"
+                                        : " (held by a debugger?)");
+}
+
+/* Waits until every thread signalled has arrived, or the deadline. */
+static void wait_arrivals(uint64_t deadline)
+{
+    for (;;) {
+        int have = __atomic_load_n(&arrived_count, __ATOMIC_ACQUIRE);
+        uint64_t t = now_ns();
+        if (all_arrived() || t >= deadline)
+            return;
+        uint64_t left = deadline - t < 1000000 ? deadline - t : 1000000;
+        struct timespec wait = {0, (long)left};
+        futex(&arrived_count, FUTEX_WAIT_PRIVATE, have, &wait);
+    }
+}
+
+/* A thread signalled that has not arrived and still exists, or 0. */
+static int straggler(void)
+{
+    for (size_t i = 0; i < nslots; i++) {
+        struct slot *s = &slots[i];
+        if (s->gone || __atomic_load_n(&s->arrived, __ATOMIC_ACQUIRE))
+            continue;
+        if (!thread_alive(s->tid)) {
+            s->gone = 1;
+            continue;
+        }
+        return s->tid;
+    }
+    return 0;
 }
 
 /* The slots are allocated once and never moved: a handler whose signal
@@ -277,44 +334,37 @@ int hcr__threads_pause(struct hcr__message *msg)
     int self = (int)syscall(SYS_gettid);
     __atomic_store_n(&nslots, 0, __ATOMIC_RELEASE);
     __atomic_store_n(&active, 1, __ATOMIC_SEQ_CST);
-    uint64_t deadline = now_ns() + ARRIVAL_TIMEOUT_NS;
-    long round;
-    /* List again until no thread is new: a thread not yet paused may have
-       started another. */
-    while ((round = signal_new_threads(self)) != 0) {
-        if (round < 0) {
-            int e = errno;
-            release_all();
-            if (round == -2)
-                return hcr__fail(msg, HCR_EBUSY, "more than %d threads to pause", MAX_THREADS);
-            return hcr__fail(msg, HCR_EIO, "cannot list the threads in /proc/self/task: %s",
-                             strerror(e));
-        }
-        for (;;) {
-            int have = __atomic_load_n(&arrived_count, __ATOMIC_ACQUIRE);
-            uint64_t t = now_ns();
-            if (all_arrived() || t >= deadline)
+    uint64_t start = now_ns(), deadline = start + ARRIVAL_TIMEOUT_NS;
+    for (;;) {
+        long round;
+        /* List again until no thread is new: a thread not yet paused may
+           have started another. */
+        while ((round = signal_new_threads(self)) != 0) {
+            if (round < 0) {
+                int e = errno;
+                release_all();
+                if (round == -2)
+                    return hcr__fail(msg, HCR_EBUSY, "more than %d threads to pause",
+                                     MAX_THREADS);
+                return hcr__fail(msg, HCR_EIO, "cannot list the threads in /proc/self/task: %s",
+                                 strerror(e));
+            }
+            wait_arrivals(deadline);
+            if (now_ns() >= deadline)
                 break;
-            uint64_t left = deadline - t < 1000000 ? deadline - t : 1000000;
-            struct timespec wait = {0, (long)left};
-            futex(&arrived_count, FUTEX_WAIT_PRIVATE, have, &wait);
         }
-        if (now_ns() >= deadline)
-            break;
-    }
-    for (size_t i = 0; i < nslots; i++) {
-        struct slot *s = &slots[i];
-        if (s->gone || __atomic_load_n(&s->arrived, __ATOMIC_ACQUIRE))
-            continue;
-        if (!thread_alive(s->tid)) {
-            s->gone = 1;
+        int tid = straggler();
+        if (!tid)
+            return 0;
+        uint64_t now = now_ns();
+        if (now - start < RUNNABLE_TIMEOUT_NS && may_still_arrive(tid)) {
+            deadline = now + ARRIVAL_TIMEOUT_NS;
+            wait_arrivals(deadline);
             continue;
         }
-        int tid = s->tid;
         release_all();
-        return fail_straggler(tid, msg);
+        return fail_straggler(tid, now - start, msg);
     }
-    return 0;
 }
 
 /* Fills stack_end of every paused thread from /proc/self/maps, read with

@@ -130,7 +130,7 @@ struct hcr__debug_image *jit_register(struct jit_loaded *j)
     struct hcr__message msg = {{0}};
     struct hcr__debug_image *image =
         hcr__debug_register("jit_fixture.o", &j->elf, j->section_address, j->functions,
-                            j->nfunctions, j->eh_frame, j->eh_frame_size, &msg);
+                            j->nfunctions, j->eh_frame, j->eh_frame_size, NULL, &msg);
     if (!image)
         fprintf(stderr, "jit_register: %s\n", msg.text);
     return image;

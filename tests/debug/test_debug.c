@@ -201,20 +201,22 @@ TEST(malformed_eh_frame_is_refused)
     /* A record longer than the section. */
     uint32_t words[4] = {100, 0, 0, 0};
     memcpy(bad, words, sizeof words);
-    CHECK(hcr__debug_register("bad.o", &j.elf, j.section_address, NULL, 0, bad, 16, &msg) == NULL);
+    CHECK(hcr__debug_register("bad.o", &j.elf, j.section_address, NULL, 0, bad, 16, NULL,
+                              &msg) == NULL);
     CHECK_STR_HAS(msg.text, "bad.o: .eh_frame at offset 0");
 
     /* An FDE whose CIE is not there. */
     words[0] = 12;
     words[1] = 4;
     memcpy(bad, words, sizeof words);
-    CHECK(hcr__debug_register("bad.o", &j.elf, j.section_address, NULL, 0, bad, 16, &msg) == NULL);
+    CHECK(hcr__debug_register("bad.o", &j.elf, j.section_address, NULL, 0, bad, 16, NULL,
+                              &msg) == NULL);
     CHECK_STR_HAS(msg.text, "FDE without a preceding CIE");
     CHECK(__jit_debug_descriptor.first_entry == NULL); /* nothing half-registered */
 
     /* The fixture's own .eh_frame cut in the middle of a record. */
     CHECK(hcr__debug_register("cut.o", &j.elf, j.section_address, NULL, 0, j.eh_frame,
-                              j.eh_frame_size - 6, &msg) == NULL);
+                              j.eh_frame_size - 6, NULL, &msg) == NULL);
     CHECK_STR_HAS(msg.text, "cut.o: .eh_frame");
     hcr__near_unmap(bad, 4096);
 }

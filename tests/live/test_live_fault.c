@@ -17,91 +17,16 @@
  * hcr is linked here as libhcr_fault.so, its calls wrapped like a fault
  * test's: a library of hcr's own is left out of discovery, so the units
  * live editing watches are this test's few rather than hcr's whole
- * source, each of which would be preprocessed in every run.
+ * source, each of which would be preprocessed in every run. A process
+ * that follows another, and its takeover, are swept in
+ * test_live_fault_follower.c.
  */
 #include "fault.h"
 #include "harness.h"
+#include "live_fault.h"
 
-#include <dlfcn.h>
-#include <errno.h>
 #include <hcr.h>
-#include <pthread.h>
-#include <stdio.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-static int (*unit_value)(void);
-
-/* What the live thread logged since the last reset_log(), and since live
-   editing started (`all`, for a failure to show). The sink runs on the
-   live thread, armed: it allocates nothing. */
-static struct {
-    pthread_mutex_t lock;
-    int discovered, errors, reloads;
-    char last_error[1024];
-    char all[8192];
-} logged = {.lock = PTHREAD_MUTEX_INITIALIZER};
-
-static void sink(enum hcr_log_level level, const char *message, void *user)
-{
-    (void)user;
-    pthread_mutex_lock(&logged.lock);
-    size_t used = strlen(logged.all);
-    snprintf(logged.all + used, sizeof logged.all - used, "  logged: %s\n", message);
-    if (strstr(message, " units of "))
-        logged.discovered = 1;
-    if (strstr(message, " reloaded: "))
-        logged.reloads++;
-    if (level == HCR_LOG_ERROR) {
-        logged.errors++;
-        snprintf(logged.last_error, sizeof logged.last_error, "%s", message);
-    }
-    pthread_mutex_unlock(&logged.lock);
-}
-
-static void reset_log(void)
-{
-    pthread_mutex_lock(&logged.lock);
-    logged.errors = logged.reloads = 0;
-    logged.last_error[0] = 0;
-    pthread_mutex_unlock(&logged.lock);
-}
-
-/* Writes unit.c returning `value`, as editors save: a new file renamed
-   over the old. */
-static void save_unit(int value)
-{
-    char tmp[600];
-    snprintf(tmp, sizeof tmp, "%s.tmp", harness_path("unit.c"));
-    FILE *f = fopen(tmp, "w");
-    CHECK(f != NULL);
-    fprintf(f, "/* test_live_fault's unit */\nint fault_unit_value(void)\n{\n    return %d;\n}\n",
-            value);
-    CHECK_EQ(fclose(f), 0);
-    CHECK_EQ(rename(tmp, harness_path("unit.c")), 0);
-}
-
-/* Builds libfaultunit.so from unit.c in the test's directory, with
-   relative paths as a build would, and loads it. */
-static void build_and_load_unit(void)
-{
-    save_unit(1);
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s -O1 -shared unit.c -o libfaultunit.so",
-             harness_tmpdir(), LIVE_GCC, HCR_RELOAD_CFLAGS_STRING);
-    int status = system(cmd);
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    void *lib = dlopen(harness_path("libfaultunit.so"), RTLD_NOW);
-    CHECK(lib != NULL);
-    *(void **)&unit_value = dlsym(lib, "fault_unit_value");
-    CHECK(unit_value != NULL);
-    CHECK_EQ(unit_value(), 1);
-}
-
-static void wait_live_idle(void)
-{
-    fault_wait_idle("hcr-live", 60000);
-}
+#include <stdlib.h>
 
 /* Starts live editing of this process, the unit's source as built, and
    waits until it watches and has nothing left to do. */
@@ -110,18 +35,9 @@ static void setup_live(void *arg)
     (void)arg;
     save_unit(1);
     setenv("XDG_RUNTIME_DIR", harness_tmpdir(), 1); /* the session directory */
-    struct hcr_live_options options = {.log = sink};
+    struct hcr_live_options options = {.log = live_log_sink};
     CHECK_EQ(hcr_live_start(&options), 0);
-    for (int waited = 0;; waited += 10) {
-        pthread_mutex_lock(&logged.lock);
-        int discovered = logged.discovered;
-        pthread_mutex_unlock(&logged.lock);
-        if (discovered)
-            break;
-        if (waited > harness_scale(30000))
-            harness_fail(__FILE__, __LINE__, "discovery was never logged");
-        harness_sleep_ms(10);
-    }
+    wait_discovered();
     wait_live_idle(); /* the units' dependency runs are done */
     CHECK_EQ(unit_value(), 1);
 }
@@ -134,14 +50,6 @@ static int op_save(void *arg)
     save_unit(2);
     wait_live_idle();
     return 0;
-}
-
-/* Prints what live editing logged in this run: where a save went. */
-static void show_log(void)
-{
-    pthread_mutex_lock(&logged.lock);
-    fputs(logged.all, stderr);
-    pthread_mutex_unlock(&logged.lock);
 }
 
 /* The new code runs, or the old one does and the live thread said why;

@@ -12,6 +12,8 @@
 #include "mig.h"
 
 #include <hcr.h>
+#include <pthread.h>
+#include <stdatomic.h>
 
 #if SUITE_SPLITS_STATICS
 #include <dwarf.h>
@@ -431,4 +433,69 @@ TEST(a_crash_after_a_migrating_reload_reverts_to_the_old_values)
     CHECK_EQ(mig_get("added.c"), 13);
 #endif
     CHECK_EQ(mig_get("fit.big"), 123);
+}
+
+
+/* ---- a busy thread while the values move -------------------------------- */
+
+static struct {
+    atomic_int stop;
+    atomic_long calls; /* busy_bump calls that returned */
+} busy;
+
+static void *bump_until_stopped(void *arg)
+{
+    (void)arg;
+    while (!atomic_load(&busy.stop)) {
+        busy_bump();
+        atomic_fetch_add(&busy.calls, 1);
+    }
+    return NULL;
+}
+
+static void wait_calls(long at_least)
+{
+    for (int waited = 0; atomic_load(&busy.calls) < at_least; waited++) {
+        if (waited > harness_scale(20000))
+            harness_fail(__FILE__, __LINE__, "the busy thread stopped calling");
+        harness_sleep_ms(1);
+    }
+}
+
+/* The value moves with the other threads paused: every call of the old
+   code made before the switch is in the value the new code starts from.
+   Only a call running at the pause may finish on the old storage. Were
+   the value copied while the thread ran, the calls made while the unit's
+   other functions were switched would be lost. */
+TEST(a_busy_thread_loses_no_write_while_the_values_move)
+{
+    pthread_t thread;
+    CHECK_EQ(pthread_create(&thread, NULL, bump_until_stopped, NULL), 0);
+    wait_calls(10000);
+    reload("mig_v2_busy.o");
+    long after = atomic_load(&busy.calls);
+    wait_calls(after + 10000); /* the thread runs the new code now */
+    atomic_store(&busy.stop, 1);
+    CHECK_EQ(pthread_join(thread, NULL), 0);
+    CHECK_EQ(busy_version(), 2);
+    CHECK_EQ(busy_added(), 64); /* the new layout's field, its initialiser */
+    long calls = atomic_load(&busy.calls);
+    long count = busy_bump(); /* one more, by the new code */
+    if (count < calls || count > calls + 1)
+        harness_fail(__FILE__, __LINE__, "%ld calls returned, the new code counts %ld: %ld "
+                     "writes lost", calls + 1, count, calls + 1 - count);
+}
+
+/* A library binds its references to a global of the program when it is
+   loaded, through its own GOT, which no scan of the program sees: the
+   global cannot move, and the library is named. */
+TEST(a_global_a_library_names_is_refused_with_the_library)
+{
+    CHECK_EQ(libuser_read(), 5);
+    int rc = hcr_object_reload(obj("mig_v2_libglobal.o"));
+    CHECK_EQ(rc, HCR_ESTATE);
+    CHECK_STR_HAS(hcr_object_error(), "lib_named");
+    CHECK_STR_HAS(hcr_object_error(), "libmig_libuser");
+    CHECK_EQ(libglobal_version(), 1);
+    CHECK_EQ(libglobal_get(), 5);
 }

@@ -5,7 +5,8 @@
  * come back on revert; an endbr64 stays in front; functions that cannot
  * take the jump (a loop back to the entry, a single `ret`) are refused with
  * their reason and left untouched; a thread inside a call made from the
- * first bytes holds the redirect off until it returns; and four threads
+ * first bytes holds the redirect off until it returns; a thread that
+ * blocks the pause signal is named and nothing changes; and four threads
  * calling through the entry during 1,000 switches only ever see one of the
  * versions.
  */
@@ -15,10 +16,12 @@
 #include "plain_subjects.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 typedef int (*version_fn)(int);
 
@@ -50,7 +53,7 @@ static void set(struct hcr__patch_target *t, const void *fn)
 {
     struct hcr__message msg = {{0}};
     struct hcr__patch_switch sw = {t, (void *)fn, plain_size(fn), 1};
-    int rc = hcr__patch_switch_many(&sw, 1, &msg);
+    int rc = hcr__patch_switch_many(&sw, 1, NULL, &msg);
     if (rc != 0)
         harness_fail(__FILE__, __LINE__, "set %s: %s: %s", hcr__patch_target_name(t),
                      hcr_error_name(rc), msg.text);
@@ -145,7 +148,7 @@ TEST_TIMEOUT(a_thread_in_a_call_from_the_first_bytes_holds_the_redirect_off, 120
         sched_yield();
     struct hcr__message msg = {{0}};
     struct hcr__patch_switch sw = {t, (void *)plain_calls_late, plain_size(plain_calls_late), 1};
-    CHECK_EQ(hcr__patch_switch_many(&sw, 1, &msg), HCR_EBUSY);
+    CHECK_EQ(hcr__patch_switch_many(&sw, 1, NULL, &msg), HCR_EBUSY);
     CHECK_STR_HAS(msg.text, "plain_calls_early");
     CHECK_STR_HAS(msg.text, "is in a call made from the first");
     CHECK_EQ(plain_calls_early(other), 43); /* unchanged */
@@ -153,8 +156,49 @@ TEST_TIMEOUT(a_thread_in_a_call_from_the_first_bytes_holds_the_redirect_off, 120
     void *result;
     CHECK_EQ(pthread_join(th, &result), 0);
     CHECK_EQ((intptr_t)result, 42); /* returned through its own bytes */
-    CHECK_EQ(hcr__patch_switch_many(&sw, 1, &msg), 0);
+    CHECK_EQ(hcr__patch_switch_many(&sw, 1, NULL, &msg), 0);
     CHECK_EQ(plain_calls_early(other), 1043);
+}
+
+/* ---- a thread that blocks the pause signal ---- */
+
+static atomic_int blocker_ready, blocker_release;
+
+static void *block_the_signal(void *arg)
+{
+    (void)arg;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, HCR__PAUSE_SIGNAL);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    atomic_store(&blocker_ready, 1);
+    while (!atomic_load(&blocker_release)) {
+        struct timespec wait = {0, 1000000};
+        nanosleep(&wait, NULL);
+    }
+    return NULL;
+}
+
+/* It can never pause: the redirect fails with its reason and changes
+   nothing; once the thread is gone it succeeds. (A thread that is merely
+   slow to be scheduled is waited for: the four threads below.) */
+TEST_TIMEOUT(a_thread_that_blocks_the_pause_signal_is_named, 120)
+{
+    struct hcr__patch_target *t = target(plain_f, "plain_f");
+    pthread_t th;
+    CHECK_EQ(pthread_create(&th, NULL, block_the_signal, NULL), 0);
+    while (!atomic_load(&blocker_ready))
+        sched_yield();
+    struct hcr__message msg = {{0}};
+    struct hcr__patch_switch sw = {t, (void *)plain_g, plain_size(plain_g), 1};
+    CHECK_EQ(hcr__patch_switch_many(&sw, 1, NULL, &msg), HCR_EBUSY);
+    CHECK_STR_HAS(msg.text, "blocks signal SIGRTMAX-3");
+    CHECK_EQ(call(plain_f, 1), 4); /* unchanged */
+    atomic_store(&blocker_release, 1);
+    CHECK_EQ(pthread_join(th, NULL), 0);
+    set(t, plain_g);
+    CHECK_EQ(call(plain_f, 1), 5);
+    set(t, plain_f);
 }
 
 /* ---- four threads through 1,000 switches ---- */

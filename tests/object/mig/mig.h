@@ -40,4 +40,14 @@ int escape_read(void);
 extern int *escape_pointer;
 int escape_through_pointer(void); /* mig_user.c reads it */
 
+/* mig_libglobal.c: a global the library libmig_libuser.so names too. */
+int libglobal_version(void);
+long long libglobal_get(void);
+long long libuser_read(void);  /* mig_libuser.c, in the library */
+
+/* mig_busy.c: a counter a busy thread bumps while the reload moves it. */
+int busy_version(void);
+int busy_bump(void);           /* the count after this call */
+int busy_added(void);          /* the field version 2 adds (64); version 1: -1 */
+
 #endif
