@@ -102,13 +102,15 @@ static int list_variable(void *user, const char *function, const char *variable,
     if (dwarf_hasattr_integrate(die, DW_AT_external))
         return 0;
     struct var *grown = hcr__grow(l->v, l->n, &l->cap, sizeof *grown, 32);
-    char *key = function ? hcr__dwarf_static_key(function, variable, NULL) : strdup(variable);
-    if (!grown || !key) {
-        free(key);
+    if (grown)
+        l->v = grown;
+    char *key = grown ? function ? hcr__dwarf_static_key(function, variable, NULL)
+                                 : strdup(variable)
+                      : NULL;
+    if (!key) {
         l->failed = 1;
         return 1;
     }
-    l->v = grown;
     size_t n;
     l->v[l->n++] = (struct var){
         .key = key, .name = variable, .function_local = function != NULL, .die = *die,
@@ -233,11 +235,12 @@ static int move(struct binding *b, size_t k, const struct hcr__dwarf_piece *r,
     unsigned char *stored = scratch ? scratch + from->size : NULL;
     struct hcr__link_migration *grown = hcr__grow(m->items, m->count, &m->cap, sizeof *grown, 8);
     int rc = 0;
+    if (grown)
+        m->items = grown;
     if (!runs || !scratch || !grown) {
         rc = hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory", lk->path);
         goto out;
     }
-    m->items = grown;
     size_t n = 0;
     uint64_t end = o_off + from->size;
     for (size_t i = 0; i < old->nruns; i++) {
