@@ -103,6 +103,11 @@ const struct hcr__type *hcr__types_of_variable(struct hcr__types *types, Dwarf_D
    compilation unit (the first complete definition found). NULL when none. */
 const struct hcr__type *hcr__types_find(struct hcr__types *types, const char *c_name);
 
+/* Whether the reader ran out of memory building some type, which it then
+   made OPAQUE: the trees read from it may be wrong, and callers that act
+   on them fail with HCR_ENOMEM. */
+int hcr__types_out_of_memory(const struct hcr__types *types);
+
 /* How many distinct types the reader built (for the benchmark). */
 size_t hcr__types_count(const struct hcr__types *types);
 

@@ -215,6 +215,11 @@ int hcr__link_compare_layouts(struct linker *lk)
                              (unsigned long long)size, to ? "the program" : "the object");
         }
     }
+    /* A type made OPAQUE for want of memory reads as changed: whatever
+       was decided from it (here and in link_pieces.c) may be wrong. */
+    if (hcr__types_out_of_memory(lk->migrations->object_types) ||
+        hcr__types_out_of_memory(lk->migrations->program_types))
+        return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory reading types", lk->path);
     return 0;
 }
 
