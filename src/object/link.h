@@ -86,6 +86,10 @@ struct hcr__link_migrations {
     struct hcr__process_variable *program_vars; /* the unit's, by address */
     size_t nprogram_vars;
     int program_vars_read;
+    struct hcr__process_variable *object_vars; /* the object's, by address as
+                                                  its debug information says */
+    size_t nobject_vars;
+    int object_vars_read;
 };
 void hcr__link_migrations_free(struct hcr__link_migrations *m);
 

@@ -39,6 +39,7 @@ void hcr__link_migrations_free(struct hcr__link_migrations *m)
     hcr__object_dwarf_close(m->dwarf);
     free(m->unit);
     free(m->program_vars);
+    free(m->object_vars);
     free(m);
 }
 
@@ -180,7 +181,11 @@ static int read_types(struct linker *lk)
     if (!m->unit)
         m->unit = hcr__dwarf_cu_path(&cu);
     struct object_walk w = {lk};
-    return hcr__dwarf_each_static_die(&cu, type_of_symbol, &w);
+    if (!m->object_vars_read)
+        return hcr__dwarf_each_static_die(&cu, type_of_symbol, &w);
+    for (size_t i = 0; i < m->nobject_vars; i++) /* listed by link_pieces.c */
+        type_of_symbol(&w, NULL, NULL, m->object_vars[i].address, &m->object_vars[i].die);
+    return 0;
 }
 
 int hcr__link_compare_layouts(struct linker *lk)

@@ -47,6 +47,8 @@
 struct var {
     char *key;                     /* its name, or "function/variable" */
     int ambiguous;                 /* another variable of the unit has the same key */
+    int external;                  /* a global */
+    uint64_t address;              /* HCR__LOC_ADDRESS: where, as read */
     const char *name;
     int function_local;
     Dwarf_Die die;
@@ -92,15 +94,12 @@ void hcr__link_splits_free(struct hcr__link_split *v, size_t n)
     free(v);
 }
 
-/* Lists a variable of the unit that is not a global (globals are never
-   split: other units name them). */
+/* Lists a variable of the unit (a global too, for the layout comparison's
+   list by address; globals are never split: other units name them). */
 static int list_variable(void *user, const char *function, const char *variable,
                          uint64_t address, Dwarf_Die *die)
 {
     struct listing *l = user;
-    (void)address;
-    if (dwarf_hasattr_integrate(die, DW_AT_external))
-        return 0;
     struct var *grown = hcr__grow(l->v, l->n, &l->cap, sizeof *grown, 32);
     if (grown)
         l->v = grown;
@@ -111,10 +110,15 @@ static int list_variable(void *user, const char *function, const char *variable,
         l->failed = 1;
         return 1;
     }
-    size_t n;
+    size_t n = 0;
+    /* The walk read one address already (a nonzero one): else parse. */
+    enum hcr__location kind =
+        address ? HCR__LOC_ADDRESS
+                : hcr__dwarf_location_pieces(die, HUGE_SIZE, l->scratch, HCR__PIECES_MAX, &n);
     l->v[l->n++] = (struct var){
         .key = key, .name = variable, .function_local = function != NULL, .die = *die,
-        .kind = hcr__dwarf_location_pieces(die, HUGE_SIZE, l->scratch, HCR__PIECES_MAX, &n)};
+        .kind = kind, .address = address ? address : n ? l->scratch[0].address : 0,
+        .external = dwarf_hasattr_integrate(die, DW_AT_external)};
     return 0;
 }
 
@@ -135,6 +139,30 @@ static int list_unit(Dwarf_Die *cu, struct listing *l, struct hcr__dwarf_piece *
     for (size_t i = 1; i < l->n; i++)
         if (!strcmp(l->v[i - 1].key, l->v[i].key))
             l->v[i - 1].ambiguous = l->v[i].ambiguous = 1; /* statics of two blocks */
+    return 0;
+}
+
+static int by_address(const void *a, const void *b)
+{
+    const struct hcr__process_variable *x = a, *y = b;
+    return x->address < y->address ? -1 : x->address > y->address;
+}
+
+/* The variables of the listing with one address (plus bias), sorted by
+   address, for the layout comparison (link_migrate.c), which then walks
+   neither unit again. 0 or HCR_ENOMEM. */
+static int by_place(const struct listing *l, uintptr_t bias, struct hcr__process_variable **out,
+                    size_t *n)
+{
+    *n = 0;
+    *out = malloc((l->n ? l->n : 1) * sizeof **out);
+    if (!*out)
+        return HCR_ENOMEM;
+    for (size_t i = 0; i < l->n; i++)
+        if (l->v[i].kind == HCR__LOC_ADDRESS)
+            (*out)[(*n)++] = (struct hcr__process_variable){(uintptr_t)l->v[i].address + bias,
+                                                            l->v[i].die};
+    qsort(*out, *n, sizeof **out, by_address);
     return 0;
 }
 
@@ -529,7 +557,7 @@ static int bind_variable(struct pieces *st, struct var *v, int dotted, int any_s
     if ((split || any_split) && lk->file_name)
         in_registry = hcr__reloaded_find_storage(lk->proc, lk->home, lk->file, lk->file_name,
                                                  v->key, &reg);
-    if (!split && !(in_registry && reg.split))
+    if (v->external || (!split && !(in_registry && reg.split)))
         return 0;
     if (v->ambiguous || (pv && pv->ambiguous))
         return hcr__fail(lk->msg, HCR_ESTATE,
@@ -683,6 +711,13 @@ int hcr__link_bind_pieces(struct linker *lk)
     }
     if (rc == 0 && object_debug)
         rc = list_unit(&cu, &st.object, st.scratch);
+    /* Both lists by place, for the layout comparison that follows. */
+    if (rc == 0 && st.program.v && !m->program_vars_read &&
+        (rc = by_place(&st.program, st.program_bias, &m->program_vars, &m->nprogram_vars)) == 0)
+        m->program_vars_read = 1;
+    if (rc == 0 && object_debug && !m->object_vars_read &&
+        (rc = by_place(&st.object, 0, &m->object_vars, &m->nobject_vars)) == 0)
+        m->object_vars_read = 1;
     if (rc < 0)
         rc = hcr__fail(lk->msg, rc, "%s: out of memory reading debug information", lk->path);
     int dotted = has_dotted_state(lk), any_split = hcr__reloaded_any_split();
