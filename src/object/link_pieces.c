@@ -32,56 +32,21 @@
  * Nothing here maps or writes memory.
  */
 #include "object/link_internal.h"
-#include "dwarf/statics.h"
 #include "migrate/migrate.h"
 #include "object/reloaded.h"
+#include "object/unit_vars.h"
 
-#include <dwarf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define HUGE_SIZE (UINT64_MAX / 2) /* classifying a location before its type is read */
-
-/* One variable of one version's compilation unit. */
-struct var {
-    char *key;                     /* its name, or "function/variable" */
-    int ambiguous;                 /* another variable of the unit has the same key */
-    int external;                  /* a global */
-    uint64_t address;              /* HCR__LOC_ADDRESS: where, as read */
-    const char *name;
-    int function_local;
-    Dwarf_Die die;
-    enum hcr__location kind;       /* as classified, before the type is read */
-    int loaded;                    /* type and runs read */
-    const struct hcr__type *type;
-    struct hcr__dwarf_piece *runs; /* offsets in `type`, addresses as read plus bias */
-    size_t nruns;
-};
-
-struct listing {
-    struct var *v;
-    size_t n, cap;
-    int failed;
-    struct hcr__dwarf_piece *scratch; /* HCR__PIECES_MAX, for classifying */
-};
-
 /* The stage's working state. */
 struct pieces {
     struct linker *lk;
-    struct listing object, program;
+    struct hcr__unit_vars object, program;
     uintptr_t program_bias;
     struct hcr__dwarf_piece *scratch; /* HCR__PIECES_MAX */
 };
-
-static void listing_free(struct listing *l)
-{
-    for (size_t i = 0; i < l->n; i++) {
-        free(l->v[i].key);
-        free(l->v[i].runs);
-    }
-    free(l->v);
-}
 
 void hcr__link_splits_free(struct hcr__link_split *v, size_t n)
 {
@@ -92,110 +57,6 @@ void hcr__link_splits_free(struct hcr__link_split *v, size_t n)
         free(v[i].lost);
     }
     free(v);
-}
-
-/* Lists a variable of the unit (a global too, for the layout comparison's
-   list by address; globals are never split: other units name them). */
-static int list_variable(void *user, const char *function, const char *variable,
-                         uint64_t address, Dwarf_Die *die)
-{
-    struct listing *l = user;
-    struct var *grown = hcr__grow(l->v, l->n, &l->cap, sizeof *grown, 32);
-    if (grown)
-        l->v = grown;
-    char *key = grown ? function ? hcr__dwarf_static_key(function, variable, NULL)
-                                 : strdup(variable)
-                      : NULL;
-    if (!key) {
-        l->failed = 1;
-        return 1;
-    }
-    size_t n = 0;
-    /* The walk read one address already (a nonzero one): else parse. */
-    enum hcr__location kind =
-        address ? HCR__LOC_ADDRESS
-                : hcr__dwarf_location_pieces(die, HUGE_SIZE, l->scratch, HCR__PIECES_MAX, &n);
-    l->v[l->n++] = (struct var){
-        .key = key, .name = variable, .function_local = function != NULL, .die = *die,
-        .kind = kind, .address = address ? address : n ? l->scratch[0].address : 0,
-        .external = dwarf_hasattr_integrate(die, DW_AT_external)};
-    return 0;
-}
-
-static int by_key(const void *a, const void *b)
-{
-    return strcmp(((const struct var *)a)->key, ((const struct var *)b)->key);
-}
-
-/* Lists the variables of `cu`, sorted by key. 0 or HCR_ENOMEM. */
-static int list_unit(Dwarf_Die *cu, struct listing *l, struct hcr__dwarf_piece *scratch)
-{
-    l->scratch = scratch;
-    hcr__dwarf_each_located_die(cu, list_variable, l);
-    if (l->failed)
-        return HCR_ENOMEM;
-    if (l->n)
-        qsort(l->v, l->n, sizeof *l->v, by_key);
-    for (size_t i = 1; i < l->n; i++)
-        if (!strcmp(l->v[i - 1].key, l->v[i].key))
-            l->v[i - 1].ambiguous = l->v[i].ambiguous = 1; /* statics of two blocks */
-    return 0;
-}
-
-static int by_address(const void *a, const void *b)
-{
-    const struct hcr__process_variable *x = a, *y = b;
-    return x->address < y->address ? -1 : x->address > y->address;
-}
-
-/* The variables of the listing with one address (plus bias), sorted by
-   address, for the layout comparison (link_migrate.c), which then walks
-   neither unit again. 0 or HCR_ENOMEM. */
-static int by_place(const struct listing *l, uintptr_t bias, struct hcr__process_variable **out,
-                    size_t *n)
-{
-    *n = 0;
-    *out = malloc((l->n ? l->n : 1) * sizeof **out);
-    if (!*out)
-        return HCR_ENOMEM;
-    for (size_t i = 0; i < l->n; i++)
-        if (l->v[i].kind == HCR__LOC_ADDRESS)
-            (*out)[(*n)++] = (struct hcr__process_variable){(uintptr_t)l->v[i].address + bias,
-                                                            l->v[i].die};
-    qsort(*out, *n, sizeof **out, by_address);
-    return 0;
-}
-
-static struct var *find_var(struct listing *l, const char *key)
-{
-    struct var probe = {.key = (char *)key};
-    return l->n ? bsearch(&probe, l->v, l->n, sizeof *l->v, by_key) : NULL;
-}
-
-/* Reads v's type and where each stored part of it lives (addresses plus
-   bias). 0 or HCR_ENOMEM. */
-static int load(struct pieces *st, struct var *v, struct hcr__types *types, uintptr_t bias)
-{
-    if (v->loaded)
-        return 0;
-    v->loaded = 1;
-    v->type = hcr__types_of_variable(types, &v->die);
-    size_t n;
-    v->kind = hcr__dwarf_location_pieces(&v->die, v->type ? v->type->size : 0, st->scratch,
-                                         HCR__PIECES_MAX, &n);
-    if (v->kind != HCR__LOC_ADDRESS && v->kind != HCR__LOC_PIECES)
-        return 0;
-    if (v->kind == HCR__LOC_ADDRESS && !v->type)
-        v->kind = HCR__LOC_INVALID; /* whole, of no known size */
-    v->runs = malloc((n ? n : 1) * sizeof *v->runs);
-    if (!v->runs)
-        return HCR_ENOMEM;
-    for (size_t i = 0; i < n; i++) {
-        v->runs[i] = st->scratch[i];
-        v->runs[i].address += bias;
-    }
-    v->nruns = n;
-    return 0;
 }
 
 /* What holds a variable in the version the object replaces. */
@@ -211,7 +72,7 @@ struct old {
 /* A variable of the object being bound by its pieces. */
 struct binding {
     struct pieces *st;
-    struct var *v;
+    struct hcr__unit_var *v;
     const struct old *old;
     int same;                      /* the variable's type did not change */
     int moved_whole;               /* the whole variable migrates: the plan says what was lost */
@@ -505,7 +366,7 @@ static int has_dotted_state(const struct linker *lk)
     return 0;
 }
 
-static int append_split(struct linker *lk, struct var *v, const size_t *syms,
+static int append_split(struct linker *lk, struct hcr__unit_var *v, const size_t *syms,
                         struct hcr__link_split **out)
 {
     struct hcr__link_split *grown =
@@ -536,18 +397,18 @@ static int append_split(struct linker *lk, struct var *v, const size_t *syms,
 /* Binds the object's variable v by its pieces when it is split in either
    version (or kept under another name, or registered split by an earlier
    reload); leaves it to the lookup by name otherwise. */
-static int bind_variable(struct pieces *st, struct var *v, int dotted, int any_split)
+static int bind_variable(struct pieces *st, struct hcr__unit_var *v, int dotted, int any_split)
 {
     struct linker *lk = st->lk;
     struct hcr__link_migrations *m = lk->migrations;
-    struct var *pv = find_var(&st->program, v->key);
+    struct hcr__unit_var *pv = hcr__unit_vars_find(&st->program, v->key);
     struct hcr__reloaded_storage reg;
     int rc, in_registry = 0;
     int split = v->kind == HCR__LOC_PIECES || v->kind == HCR__LOC_INVALID ||
                 (pv && (pv->kind == HCR__LOC_PIECES || pv->kind == HCR__LOC_INVALID));
     if (!split && dotted && v->kind == HCR__LOC_ADDRESS && !v->function_local) {
         /* A whole variable under a compiler-made name (`s.0` for `s`). */
-        if ((rc = load(st, v, m->object_types, 0)) < 0)
+        if ((rc = hcr__unit_var_load(v, m->object_types, 0, st->scratch)) < 0)
             return hcr__fail(lk->msg, rc, "%s: out of memory reading debug information",
                              lk->path);
         size_t k = v->nruns ? hcr__object_dwarf_symbol_at(m->dwarf, v->runs[0].address)
@@ -565,7 +426,8 @@ static int bind_variable(struct pieces *st, struct var *v, int dotted, int any_s
                          "function), and the compiler split one into pieces: cannot tell which "
                          "is which; nothing was changed (rename one, or restart to apply)",
                          lk->path, v->key, lk->file_name ? lk->file_name : "the unit");
-    if ((rc = load(st, v, m->object_types, 0)) < 0) /* a whole flag is told with its size */
+    /* A whole flag is told only with its size. */
+    if ((rc = hcr__unit_var_load(v, m->object_types, 0, st->scratch)) < 0)
         return hcr__fail(lk->msg, rc, "%s: out of memory reading debug information", lk->path);
     if (v->kind == HCR__LOC_INVALID) {
         if (!in_registry && !(pv && pv->kind != HCR__LOC_NONE))
@@ -607,7 +469,7 @@ static int bind_variable(struct pieces *st, struct var *v, int dotted, int any_s
         old = (struct old){reg.type, reg.runs, reg.nruns, !reg.split};
         have_old = 1;
     } else if (rc == 0 && pv) {
-        if ((rc = load(st, pv, m->program_types, st->program_bias)) < 0)
+        if ((rc = hcr__unit_var_load(pv, m->program_types, st->program_bias, st->scratch)) < 0)
             rc = hcr__fail(lk->msg, rc, "%s: out of memory reading debug information", lk->path);
         else if (pv->kind == HCR__LOC_PIECES || pv->kind == HCR__LOC_ADDRESS)
             old = (struct old){pv->type, pv->runs, pv->nruns, pv->kind == HCR__LOC_ADDRESS},
@@ -659,10 +521,11 @@ static int check_names(struct pieces *st)
 {
     struct linker *lk = st->lk;
     for (size_t i = 0; i < st->program.n; i++) {
-        struct var *pv = &st->program.v[i];
+        struct hcr__unit_var *pv = &st->program.v[i];
         if (pv->kind != HCR__LOC_PIECES && pv->kind != HCR__LOC_INVALID)
             continue;
-        int rc = load(st, pv, lk->migrations->program_types, st->program_bias);
+        int rc = hcr__unit_var_load(pv, lk->migrations->program_types, st->program_bias,
+                                    st->scratch);
         if (rc < 0)
             return hcr__fail(lk->msg, rc, "%s: out of memory reading debug information",
                              lk->path);
@@ -707,16 +570,17 @@ int hcr__link_bind_pieces(struct linker *lk)
         return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory", lk->path);
     if (m->program_types && hcr__process_unit_cu(lk->proc, lk->home, lk->file, &program_cu)) {
         st.program_bias = hcr__process_image(lk->proc, lk->home)->bias;
-        rc = list_unit(&program_cu, &st.program, st.scratch);
+        rc = hcr__unit_vars_list(&program_cu, &st.program, st.scratch);
     }
     if (rc == 0 && object_debug)
-        rc = list_unit(&cu, &st.object, st.scratch);
+        rc = hcr__unit_vars_list(&cu, &st.object, st.scratch);
     /* Both lists by place, for the layout comparison that follows. */
     if (rc == 0 && st.program.v && !m->program_vars_read &&
-        (rc = by_place(&st.program, st.program_bias, &m->program_vars, &m->nprogram_vars)) == 0)
+        (rc = hcr__unit_vars_by_place(&st.program, st.program_bias, &m->program_vars,
+                                      &m->nprogram_vars)) == 0)
         m->program_vars_read = 1;
     if (rc == 0 && object_debug && !m->object_vars_read &&
-        (rc = by_place(&st.object, 0, &m->object_vars, &m->nobject_vars)) == 0)
+        (rc = hcr__unit_vars_by_place(&st.object, 0, &m->object_vars, &m->nobject_vars)) == 0)
         m->object_vars_read = 1;
     if (rc < 0)
         rc = hcr__fail(lk->msg, rc, "%s: out of memory reading debug information", lk->path);
@@ -725,8 +589,8 @@ int hcr__link_bind_pieces(struct linker *lk)
         rc = bind_variable(&st, &st.object.v[i], dotted, any_split);
     if (rc == 0)
         rc = check_names(&st);
-    listing_free(&st.object);
-    listing_free(&st.program);
+    hcr__unit_vars_free(&st.object);
+    hcr__unit_vars_free(&st.program);
     free(st.scratch);
     return rc;
 }
