@@ -291,6 +291,20 @@
  *   the new code), and a revert after a crash (hcr_object_protect)
  *   resumes the old code on the values it had. A later reload binds to
  *   the new storage.
+ *
+ *   A static the compiler split into one variable per field (clang -O2,
+ *   for a static struct or array whose address is never taken: symbols
+ *   `s.0`, `s.2` numbered by position) is bound field by field, never by
+ *   those names: each piece of the object is named by the field it holds
+ *   (`s.c`, `arr[2].x`, from both versions' debug information) and bound
+ *   to what holds that field in the program (its piece, or the whole
+ *   variable's bytes when it was not split). A field that kept its type
+ *   stays in place, shared with the old code like any unchanged variable;
+ *   one whose type changed, or that the old version stored apart, moves
+ *   and is migrated as above; one the old version never stored (it was a
+ *   constant of the old code) starts from the new initialiser. Where hcr
+ *   cannot tell which field a piece holds, the reload fails with
+ *   HCR_ESTATE naming the object, the variable and the field.
  *   The translation unit may be in the executable or in a loaded library;
  *   the executable must not be stripped.
  *

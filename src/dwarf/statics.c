@@ -43,8 +43,10 @@ static const char *name_of(Dwarf_Die *die)
     return dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
 }
 
+/* Walks the variables under `parent`: those with a fixed address, or with
+   `located`, every one with a DW_AT_location (address 0 unless fixed). */
 static int walk(Dwarf_Die *parent, const char *function, hcr__dwarf_static_die_fn found,
-                void *user, int depth)
+                void *user, int located, int depth)
 {
     Dwarf_Die child;
     if (depth > STATICS_MAX_DEPTH || dwarf_child(parent, &child) != 0)
@@ -55,17 +57,18 @@ static int walk(Dwarf_Die *parent, const char *function, hcr__dwarf_static_die_f
         case DW_TAG_subprogram: {
             const char *name = name_of(&child);
             if (name)
-                rc = walk(&child, name, found, user, depth + 1);
+                rc = walk(&child, name, found, user, located, depth + 1);
             break;
         }
         case DW_TAG_lexical_block:
             if (function)
-                rc = walk(&child, function, found, user, depth + 1);
+                rc = walk(&child, function, found, user, located, depth + 1);
             break;
         case DW_TAG_variable: {
             const char *name = name_of(&child);
-            uint64_t address;
-            if (name && fixed_address(&child, &address))
+            uint64_t address = 0;
+            if (name && (fixed_address(&child, &address) ||
+                         (located && dwarf_hasattr(&child, DW_AT_location))))
                 rc = found(user, function, name, address, &child);
             break;
         }
@@ -78,7 +81,12 @@ static int walk(Dwarf_Die *parent, const char *function, hcr__dwarf_static_die_f
 
 int hcr__dwarf_each_static_die(Dwarf_Die *cu, hcr__dwarf_static_die_fn found, void *user)
 {
-    return walk(cu, NULL, found, user, 0);
+    return walk(cu, NULL, found, user, 0, 0);
+}
+
+int hcr__dwarf_each_located_die(Dwarf_Die *cu, hcr__dwarf_static_die_fn found, void *user)
+{
+    return walk(cu, NULL, found, user, 1, 0);
 }
 
 struct without_die {
@@ -97,7 +105,7 @@ static int drop_die(void *user, const char *function, const char *variable, uint
 int hcr__dwarf_each_static(Dwarf_Die *cu, hcr__dwarf_static_fn found, void *user)
 {
     struct without_die w = {found, user};
-    return walk(cu, NULL, drop_die, &w, 0);
+    return walk(cu, NULL, drop_die, &w, 0, 0);
 }
 
 char *hcr__dwarf_static_key(const char *function, const char *variable, size_t *len)
@@ -114,13 +122,34 @@ char *hcr__dwarf_static_key(const char *function, const char *variable, size_t *
     return key;
 }
 
-static int is_at(void *user, const char *function, const char *variable, uint64_t address)
+/* Whether the variable stores some part of itself at *user: its one
+   address, or an address its location names otherwise (a piece of a
+   static clang split, a flag: whose symbols are at those addresses). */
+static int is_at(void *user, const char *function, const char *variable, uint64_t address,
+                 Dwarf_Die *die)
 {
+    uint64_t want = *(const uint64_t *)user;
+    Dwarf_Attribute attr, entry;
+    Dwarf_Op *ops;
+    size_t count;
     (void)function, (void)variable;
-    return address == *(const uint64_t *)user;
+    if (address)
+        return address == want;
+    if (!dwarf_attr(die, DW_AT_location, &attr) || dwarf_getlocation(&attr, &ops, &count) != 0)
+        return 0;
+    for (size_t i = 0; i < count; i++) {
+        Dwarf_Addr a;
+        if (ops[i].atom == DW_OP_addr && ops[i].number == want)
+            return 1;
+        if ((ops[i].atom == DW_OP_addrx || ops[i].atom == DW_OP_GNU_addr_index) &&
+            dwarf_getlocation_attr(&attr, &ops[i], &entry) == 0 &&
+            dwarf_formaddr(&entry, &a) == 0 && a == want)
+            return 1;
+    }
+    return 0;
 }
 
 int hcr__dwarf_declares_static_at(Dwarf_Die *cu, uint64_t address)
 {
-    return hcr__dwarf_each_static(cu, is_at, &address) != 0;
+    return walk(cu, NULL, is_at, &address, 1, 0) != 0;
 }

@@ -27,13 +27,19 @@ typedef int (*hcr__dwarf_static_die_fn)(void *user, const char *function, const 
                                         uint64_t address, Dwarf_Die *die);
 int hcr__dwarf_each_static_die(Dwarf_Die *cu, hcr__dwarf_static_die_fn found, void *user);
 
+/* The same walk over every variable with a DW_AT_location of any form
+   (pieces, a flag: see pieces.h), `address` 0 unless the location is one
+   address. */
+int hcr__dwarf_each_located_die(Dwarf_Die *cu, hcr__dwarf_static_die_fn found, void *user);
+
 /* The key both modes match a function-local static by, within its
    compilation unit: "function/variable" ('/' is in no C name), so that
    the symbol table's file-wide numbering (`count.3`) never matters.
    malloc'ed (its length in *len if len is not NULL), or NULL. */
 char *hcr__dwarf_static_key(const char *function, const char *variable, size_t *len);
 
-/* Whether `cu` declares a variable at the fixed address `address`. */
+/* Whether `cu` declares a variable stored at `address`: its one address,
+   or one its location names otherwise (a piece, a flag: pieces.h). */
 int hcr__dwarf_declares_static_at(Dwarf_Die *cu, uint64_t address);
 
 #endif

@@ -5,6 +5,9 @@
  * wider than its type, an array whose size overflows, a cycle of
  * typedefs, a record that contains itself) makes that node OPAQUE rather
  * than an error, so one bad type never costs the rest their migration.
+ * Running out of memory does too, but is remembered
+ * (hcr__types_out_of_memory): a type made OPAQUE for want of memory would
+ * otherwise read as changed and reset a value that could have moved.
  * Depth is bounded: a crafted file must not exhaust the stack.
  */
 #include "dwarf/types.h"
@@ -48,6 +51,7 @@ struct hcr__types {
     size_t slot_count, used;
     struct chunk *chunks;
     size_t built;
+    int out_of_memory;           /* some node is OPAQUE for want of memory, not of sense */
 };
 
 /* What a type that cannot be read becomes where one is needed. */
@@ -60,8 +64,10 @@ static void *arena_alloc(struct hcr__types *t, size_t size)
     if (!c || c->capacity - c->used < size) {
         size_t cap = size > TYPES_CHUNK ? size : TYPES_CHUNK;
         c = malloc(sizeof *c + cap);
-        if (!c)
+        if (!c) {
+            t->out_of_memory = 1;
             return NULL;
+        }
         c->next = t->chunks;
         c->used = 0;
         c->capacity = cap;
@@ -101,6 +107,7 @@ static int cache_put(struct hcr__types *t, Dwarf_Off offset, struct node *n)
         t->slots = calloc(count, sizeof *t->slots);
         if (!t->slots) {
             t->slots = old;
+            t->out_of_memory = 1;
             return -1;
         }
         t->slot_count = count;
@@ -173,6 +180,11 @@ void hcr__types_free(struct hcr__types *t)
 Dwarf *hcr__types_dwarf(struct hcr__types *t)
 {
     return t ? t->dw : NULL;
+}
+
+int hcr__types_out_of_memory(const struct hcr__types *t)
+{
+    return t && t->out_of_memory;
 }
 
 size_t hcr__types_count(const struct hcr__types *t)
@@ -355,6 +367,7 @@ static void fill_record(struct hcr__types *t, struct hcr__type *ty, Dwarf_Die *d
             struct hcr__type_member *grown =
                 hcr__grow(members, count, &capacity, sizeof *members, 8);
             if (!grown) {
+                t->out_of_memory = 1;
                 ok = 0;
                 break;
             }

@@ -103,6 +103,11 @@ const struct hcr__type *hcr__types_of_variable(struct hcr__types *types, Dwarf_D
    compilation unit (the first complete definition found). NULL when none. */
 const struct hcr__type *hcr__types_find(struct hcr__types *types, const char *c_name);
 
+/* Whether the reader ran out of memory building some type, which it then
+   made OPAQUE: the trees read from it may be wrong, and callers that act
+   on them fail with HCR_ENOMEM. */
+int hcr__types_out_of_memory(const struct hcr__types *types);
+
 /* How many distinct types the reader built (for the benchmark). */
 size_t hcr__types_count(const struct hcr__types *types);
 
@@ -120,6 +125,42 @@ int hcr__type_has_pointers(const struct hcr__type *t);
    next reload to compare with). NULL when out of memory. */
 struct hcr__type *hcr__type_clone(const struct hcr__type *t);
 void hcr__type_clone_free(struct hcr__type *t);
+
+/* ---- parts of a type (type_paths.c) ---- */
+
+#define HCR__TYPE_PATH_MAX 48
+
+/* One step down a type: a member by name (an anonymous one by its rank
+   among the anonymous members), or an array element by index. */
+struct hcr__type_path_step {
+    const char *name;
+    size_t anonymous;
+    uint64_t index;
+    int is_index;
+};
+
+struct hcr__type_path {
+    struct hcr__type_path_step steps[HCR__TYPE_PATH_MAX];
+    size_t n;
+};
+
+/* The outermost part of t that is exactly bytes [offset, offset + size)
+   of it: t itself, a member at any depth, an array element; the steps to
+   it are appended to *path. NULL when no one part is those bytes (they
+   span two fields, lie inside a union or a bit-field, or in part of a
+   scalar). */
+const struct hcr__type *hcr__type_part_at(const struct hcr__type *t, uint64_t offset,
+                                          uint64_t size, struct hcr__type_path *path);
+
+/* The part of t that `path` leads to (members by name, elements by index)
+   and *offset, its place in t; NULL when t has no such part. */
+const struct hcr__type *hcr__type_part_by_path(const struct hcr__type *t,
+                                               const struct hcr__type_path *path,
+                                               uint64_t *offset);
+
+/* `root` and the path, as C writes it ("s.in.x", "arr[2].y"), into buf. */
+const char *hcr__type_path_text(const char *root, const struct hcr__type_path *path, char *buf,
+                                size_t len);
 
 /* "struct particle", "int", "int[4]" into buf, for messages. */
 const char *hcr__type_label(const struct hcr__type *t, char *buf, size_t len);

@@ -97,6 +97,23 @@ void hcr__migrate_apply(const struct hcr__migrate_plan *plan, const void *from, 
                         size_t count, hcr__migrate_rebase_fn rebase, void *rebase_user,
                         struct hcr__migrate_outcome *outcome);
 
+/* hcr__migrate_apply for one value of which only some bytes are known (a
+   variable the compiler split into pieces, some never stored: object
+   mode). stored[i] != 0 marks byte i of the old value at `from` as known.
+   A copy takes the known bytes only; a conversion or a pointer runs when
+   every byte it reads is known, and is skipped otherwise (the new value
+   keeps what it held, the new initialiser). */
+void hcr__migrate_apply_stored(const struct hcr__migrate_plan *plan, const void *from,
+                               const unsigned char *stored, void *to,
+                               hcr__migrate_rebase_fn rebase, void *rebase_user,
+                               struct hcr__migrate_outcome *outcome);
+
+/* The path of the first conversion or pointer of the plan that would read
+   bytes of which some, not all, are known under `stored` (over one old
+   value): a value that cannot be read whole. NULL when there is none. */
+const char *hcr__migrate_partly_stored(const struct hcr__migrate_plan *plan,
+                                       const unsigned char *stored);
+
 /* For a value whose layout did not change, already copied to `bytes`:
    passes each of its pointers (of type t, outside unions) through rebase
    in place. Allocates nothing. */

@@ -169,15 +169,55 @@ static void convert_float(const struct hcr__migrate_step *s, const unsigned char
     }
 }
 
+/* Bytes a step reads from the old value. */
+static uint64_t step_reads(const struct hcr__migrate_step *s)
+{
+    switch (s->kind) {
+    case HCR__STEP_COPY:
+        return s->size;
+    case HCR__STEP_POINTER:
+        return sizeof(uintptr_t);
+    case HCR__STEP_FLOAT:
+        return s->in.size;
+    default:
+        return s->in.bit_size ? (s->in.bit_offset + s->in.bit_size + 7) / 8 : s->in.size;
+    }
+}
+
+/* How many of the n bytes at `stored` are marked (all of them when stored
+   is NULL: every byte of the old value is known). */
+static uint64_t known(const unsigned char *stored, uint64_t n)
+{
+    uint64_t count = 0;
+    if (!stored)
+        return n;
+    for (uint64_t i = 0; i < n; i++)
+        count += stored[i] != 0;
+    return count;
+}
+
+/* Runs the steps over one value. `stored`, when not NULL, lies over `from`
+   and marks the bytes of the old value that are known: a copy takes those
+   only, any other step runs only when it reads known bytes alone. */
 static void run(const struct hcr__migrate_steps *steps, const unsigned char *from,
-                unsigned char *to, hcr__migrate_rebase_fn rebase, void *user,
-                struct hcr__migrate_outcome *o)
+                const unsigned char *stored, unsigned char *to, hcr__migrate_rebase_fn rebase,
+                void *user, struct hcr__migrate_outcome *o)
 {
     for (size_t i = 0; i < steps->count; i++) {
         const struct hcr__migrate_step *s = &steps->items[i];
+        const unsigned char *mask = stored ? stored + s->from : NULL;
+        if (s->kind != HCR__STEP_ARRAY && s->kind != HCR__STEP_COPY &&
+            known(mask, step_reads(s)) != step_reads(s))
+            continue; /* the new value keeps what it holds */
         switch (s->kind) {
         case HCR__STEP_COPY:
-            memcpy(to + s->to, from + s->from, s->size);
+            if (!mask) {
+                memcpy(to + s->to, from + s->from, s->size);
+                break;
+            }
+            for (uint64_t b = 0; b < s->size; b++)
+                if (mask[b])
+                    to[s->to + b] = from[s->from + b];
             break;
         case HCR__STEP_INTEGER:
             convert_integer(s, from + s->from, to + s->to, o);
@@ -198,7 +238,8 @@ static void run(const struct hcr__migrate_steps *steps, const unsigned char *fro
         case HCR__STEP_ARRAY:
             for (uint64_t e = 0; e < s->count; e++)
                 run(s->element, from + s->from + e * s->from_stride,
-                    to + s->to + e * s->to_stride, rebase, user, o);
+                    mask ? mask + e * s->from_stride : NULL, to + s->to + e * s->to_stride,
+                    rebase, user, o);
             break;
         }
     }
@@ -211,8 +252,42 @@ void hcr__migrate_apply(const struct hcr__migrate_plan *plan, const void *from, 
     const struct hcr__migrate_steps *steps = hcr__migrate_plan_steps(plan);
     uint64_t from_size = hcr__migrate_plan_from_size(plan), to_size = hcr__migrate_plan_to_size(plan);
     for (size_t i = 0; i < count; i++)
-        run(steps, (const unsigned char *)from + i * from_size, (unsigned char *)to + i * to_size,
-            rebase, rebase_user, outcome);
+        run(steps, (const unsigned char *)from + i * from_size, NULL,
+            (unsigned char *)to + i * to_size, rebase, rebase_user, outcome);
+}
+
+void hcr__migrate_apply_stored(const struct hcr__migrate_plan *plan, const void *from,
+                               const unsigned char *stored, void *to,
+                               hcr__migrate_rebase_fn rebase, void *rebase_user,
+                               struct hcr__migrate_outcome *outcome)
+{
+    run(hcr__migrate_plan_steps(plan), from, stored, to, rebase, rebase_user, outcome);
+}
+
+static const char *partly(const struct hcr__migrate_steps *steps, const unsigned char *stored)
+{
+    for (size_t i = 0; i < steps->count; i++) {
+        const struct hcr__migrate_step *s = &steps->items[i];
+        const unsigned char *mask = stored + s->from;
+        if (s->kind == HCR__STEP_ARRAY) {
+            for (uint64_t e = 0; e < s->count; e++) {
+                const char *path = partly(s->element, mask + e * s->from_stride);
+                if (path)
+                    return path;
+            }
+        } else if (s->kind != HCR__STEP_COPY) {
+            uint64_t k = known(mask, step_reads(s));
+            if (k && k != step_reads(s))
+                return s->path ? s->path : "?";
+        }
+    }
+    return NULL;
+}
+
+const char *hcr__migrate_partly_stored(const struct hcr__migrate_plan *plan,
+                                       const unsigned char *stored)
+{
+    return partly(hcr__migrate_plan_steps(plan), stored);
 }
 
 void hcr__migrate_rebase_in_place(const struct hcr__type *t, void *bytes,

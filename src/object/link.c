@@ -2,8 +2,8 @@
  * link.c: the object linker (see link.h): the whole link, and its first
  * stages. In order: classify sections and find the unit's home (image and
  * source file), here; read the names of function-local statics and
- * resolve every symbol (link_resolve.c, then link_bind.c for what names
- * alone cannot bind); plan GOT entries and PLT stubs (link_plan.c); lay
+ * resolve every symbol (link_resolve.c, then link_pieces.c for variables
+ * the compiler split and link_bind.c for what names alone cannot bind); plan GOT entries and PLT stubs (link_plan.c); lay
  * out, map and copy (link_layout.c); fill the GOT and relocate
  * (link_plan.c); collect functions, constructors and new symbols
  * (link_collect.c); protect (link_layout.c).
@@ -211,6 +211,7 @@ int hcr__link(struct hcr__linked *out, const struct hcr__elf *elf, const char *o
                 lk.syms[k].address = (uintptr_t)lk.map;
     }
     hcr__link_place_migrations(&lk);
+    hcr__link_place_pieces(&lk);
     hcr__link_fill_got(&lk);
     if ((rc = hcr__link_relocate(&lk)) < 0 || (rc = hcr__link_collect_functions(&lk, out)) < 0 ||
         (rc = hcr__link_collect_constructors(&lk, out)) < 0 ||
@@ -248,6 +249,8 @@ int hcr__link(struct hcr__linked *out, const struct hcr__elf *elf, const char *o
     out->statics = lk.statics; /* new_symbols may point at their keys */
     out->nstatics = lk.nstatics;
     out->migrations = lk.migrations; /* new_symbols may point at their types */
+    out->splits = lk.splits;         /* their types too */
+    out->nsplits = lk.nsplits;
     hcr__object_dwarf_close(lk.dwarf);
     free(lk.static_key);
     free(lk.secs);
@@ -259,6 +262,7 @@ fail:
     out->near = lk.near;
     hcr__link_discard(out);
     hcr__link_migrations_free(lk.migrations);
+    hcr__link_splits_free(lk.splits, lk.nsplits);
     hcr__local_statics_free(lk.statics, lk.nstatics);
     hcr__object_dwarf_close(lk.dwarf);
     free(lk.static_key);
@@ -275,7 +279,10 @@ void hcr__link_release_tables(struct hcr__linked *l)
     free(l->new_symbols);
     hcr__local_statics_free(l->statics, l->nstatics);
     hcr__link_migrations_free(l->migrations);
+    hcr__link_splits_free(l->splits, l->nsplits);
     l->migrations = NULL;
+    l->splits = NULL;
+    l->nsplits = 0;
     l->statics = NULL;
     l->nstatics = 0;
     l->new_symbols = NULL;

@@ -18,6 +18,7 @@
 #include "internal.h"
 #include "object/dwarf_statics.h"
 #include "object/symbols.h"
+#include "dwarf/pieces.h"
 #include "dwarf/types.h"
 
 #include <stddef.h>
@@ -59,6 +60,19 @@ struct hcr__link_migration {
     const struct hcr__type *from_type, *to_type;
     struct hcr__migrate_plan *plan;
     size_t sym;          /* the object's symbol */
+    /* One field of a variable the compiler split (link_pieces.c): its old
+       value is gathered from the stored parts from_runs (offsets in
+       from_type; bytes in none of them were never stored), its new one is
+       stored at `to` as to_run says (plain, or a flag). `from` and
+       from_size then guard the whole old variable when it was one block
+       (0 when it was split: the runs are all there is). */
+    struct hcr__dwarf_piece *from_runs;
+    size_t nfrom_runs;
+    struct hcr__dwarf_piece to_run;
+    int by_pieces;
+    unsigned char *scratch; /* with from_runs: the old value, which of its bytes
+                               are stored, and the new value, set aside at link
+                               time (the move runs with threads paused) */
 };
 
 /* What link_migrate.c hands over: the migrations, the debug information
@@ -72,8 +86,26 @@ struct hcr__link_migrations {
     struct hcr__process_variable *program_vars; /* the unit's, by address */
     size_t nprogram_vars;
     int program_vars_read;
+    struct hcr__process_variable *object_vars; /* the object's, by address as
+                                                  its debug information says */
+    size_t nobject_vars;
+    int object_vars_read;
 };
 void hcr__link_migrations_free(struct hcr__link_migrations *m);
+
+/* A variable the compiler split into pieces, or stored under another
+   name, that the object binds or moves piece by piece (link_pieces.c):
+   where each of its stored parts lives once the object is live, for the
+   registry (hcr__reloaded_add_split), and what the edit lost. */
+struct hcr__link_split {
+    char *key;                     /* its name, or "function/variable" */
+    const struct hcr__type *type;  /* the object's (its readers own it) */
+    struct hcr__dwarf_piece *runs; /* offsets in `type`; run-time addresses after layout */
+    size_t *syms;                  /* the object symbol of each run */
+    size_t nruns;
+    char *lost;                    /* "dropped: s.b; now a constant: s.c", or NULL */
+};
+void hcr__link_splits_free(struct hcr__link_split *v, size_t n);
 
 /* One linked object, not yet live. */
 struct hcr__linked {
@@ -104,6 +136,8 @@ struct hcr__linked {
     struct hcr__local_static *statics; /* owned: names of function-local statics */
     size_t nstatics;
     struct hcr__link_migrations *migrations; /* owned; NULL in the sandbox */
+    struct hcr__link_split *splits; /* owned: variables bound by their pieces */
+    size_t nsplits;
 };
 
 /* Links `elf` (validated, ET_REL, this machine; read from object_path) into

@@ -60,7 +60,7 @@ int hcr__link_is_unbound_candidate(const struct linker *lk, size_t k)
     const struct lsym *ls = &lk->syms[k];
     const char *name = hcr__elf_sym_name(lk->elf, s);
     unsigned type = ELF64_ST_TYPE(s->st_info);
-    if (ls->state != S_NEW || ls->migrated || !name[0] || is_compiler_name(name))
+    if (ls->state != S_NEW || ls->migrated || ls->piece || !name[0] || is_compiler_name(name))
         return 0;
     if (ls->strong)
         return 1;

@@ -150,8 +150,10 @@ int hcr__link_collect_new_symbols(struct linker *lk, struct hcr__linked *out)
         size_t sh = hcr__elf_sym_shndx(elf, k);
         int local = ELF64_ST_BIND(s->st_info) == STB_LOCAL;
         const char *name = hcr__elf_sym_name(elf, s);
-        if (ls->state != S_NEW || ls->migrated || !name[0] || (local && !lk->file_name))
-            continue; /* a migrated variable is registered with its move (object_migrate.c) */
+        if (ls->state != S_NEW || ls->migrated || ls->piece || !name[0] ||
+            (local && !lk->file_name))
+            continue; /* a migrated variable is registered with its move (object_migrate.c),
+                         a piece with its variable (link_pieces.c) */
         if (type == STT_FUNC) {
             if (ls->original)
                 continue;

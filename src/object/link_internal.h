@@ -48,6 +48,8 @@ struct lsym {
     uint64_t bound_size; /* S_BOUND variables: the size of the storage bound to */
     int migrated;        /* a variable bound to storage whose layout changed: moves
                             to the object's own storage (link_migrate.c) */
+    int piece;           /* a stored part of a variable bound by what it holds,
+                            never by its name (link_pieces.c) */
     const struct hcr__type *type_tree; /* variables: the type the object's debug
                                           information gives, or NULL */
     const struct hcr__proc_sym *strong; /* a weak definition: the program's strong
@@ -85,6 +87,8 @@ struct linker {
     struct hcr__object_dwarf *dwarf; /* the object's debug information, opened once by
                                         hcr__link_dwarf; moves to `migrations` */
     int dwarf_opened;
+    struct hcr__link_split *splits; /* link_pieces.c; handed to the result */
+    size_t nsplits, splits_cap;
 };
 
 static inline int hcr__starts_with(const char *s, const char *prefix)
@@ -127,6 +131,27 @@ int hcr__link_compare_layouts(struct linker *lk);
 
 /* After layout: the new storage of each migrated variable. */
 void hcr__link_place_migrations(struct linker *lk);
+
+/* Moves the object's debug information (hcr__link_dwarf) into
+   lk->migrations and opens both readers of types, once per link. 0 or
+   HCR_ENOMEM with lk->msg. */
+int hcr__link_open_debug(struct linker *lk);
+
+/* ---- link_pieces.c ---- */
+
+/* Binds the stored parts of every variable the compiler split into
+   pieces (clang's `s.0`, `s.2`), or stored under another name or as a
+   flag, by the field each holds, in the object and in the running program
+   (or an earlier reload): a field of the same path and type binds to the
+   storage that holds it, one whose type changed moves (migrated at
+   commit), one the old version never stored starts from the new
+   initialiser. Overrides what names bound. HCR_ESTATE naming the object,
+   the variable and the field where hcr cannot tell which field a piece
+   holds. Runs after the lookup by names, before hcr__link_bind_by_unit. */
+int hcr__link_bind_pieces(struct linker *lk);
+
+/* After layout: the address of each stored part of the split variables. */
+void hcr__link_place_pieces(struct linker *lk);
 
 /* ---- link_plan.c ---- */
 

@@ -26,14 +26,20 @@ void hcr__link_migrations_free(struct hcr__link_migrations *m)
 {
     if (!m)
         return;
-    for (size_t i = 0; i < m->count; i++)
+    for (size_t i = 0; i < m->count; i++) {
         hcr__migrate_plan_free(m->items[i].plan);
+        free(m->items[i].from_runs);
+        free(m->items[i].scratch);
+        if (m->items[i].by_pieces)
+            free((char *)m->items[i].name);
+    }
     free(m->items);
     hcr__types_free(m->object_types);
     hcr__types_free(m->program_types);
     hcr__object_dwarf_close(m->dwarf);
     free(m->unit);
     free(m->program_vars);
+    free(m->object_vars);
     free(m);
 }
 
@@ -148,24 +154,38 @@ static int unbind(struct linker *lk, size_t k, const struct hcr__type *from,
     return 0;
 }
 
-/* Opens both debug informations and types every variable of the object.
-   0 or HCR_ENOMEM. */
-static int read_types(struct linker *lk)
+int hcr__link_open_debug(struct linker *lk)
 {
-    struct hcr__link_migrations *m = lk->migrations;
-    if (hcr__link_dwarf(lk) < 0)
-        return HCR_ENOMEM;
+    if (lk->migrations)
+        return 0;
+    struct hcr__link_migrations *m = lk->migrations = calloc(1, sizeof *lk->migrations);
+    if (!m || hcr__link_dwarf(lk) < 0)
+        return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory reading debug information",
+                         lk->path);
     m->dwarf = lk->dwarf; /* the types read from it live as long as the migrations */
     lk->dwarf = NULL;
     if (hcr__types_open_dwarf(hcr__object_dwarf_handle(m->dwarf), &m->object_types) < 0 ||
         hcr__types_open_dwarf(hcr__process_image_dwarf(lk->proc, lk->home), &m->program_types) < 0)
-        return HCR_ENOMEM;
+        return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory reading debug information",
+                         lk->path);
+    return 0;
+}
+
+/* Types every variable of the object. 0 or HCR_ENOMEM. */
+static int read_types(struct linker *lk)
+{
+    struct hcr__link_migrations *m = lk->migrations;
     Dwarf_Die cu;
     if (!m->object_types || !hcr__object_dwarf_cu(m->dwarf, &cu))
         return 0;
-    m->unit = hcr__dwarf_cu_path(&cu);
+    if (!m->unit)
+        m->unit = hcr__dwarf_cu_path(&cu);
     struct object_walk w = {lk};
-    return hcr__dwarf_each_static_die(&cu, type_of_symbol, &w);
+    if (!m->object_vars_read)
+        return hcr__dwarf_each_static_die(&cu, type_of_symbol, &w);
+    for (size_t i = 0; i < m->nobject_vars; i++) /* listed by link_pieces.c */
+        type_of_symbol(&w, NULL, NULL, m->object_vars[i].address, &m->object_vars[i].die);
+    return 0;
 }
 
 int hcr__link_compare_layouts(struct linker *lk)
@@ -173,21 +193,22 @@ int hcr__link_compare_layouts(struct linker *lk)
     const struct hcr__elf *elf = lk->elf;
     if (!lk->proc)
         return 0;
-    lk->migrations = calloc(1, sizeof *lk->migrations);
-    if (!lk->migrations || read_types(lk) < 0)
+    int rc = hcr__link_open_debug(lk);
+    if (rc < 0)
+        return rc;
+    if (read_types(lk) < 0)
         return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory reading debug information",
                          lk->path);
     for (size_t k = 1; k < elf->nsyms; k++) {
         struct lsym *ls = &lk->syms[k];
-        if (ls->state != S_BOUND || !is_state_variable(lk, k))
-            continue;
+        if (ls->state != S_BOUND || ls->piece || !is_state_variable(lk, k))
+            continue; /* a piece was compared field by field (link_pieces.c) */
         const struct hcr__type *to = ls->type_tree, *from = to ? bound_type(lk, k) : NULL;
         uint64_t size = elf->syms[k].st_size;
         if (from && to && hcr__type_same(from, to))
             continue;
         if (from && to) {
-            int rc = unbind(lk, k, from, to);
-            if (rc < 0)
+            if ((rc = unbind(lk, k, from, to)) < 0)
                 return rc;
         } else if (ls->bound_size != size) {
             return hcr__fail(lk->msg, HCR_ESTATE,
@@ -199,6 +220,11 @@ int hcr__link_compare_layouts(struct linker *lk)
                              (unsigned long long)size, to ? "the program" : "the object");
         }
     }
+    /* A type made OPAQUE for want of memory reads as changed: whatever
+       was decided from it (here and in link_pieces.c) may be wrong. */
+    if (hcr__types_out_of_memory(lk->migrations->object_types) ||
+        hcr__types_out_of_memory(lk->migrations->program_types))
+        return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory reading types", lk->path);
     return 0;
 }
 

@@ -50,11 +50,13 @@ int hcr__link_read_statics(struct linker *lk)
     if (hcr__link_dwarf(lk) < 0 || hcr__object_statics(lk->dwarf, &lk->statics, &lk->nstatics) < 0)
         return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory reading debug information",
                          lk->path);
-    if (!lk->nstatics)
+    if (!lk->nstatics && !lk->dwarf)
         return hcr__fail(lk->msg, HCR_EFLAGS,
                          "%s: has function-local statics (%s) but no debug information to tell "
                          "whose they are (gcc renumbers them between builds); build with -g",
                          lk->path, example);
+    if (!lk->nstatics)
+        return 0; /* none is a function-local static: clang's pieces (link_pieces.c) */
     lk->static_key = calloc(elf->nsyms, sizeof *lk->static_key);
     if (!lk->static_key)
         return hcr__fail(lk->msg, HCR_ENOMEM, "%s: out of memory", lk->path);
@@ -336,8 +338,9 @@ int hcr__link_resolve_symbols(struct linker *lk)
         if (rc < 0)
             return rc;
     }
-    int rc = hcr__link_bind_by_unit(lk);
-    if (rc < 0 || (rc = hcr__link_compare_layouts(lk)) < 0)
+    int rc = hcr__link_bind_pieces(lk);
+    if (rc < 0 || (rc = hcr__link_bind_by_unit(lk)) < 0 ||
+        (rc = hcr__link_compare_layouts(lk)) < 0)
         return rc;
     return hcr__link_bind_sections(lk);
 }

@@ -43,10 +43,14 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-/* One migration of the reload, and what the scans found about it. */
+/* One block of the old storage of a migration of the reload (a variable,
+   or a stored part of one the compiler split), and what the scans found
+   about it. */
 struct candidate {
     const struct hcr__link_migration *m;
     const char *path;                /* its object */
+    uintptr_t lo;
+    uint64_t size;
     size_t image;                    /* the image its unit belongs to */
     char why[HCR__MESSAGE_MAX / 2];  /* the first reason it cannot move; "" if none */
 };
@@ -66,7 +70,7 @@ struct scan {
 static struct candidate *candidate_at(const struct scan *s, uintptr_t address)
 {
     for (size_t i = 0; i < s->nc; i++)
-        if (address >= s->c[i].m->from && address - s->c[i].m->from < s->c[i].m->from_size)
+        if (address >= s->c[i].lo && address - s->c[i].lo < s->c[i].size)
             return &s->c[i];
     return NULL;
 }
@@ -198,8 +202,11 @@ int hcr__object_migrations_check(struct hcr__process *proc, const struct hcr__mi
                                  size_t n, struct hcr__message *msg)
 {
     size_t total = 0;
-    for (size_t i = 0; i < n; i++)
-        total += objs[i].linked->migrations ? objs[i].linked->migrations->count : 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct hcr__link_migrations *m = objs[i].linked->migrations;
+        for (size_t j = 0; m && j < m->count; j++)
+            total += 1 + m->items[j].nfrom_runs;
+    }
     if (!total)
         return 0;
     struct scan s = {.proc = proc, .image = objs[0].linked->home_image, .objs = objs, .n = n,
@@ -208,16 +215,26 @@ int hcr__object_migrations_check(struct hcr__process *proc, const struct hcr__mi
         return hcr__fail(msg, HCR_ENOMEM, "%s: out of memory", objs[0].path);
     for (size_t i = 0; i < n; i++) {
         const struct hcr__link_migrations *m = objs[i].linked->migrations;
-        for (size_t j = 0; m && j < m->count; j++)
-            s.c[s.nc++] = (struct candidate){.m = &m->items[j], .path = objs[i].path,
-                                             .image = objs[i].linked->home_image};
+        for (size_t j = 0; m && j < m->count; j++) {
+            const struct hcr__link_migration *mg = &m->items[j];
+            size_t image = objs[i].linked->home_image;
+            if (mg->from_size)
+                s.c[s.nc++] = (struct candidate){.m = mg, .path = objs[i].path, .lo = mg->from,
+                                                 .size = mg->from_size, .image = image};
+            for (size_t r = 0; r < mg->nfrom_runs; r++) {
+                const struct hcr__dwarf_piece *run = &mg->from_runs[r];
+                s.c[s.nc++] = (struct candidate){
+                    .m = mg, .path = objs[i].path, .lo = (uintptr_t)run->address,
+                    .size = run->flag_size ? run->flag_size : run->size, .image = image};
+            }
+        }
     }
     s.lo = UINTPTR_MAX;
     for (size_t i = 0; i < s.nc; i++) {
-        if (s.c[i].m->from < s.lo)
-            s.lo = s.c[i].m->from;
-        if (s.c[i].m->from + s.c[i].m->from_size > s.hi)
-            s.hi = s.c[i].m->from + s.c[i].m->from_size;
+        if (s.c[i].lo < s.lo)
+            s.lo = s.c[i].lo;
+        if (s.c[i].lo + s.c[i].size > s.hi)
+            s.hi = s.c[i].lo + s.c[i].size;
     }
     /* Each object's candidates live in its own home image; a reload of
        several images' units scans each. */
@@ -259,8 +276,19 @@ int hcr__object_migrations_register(struct hcr__process *proc, const char *path,
                                     const struct hcr__linked *l, struct hcr__message *msg)
 {
     const struct hcr__link_migrations *m = l->migrations;
+    for (size_t i = 0; i < l->nsplits; i++) {
+        /* A split variable, whatever moved of it: its fields, for the next
+           reload to find where this one left them. */
+        const struct hcr__link_split *sp = &l->splits[i];
+        struct hcr__type *type = hcr__type_clone(sp->type);
+        if (!type || hcr__reloaded_add_split(proc, l->home_image, l->file, l->file_name, sp->key,
+                                             type, sp->runs, sp->nruns) < 0)
+            return hcr__fail(msg, HCR_ENOMEM, "%s: out of memory recording %s", path, sp->key);
+    }
     for (size_t i = 0; m && i < m->count; i++) {
         const struct hcr__link_migration *mg = &m->items[i];
+        if (mg->by_pieces)
+            continue; /* registered with its variable, above */
         struct hcr__type *type = hcr__type_clone(mg->to_type);
         if (!type || hcr__reloaded_add(proc, l->home_image, l->file,
                                        mg->local ? l->file_name : NULL, mg->name, mg->to,
@@ -287,6 +315,21 @@ static int rebase_pointer(void *user, uintptr_t *value)
         for (size_t j = 0; m && j < m->count; j++) {
             const struct hcr__link_migration *mg = &m->items[j];
             uint64_t to;
+            if (mg->by_pieces) {
+                /* A split variable's address is never taken, but a part of
+                   one kept whole may be pointed into. */
+                for (size_t r = 0; r < mg->nfrom_runs; r++) {
+                    const struct hcr__dwarf_piece *run = &mg->from_runs[r];
+                    if (run->flag_size || *value < run->address ||
+                        *value - run->address >= run->size)
+                        continue;
+                    if (hcr__migrate_plan_translate(mg->plan,
+                                                    run->offset + (*value - run->address), &to))
+                        *value = mg->to + (uintptr_t)to;
+                    return 1;
+                }
+                continue;
+            }
             /* One past the end is not taken as this variable's: in the
                program's .data the next variable starts there. */
             if (*value < mg->from || *value - mg->from >= mg->from_size)
@@ -297,6 +340,74 @@ static int rebase_pointer(void *user, uintptr_t *value)
         }
     }
     return 1;
+}
+
+static uint64_t read_number(const unsigned char *at, uint64_t size)
+{
+    uint64_t v = 0;
+    for (uint64_t i = 0; i < size && i < 8; i++)
+        v |= (uint64_t)at[i] << (8 * i);
+    return v;
+}
+
+static void write_number(unsigned char *at, uint64_t size, uint64_t v)
+{
+    for (uint64_t i = 0; i < size; i++)
+        at[i] = i < 8 ? (unsigned char)(v >> (8 * i)) : 0;
+}
+
+/* The value a stored part holds, its `size` bytes, into out. */
+static void read_run(const struct hcr__dwarf_piece *r, unsigned char *out)
+{
+    if (!r->flag_size) {
+        memcpy(out, (const void *)(uintptr_t)r->address, r->size);
+        return;
+    }
+    uint64_t b = read_number((const unsigned char *)(uintptr_t)r->address, r->flag_size);
+    write_number(out, r->size, r->flag_add + b * r->flag_mul);
+}
+
+/* Stores the value at `value` into a stored part: 1, or 0 when it is a
+   flag and the value is neither of the two it can hold (left as it is). */
+static int write_run(const struct hcr__dwarf_piece *r, const unsigned char *value)
+{
+    if (!r->flag_size) {
+        memcpy((void *)(uintptr_t)r->address, value, r->size);
+        return 1;
+    }
+    uint64_t mask = r->size >= 8 ? UINT64_MAX : ((uint64_t)1 << (8 * r->size)) - 1;
+    uint64_t v = read_number(value, r->size), b;
+    if (v == (r->flag_add & mask))
+        b = 0;
+    else if (v == ((r->flag_add + r->flag_mul) & mask))
+        b = 1;
+    else
+        return 0;
+    write_number((unsigned char *)(uintptr_t)r->address, r->flag_size, b);
+    return 1;
+}
+
+/* Migrates one field of a split variable in the buffers the linker set
+   aside (threads are paused: nothing is allocated): the old value gathered
+   from its stored parts (the bytes of none unknown: never stored), the new
+   one read from its storage (the new initialiser), converted, stored back. */
+static void apply_pieces(const struct hcr__link_migration *mg, struct rebase_all *all,
+                         struct hcr__migrate_outcome *outcome)
+{
+    uint64_t from_size = mg->from_type->size;
+    unsigned char *from = mg->scratch, *stored = from + from_size, *to = stored + from_size;
+    struct hcr__dwarf_piece dest = mg->to_run;
+    dest.address = mg->to;
+    for (size_t r = 0; r < mg->nfrom_runs; r++)
+        read_run(&mg->from_runs[r], from + mg->from_runs[r].offset);
+    read_run(&dest, to);
+    hcr__migrate_apply_stored(mg->plan, from, stored, to, rebase_pointer, all, outcome);
+    if (!write_run(&dest, to) && outcome->unfit++ == 0)
+        snprintf(outcome->first_unfit, sizeof outcome->first_unfit,
+                 "%s: the new code stores it as one of two values (%llu or %llu), and the old "
+                 "one is neither",
+                 mg->name, (unsigned long long)dest.flag_add,
+                 (unsigned long long)(dest.flag_add + dest.flag_mul));
 }
 
 size_t hcr__object_migrations_count(const struct hcr__migrate_object *objs, size_t n)
@@ -317,8 +428,11 @@ void hcr__object_migrations_apply(const struct hcr__migrate_object *objs, size_t
         for (size_t j = 0; m && j < m->count; j++, k++) {
             const struct hcr__link_migration *mg = &m->items[j];
             outcomes[k] = (struct hcr__migrate_outcome){0};
-            hcr__migrate_apply(mg->plan, (const void *)mg->from, (void *)mg->to, 1,
-                               rebase_pointer, &all, &outcomes[k]);
+            if (mg->by_pieces)
+                apply_pieces(mg, &all, &outcomes[k]);
+            else
+                hcr__migrate_apply(mg->plan, (const void *)mg->from, (void *)mg->to, 1,
+                                   rebase_pointer, &all, &outcomes[k]);
         }
     }
 }
@@ -328,14 +442,24 @@ void hcr__object_migrations_report(const struct hcr__migrate_object *objs, size_
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        const struct hcr__link_migrations *m = objs[i].linked->migrations;
+        const struct hcr__linked *l = objs[i].linked;
+        for (size_t j = 0; j < l->nsplits; j++)
+            if (l->splits[j].lost)
+                hcr__log(NULL, HCR_LOG_WARN,
+                         "object: %s: %s is bound field by field; the value the program had "
+                         "is not used for: %s",
+                         objs[i].path, l->splits[j].key, l->splits[j].lost);
+        const struct hcr__link_migrations *m = l->migrations;
         for (size_t j = 0; m && j < m->count; j++, k++) {
             const struct hcr__link_migration *mg = &m->items[j];
             const struct hcr__migrate_outcome *o = &outcomes[k];
             const char *loss = hcr__migrate_plan_loss(mg->plan);
+            const char *summary = hcr__migrate_plan_summary(mg->plan);
+            if (!summary[0])
+                summary = "the same type, stored another way (pieces, a flag)";
             hcr__log(NULL, loss || o->unfit ? HCR_LOG_WARN : HCR_LOG_INFO,
                      "object: %s: %s migrated to its new layout: %s%s%s%s", objs[i].path,
-                     mg->name, hcr__migrate_plan_summary(mg->plan),
+                     mg->name, summary,
                      o->unfit ? "; kept the new initialiser where a value did not fit: " : "",
                      o->unfit ? o->first_unfit : "", o->unfit > 1 ? " (and others)" : "");
         }

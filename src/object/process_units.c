@@ -18,12 +18,29 @@
 
 /* ---- compilation unit paths ------------------------------------------ */
 
+/* The compilation unit whose code holds file address `addr`: through
+   .debug_aranges, else by each unit's own ranges (clang writes no
+   .debug_aranges, and libdw 0.188 does not make them up). 1 if found. */
+static int unit_of_code(Dwarf *dw, Dwarf_Addr addr, Dwarf_Die *cu)
+{
+    if (dwarf_addrdie(dw, addr, cu))
+        return 1;
+    Dwarf_Off off = 0, next;
+    size_t header;
+    while (dwarf_nextcu(dw, off, &next, &header, NULL, NULL, NULL) == 0) {
+        if (dwarf_offdie(dw, off + header, cu) && dwarf_haspc(cu, addr) > 0)
+            return 1;
+        off = next;
+    }
+    return 0;
+}
+
 /* Finds the compilation unit of group g in dw: the unit whose code holds
    one of its functions, else the unit named like the group that declares
    one of its variables. 1 if found. */
 static int group_cu(Dwarf *dw, const struct file_group *g, Dwarf_Die *cu)
 {
-    if (g->function && dwarf_addrdie(dw, g->function, cu))
+    if (g->function && unit_of_code(dw, g->function, cu))
         return 1;
     if (!g->variable)
         return 0;
@@ -254,7 +271,7 @@ char *hcr__process_unit_at(struct hcr__process *p, size_t image, uintptr_t pc)
 {
     Dwarf *dw = hcr__process_image_dwarf(p, image);
     Dwarf_Die cu;
-    if (!dw || pc < p->images[image].bias || !dwarf_addrdie(dw, pc - p->images[image].bias, &cu))
+    if (!dw || pc < p->images[image].bias || !unit_of_code(dw, pc - p->images[image].bias, &cu))
         return NULL;
     return hcr__dwarf_cu_path(&cu);
 }
@@ -263,7 +280,7 @@ int hcr__process_returns_nothing(struct hcr__process *p, size_t image, uintptr_t
 {
     Dwarf *dw = hcr__process_image_dwarf(p, image);
     Dwarf_Die cu, *scopes = NULL;
-    if (!dw || pc < p->images[image].bias || !dwarf_addrdie(dw, pc - p->images[image].bias, &cu))
+    if (!dw || pc < p->images[image].bias || !unit_of_code(dw, pc - p->images[image].bias, &cu))
         return 0;
     int n = dwarf_getscopes(&cu, pc - p->images[image].bias, &scopes);
     int nothing = 0;
@@ -274,4 +291,11 @@ int hcr__process_returns_nothing(struct hcr__process *p, size_t image, uintptr_t
         }
     free(scopes);
     return nothing;
+}
+
+int hcr__process_unit_cu(struct hcr__process *p, size_t image, uint32_t file, Dwarf_Die *cu)
+{
+    Dwarf *dw = hcr__process_image_dwarf(p, image);
+    return dw && file != HCR__NO_FILE && file <= p->ngroups &&
+           group_cu(dw, &p->groups[file - 1], cu);
 }

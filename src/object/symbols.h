@@ -120,6 +120,10 @@ struct hcr__process_variable {
 int hcr__process_unit_variables(struct hcr__process *p, size_t image, uint32_t file,
                                 struct hcr__process_variable **v, size_t *n);
 
+/* The compilation unit DIE of file group `file` of image `image`: 1 and
+   *cu, or 0 when the image has no debug information for it. */
+int hcr__process_unit_cu(struct hcr__process *p, size_t image, uint32_t file, Dwarf_Die *cu);
+
 /* The DIE of the variable of image `image` whose storage is at run-time
    `address`, looked for in file group `file`'s compilation unit first, then
    in every unit. 1 and *die, or 0 (no debug information, no such

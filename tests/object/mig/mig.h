@@ -14,7 +14,7 @@
 
 /* mig_state.c: file and function-local statics of every shape. */
 int mig_version(void);
-void mig_init(void);           /* sets runtime values (pointers included) */
+void mig_init(int use_target); /* sets runtime values (pointers included) */
 long long mig_get(const char *field);
 void mig_set(const char *field, long long value);
 int mig_crash(void);           /* version 2 crashes */
@@ -26,6 +26,13 @@ long long global_get(const char *field);
 void global_set(const char *field, long long value);
 int user_version(void);
 long long user_read(void);     /* mig_user.c reads the global */
+
+/* mig_split.c: a static clang -O2 splits, a field inserted in it. */
+int split_version(void);
+long long split_get(const char *field);
+void split_set(const char *field, long long value);
+void split_mode(int on);       /* a static clang keeps as a flag */
+int split_mode_get(void);
 
 /* mig_escape.c: a file static whose address is kept in a global. */
 int escape_version(void);

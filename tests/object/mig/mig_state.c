@@ -26,11 +26,17 @@ static union number { long long i; float f; } s_union = {.i = 77};
 
 /* The pointer test: a target that keeps its layout (its address is taken
    here, which is fine: it does not move), and a struct that changes at
-   every version. */
-static int s_target = 42;
+   every version. Each pointer field may hold one of two values (clang
+   -O2 would make a field stored only once a constant of the code, and
+   mig_init a lone `ret` too short to redirect). */
+static int s_target = 42, s_spare = 0;
 static int version_fn(void)
 {
     return MIG_V;
+}
+static int spare_fn(void)
+{
+    return -MIG_V;
 }
 #if MIG_V == 1
 static struct withptr { int *p; int (*fn)(void); } s_ptr;
@@ -47,10 +53,10 @@ int mig_version(void)
     return MIG_V;
 }
 
-void mig_init(void)
+void mig_init(int use_target)
 {
-    s_ptr.p = &s_target;
-    s_ptr.fn = version_fn;
+    s_ptr.p = use_target ? &s_target : &s_spare;
+    s_ptr.fn = use_target ? version_fn : spare_fn;
 }
 
 int mig_bump_local(void)
@@ -120,6 +126,11 @@ void mig_set(const char *f, long long v)
     if (!strcmp(f, "shrink[1].id")) s_shrink[1].id = (int)v;
     if (!strcmp(f, "union.i")) s_union.i = (int)v;
     if (!strcmp(f, "target")) s_target = (int)v;
+#if MIG_V > 1
+    /* Written at run time, so stored by clang too (never written, a field
+       is a constant of each version's code: README, object mode). */
+    if (!strcmp(f, "ptr.gen")) s_ptr.gen = (int)v;
+#endif
 }
 
 int mig_crash(void)
