@@ -21,6 +21,20 @@ static size_t anonymous_rank(const struct hcr__type *rec, const struct hcr__type
     return rank;
 }
 
+/* The member of struct t a path step names (the first of that name), or
+   NULL. */
+static const struct hcr__type_member *member_named(const struct hcr__type *t,
+                                                   const struct hcr__type_path_step *step)
+{
+    size_t rank = step->anonymous;
+    for (size_t m = 0; m < t->u.record.count; m++) {
+        const struct hcr__type_member *c = &t->u.record.members[m];
+        if (step->name ? c->name && strcmp(c->name, step->name) == 0 : !c->name && rank-- == 0)
+            return c;
+    }
+    return NULL;
+}
+
 const struct hcr__type *hcr__type_part_at(const struct hcr__type *t, uint64_t offset,
                                           uint64_t size, struct hcr__type_path *path)
 {
@@ -43,6 +57,8 @@ const struct hcr__type *hcr__type_part_at(const struct hcr__type *t, uint64_t of
                 return NULL;
             *step = (struct hcr__type_path_step){.name = in->name,
                                                  .anonymous = anonymous_rank(t, in)};
+            if (member_named(t, step) != in)
+                return NULL; /* a name twice in one struct (corrupt debug information) */
             offset -= in->offset;
             t = in->type;
         } else if (t->kind == HCR__TYPE_ARRAY) {
@@ -76,14 +92,7 @@ const struct hcr__type *hcr__type_part_by_path(const struct hcr__type *t,
         }
         if (t->kind != HCR__TYPE_STRUCT)
             return NULL;
-        const struct hcr__type_member *found = NULL;
-        size_t rank = step->anonymous;
-        for (size_t m = 0; m < t->u.record.count && !found; m++) {
-            const struct hcr__type_member *c = &t->u.record.members[m];
-            if (step->name ? c->name && strcmp(c->name, step->name) == 0
-                           : !c->name && rank-- == 0)
-                found = c;
-        }
+        const struct hcr__type_member *found = member_named(t, step);
         if (!found || found->bit_size)
             return NULL;
         *offset += found->offset;
